@@ -1,0 +1,205 @@
+"""The check API: per-node and group checks as pure functions of collected facts.
+
+A check never talks to a server, reads a file or prints. It receives :class:`NodeFacts` (one node)
+or a sequence of them (a group) plus a :class:`Context`, and returns :class:`Outcome` values. The
+runner stamps check IDs and node names, turns crashes and missing facts into ``error`` results,
+and makes sure a group check never passes on a partial set of nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from ssocheck.errors import FactError
+from ssocheck.facts.base import Fact, FactParseError
+from ssocheck.model import Phase, Severity, Status
+
+T = TypeVar("T")
+
+ALL_PHASES = (Phase.PRE, Phase.POST, Phase.NIGHTLY)
+
+
+@dataclass(frozen=True)
+class Expectations:
+    """What the inventory says the farm should look like; stored in snapshots so checks can re-run offline.
+
+    Nothing secret lives here (no passwords), so it is safe to write into snapshots and reports.
+    """
+
+    group: str
+    cluster_network_name: str
+    master_secret_server: str
+    sso_service_account: str
+    sso_db_server: str
+    sso_db_name: str
+    biztalk_sso_service_account: str | None = None
+    domain_netbios: str | None = None
+    domain_dns: str | None = None
+    max_clock_skew_seconds: int = 60
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "group": self.group,
+            "cluster_network_name": self.cluster_network_name,
+            "master_secret_server": self.master_secret_server,
+            "sso_service_account": self.sso_service_account,
+            "biztalk_sso_service_account": self.biztalk_sso_service_account,
+            "sso_db_server": self.sso_db_server,
+            "sso_db_name": self.sso_db_name,
+            "domain_netbios": self.domain_netbios,
+            "domain_dns": self.domain_dns,
+            "max_clock_skew_seconds": self.max_clock_skew_seconds,
+        }
+
+    def probe_params(self) -> dict[str, Any]:
+        """The inventory values a probe may read on the server (sent as JSON data, never interpolated)."""
+        return {
+            "cluster_network_name": self.cluster_network_name,
+            "master_secret_server": self.master_secret_server,
+            "sso_service_account": self.sso_service_account,
+            "sso_db_server": self.sso_db_server,
+            "sso_db_name": self.sso_db_name,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """Run-wide inputs of a check besides facts: the phase and the expectations."""
+
+    phase: Phase
+    expect: Expectations
+    # Whether changing checks (BTS001) may run; read-only checks ignore it.
+    allow_changes: bool = False
+
+
+class NodeFacts:
+    """The collected facts of one node, parsed lazily and cached.
+
+    ``get`` raises :class:`FactError` when the node was unreachable, the fact failed on the node,
+    was not collected, or its value is malformed; the runner turns that into an ``error`` result.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        roles: Sequence[str],
+        raw: Mapping[str, Any],
+        fact_errors: Mapping[str, str] | None = None,
+        node_error: str | None = None,
+    ) -> None:
+        self.name = name
+        self.roles = tuple(roles)
+        self.raw = dict(raw)
+        self.fact_errors = dict(fact_errors or {})
+        self.node_error = node_error
+        self._parsed: dict[str, Any] = {}
+
+    def has_role(self, *roles: str) -> bool:
+        """True when the node has any of ``roles``."""
+        return any(role in self.roles for role in roles)
+
+    def missing_reason(self, fact: type[Fact[Any]]) -> str | None:
+        """Why ``fact`` is unavailable on this node, or None when it can be read."""
+        if self.node_error:
+            return f"node not collected: {self.node_error}"
+        if fact.name in self.fact_errors:
+            return f"failed on the node: {self.fact_errors[fact.name]}"
+        if fact.name not in self.raw:
+            return "not collected"
+        return None
+
+    def get(self, fact: type[Fact[T]]) -> T:
+        """The parsed value of ``fact`` on this node."""
+        if fact.name in self._parsed:
+            return self._parsed[fact.name]  # type: ignore[no-any-return]
+        reason = self.missing_reason(fact)
+        if reason:
+            raise FactError(fact.name, reason, self.name)
+        try:
+            value = fact.parse(self.raw[fact.name])
+        except FactParseError as exc:
+            raise FactError(fact.name, f"malformed value: {exc}", self.name) from exc
+        self._parsed[fact.name] = value
+        return value
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a check returns: a status, a one-line message and evidence (expected / found / ...)."""
+
+    status: Status
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    node: str | None = None  # group checks name the node each verdict is about
+
+
+def passed(message: str, node: str | None = None, **evidence: Any) -> Outcome:
+    """A pass verdict."""
+    return Outcome(Status.PASS, message, evidence, node)
+
+
+def failed(message: str, node: str | None = None, **evidence: Any) -> Outcome:
+    """A fail verdict; evidence should say what was expected and what was found."""
+    return Outcome(Status.FAIL, message, evidence, node)
+
+
+def warned(message: str, node: str | None = None, **evidence: Any) -> Outcome:
+    """Suspicious but not blocking."""
+    return Outcome(Status.WARN, message, evidence, node)
+
+
+def skipped(reason: str, node: str | None = None, **evidence: Any) -> Outcome:
+    """Not applicable; the reason is always shown."""
+    return Outcome(Status.SKIP, reason, evidence, node)
+
+
+def errored(reason: str, node: str | None = None, **evidence: Any) -> Outcome:
+    """The check could not decide (for example inconsistent facts between nodes)."""
+    return Outcome(Status.ERROR, reason, evidence, node)
+
+
+class Check:
+    """Metadata shared by both check shapes; subclasses set the class attributes.
+
+    The class docstring is the user-facing description (first line = title).
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    phases: ClassVar[tuple[Phase, ...]] = ALL_PHASES
+    roles: ClassVar[tuple[str, ...]] = ("biztalk", "sso-cluster", "sql")
+    facts: ClassVar[tuple[type[Fact[Any]], ...]] = ()
+    remediation: ClassVar[str] = ""
+    guide_step: ClassVar[str] = "-"
+    references: ClassVar[tuple[str, ...]] = ()
+    # True only for the one check that changes state (BTS001); it is off unless explicitly allowed.
+    writes: ClassVar[bool] = False
+    shape: ClassVar[str] = ""
+
+    def applies_to(self, node: NodeFacts) -> bool:
+        """True when the node's roles are in this check's scope."""
+        return node.has_role(*self.roles)
+
+
+class NodeCheck(Check):
+    """A check evaluated once per node in scope."""
+
+    shape = "node"
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome | Iterable[Outcome]:
+        """Return the verdict for ``node``."""
+        raise NotImplementedError
+
+
+class GroupCheck(Check):
+    """A check over all nodes in scope at once; it yields one verdict per node (``Outcome.node`` set)."""
+
+    shape = "group"
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        """Yield one verdict per node of ``nodes``."""
+        raise NotImplementedError

@@ -1,0 +1,157 @@
+"""Collects the facts of every node: one probe per node, nodes in parallel, one deadline per node.
+
+A node that cannot be reached, authenticated or understood keeps its place in the snapshot with a
+node-level ``error``; the other nodes are collected as usual. Nothing already collected is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from ssocheck.check import Check, Expectations
+from ssocheck.errors import TransportError
+from ssocheck.facts.base import Fact
+from ssocheck.facts.probe import ProbeOutputError, build_probe, parse_answer
+from ssocheck.inventory import Connection, Inventory, Node
+from ssocheck.secrets import Secret, redact
+from ssocheck.snapshot import NodeSnapshot, Snapshot
+from ssocheck.transport.winrm import ScriptResult, run_script
+
+log = logging.getLogger(__name__)
+
+
+class ScriptRunner(Protocol):
+    """Runs a script on a node (the WinRM transport in production)."""
+
+    def __call__(self, conn: Connection, node: Node, password: Secret, script: str) -> ScriptResult: ...
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One remote script that ran: where, what (hash and size), whether it may change state, outcome."""
+
+    node: str
+    purpose: str
+    sha256: str
+    size: int
+    facts: tuple[str, ...]
+    changes_state: bool
+    started_at: str
+    duration_s: float
+    outcome: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "node": self.node,
+            "purpose": self.purpose,
+            "sha256": self.sha256,
+            "size": self.size,
+            "facts": list(self.facts),
+            "changes_state": self.changes_state,
+            "started_at": self.started_at,
+            "duration_s": round(self.duration_s, 3),
+            "outcome": self.outcome,
+        }
+
+
+def facts_for(node: Node, checks: Sequence[Check]) -> list[type[Fact[Any]]]:
+    """Facts needed by the checks whose roles include one of the node's roles (deduplicated)."""
+    wanted: dict[str, type[Fact[Any]]] = {}
+    for check in checks:
+        if any(role in check.roles for role in node.roles):
+            for fact in check.facts:
+                wanted.setdefault(fact.name, fact)
+    return [wanted[name] for name in sorted(wanted)]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def collect_node(
+    inv: Inventory,
+    node: Node,
+    facts: Sequence[type[Fact[Any]]],
+    password: Secret,
+    params: dict[str, Any],
+    runner: ScriptRunner,
+) -> tuple[NodeSnapshot, AuditEntry]:
+    """Collect one node; every failure becomes a node error, never an exception."""
+    snap = NodeSnapshot(name=node.name, roles=node.roles, address=node.address)
+    script = build_probe(facts, params)
+    started_at = _now()
+    t0 = time.monotonic()
+    outcome = "ok"
+    try:
+        result = runner(inv.connection, node, password, script)
+        try:
+            answer = parse_answer(result.stdout, [f.name for f in facts])
+        except ProbeOutputError as exc:
+            detail = result.stderr.strip().splitlines()[:3]
+            stderr = f" (stderr: {' '.join(detail)})" if detail else ""
+            raise TransportError(f"{node.name}: {exc}; exit code {result.exit_code}{stderr}") from exc
+        snap.facts = answer.facts
+        snap.fact_errors = answer.fact_errors
+        snap.ps_version = answer.ps_version
+        snap.computer = answer.computer
+        snap.clock_utc = answer.clock_utc
+    except TransportError as exc:
+        snap.error = redact(str(exc))
+        outcome = f"error: {snap.error}"
+    except Exception as exc:  # a bug or an unexpected library error must not lose the other nodes
+        log.debug("collecting %s failed", node.name, exc_info=True)
+        snap.error = redact(f"{node.name}: unexpected {type(exc).__name__}: {exc}")
+        outcome = f"error: {snap.error}"
+    snap.duration_s = round(time.monotonic() - t0, 3)
+    audit = AuditEntry(
+        node=node.name,
+        purpose="fact probe (read-only)",
+        sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
+        size=len(script),
+        facts=tuple(f.name for f in facts),
+        changes_state=False,
+        started_at=started_at,
+        duration_s=snap.duration_s,
+        outcome=outcome,
+    )
+    return snap, audit
+
+
+def gather(
+    inv: Inventory,
+    checks: Sequence[Check],
+    password: Secret,
+    workers: int = 8,
+    runner: ScriptRunner | None = None,
+    on_node_done: Callable[[NodeSnapshot], None] | None = None,
+    expect: Expectations | None = None,
+) -> tuple[Snapshot, list[AuditEntry]]:
+    """Collect all nodes of the inventory in parallel (at most ``workers`` at a time)."""
+    run: ScriptRunner = runner or (lambda c, n, p, s: run_script(c, n, p, s))
+    exp = expect or inv.expect
+    params = exp.probe_params()
+    collected_at = _now()
+    by_name: dict[str, tuple[NodeSnapshot, AuditEntry]] = {}
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="collect") as pool:
+        futures = {
+            pool.submit(collect_node, inv, node, facts_for(node, checks), password, params, run): node
+            for node in inv.nodes
+        }
+        for fut in as_completed(futures):
+            snap, audit = fut.result()
+            by_name[snap.name] = (snap, audit)
+            if on_node_done:
+                on_node_done(snap)
+    ordered = [by_name[n.name] for n in inv.nodes]
+    snapshot = Snapshot(
+        expect=exp, nodes=[s for s, _ in ordered], collected_at=collected_at, inventory=str(inv.path)
+    )
+    return snapshot, [a for _, a in ordered]

@@ -1,0 +1,240 @@
+"""Builds the one PowerShell probe sent to each node, and reads its answer.
+
+Wire contract (the simulated farm implements the server side of it):
+
+* The command line is ``powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass
+  -EncodedCommand <BOOTSTRAP>``. The bootstrap only reads standard input and runs it, so the
+  probe can be any size: ``-EncodedCommand`` alone breaks around 3 KB of script.
+* The probe (sent on stdin, ASCII only) starts with the parameters as a JSON document inside a
+  single-quoted here-string (data, never code), then a JSON writer, then one block per fact::
+
+      # ssocheck-fact: <name>
+      try { $value = $null; $null = . { <snippet> }; <store ok> } catch { <store error> }
+
+* It prints ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>`` on stdout, where json is
+  ``{"probe": "ssocheck/1", "computer": ..., "ps_version": ..., "clock_utc": ...,
+  "facts": {name: {"ok": true, "value": raw} | {"ok": false, "error": message}}}``.
+
+Everything here must stay valid on Windows PowerShell 2.0 (Windows Server 2008 R2) to 5.1.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ssocheck.facts.base import Fact
+
+PROBE_VERSION = "ssocheck/1"
+BEGIN = "<<SSOCHECK-BEGIN>>"
+END = "<<SSOCHECK-END>>"
+FACT_MARKER = "# ssocheck-fact: "
+PARAMS_START = "$SsoParamsJson = @'"
+PARAMS_END = "'@"
+
+# Reads the whole of stdin and runs it. `$input | Out-String` works on PowerShell 2.0 (Ansible's
+# WinRM plugin uses the same technique). No inventory value is ever placed in this text.
+BOOTSTRAP = (
+    "$ErrorActionPreference = 'Stop'; "
+    "$ssoProbe = [string]::Join([Environment]::NewLine, @($input)); "
+    "& ([scriptblock]::Create($ssoProbe))"
+)
+
+POWERSHELL = "powershell.exe"
+POWERSHELL_ARGS = ("-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand")
+
+PREAMBLE = r"""
+# ssocheck probe (read-only). Compatible with Windows PowerShell 2.0 through 5.1.
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+function ConvertTo-SsoJsonString([string]$s) {
+    $sb = New-Object System.Text.StringBuilder
+    [void]$sb.Append('"')
+    foreach ($ch in $s.ToCharArray()) {
+        $code = [int]$ch
+        if ($code -eq 34) { [void]$sb.Append('\"') }
+        elseif ($code -eq 92) { [void]$sb.Append('\\') }
+        elseif ($code -lt 32 -or $code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) }
+        else { [void]$sb.Append($ch) }
+    }
+    [void]$sb.Append('"')
+    return $sb.ToString()
+}
+
+# Our own JSON writer: ConvertTo-Json does not exist before PowerShell 3.0. Output is pure
+# ASCII (\uXXXX escapes) so the console code page (437 over WinRM) cannot corrupt it.
+function ConvertTo-SsoJson($o, [int]$depth) {
+    if ($depth -gt 16) { return '"<too deep>"' }
+    if ($null -eq $o) { return 'null' }
+    if ($o -is [bool]) { if ($o) { return 'true' } else { return 'false' } }
+    if ($o -is [int] -or $o -is [long] -or $o -is [int16] -or $o -is [byte] -or $o -is [uint16] -or $o -is [uint32] -or $o -is [uint64] -or $o -is [sbyte]) {
+        return $o.ToString([System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    if ($o -is [double] -or $o -is [single] -or $o -is [decimal]) {
+        return ([double]$o).ToString('R', [System.Globalization.CultureInfo]::InvariantCulture)
+    }
+    if ($o -is [datetime]) { return (ConvertTo-SsoJsonString $o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')) }
+    if ($o -is [string] -or $o -is [char] -or $o -is [guid] -or $o -is [enum]) { return (ConvertTo-SsoJsonString ([string]$o)) }
+    if ($o -is [byte[]]) { return (ConvertTo-SsoJsonString ([Convert]::ToBase64String($o))) }
+    if ($o -is [System.Collections.IDictionary]) {
+        $parts = New-Object System.Collections.ArrayList
+        foreach ($k in $o.Keys) {
+            [void]$parts.Add((ConvertTo-SsoJsonString ([string]$k)) + ':' + (ConvertTo-SsoJson $o[$k] ($depth + 1)))
+        }
+        return '{' + [string]::Join(',', $parts.ToArray()) + '}'
+    }
+    if ($o -is [System.Collections.IEnumerable]) {
+        $parts = New-Object System.Collections.ArrayList
+        foreach ($i in $o) { [void]$parts.Add((ConvertTo-SsoJson $i ($depth + 1))) }
+        return '[' + [string]::Join(',', $parts.ToArray()) + ']'
+    }
+    return (ConvertTo-SsoJsonString ([string]$o))
+}
+
+# Inventory values arrive as JSON data. JavaScriptSerializer is the PowerShell 2.0 way to read
+# JSON (System.Web.Extensions, .NET 3.5+); if it is missing, facts that need parameters fail
+# with this reason instead of running with guessed values.
+$SsoParams = $null
+$SsoParamsError = 'parameters not decoded'
+try {
+    [void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')
+    $SsoParams = (New-Object System.Web.Script.Serialization.JavaScriptSerializer).DeserializeObject($SsoParamsJson)
+} catch {
+    $SsoParamsError = 'cannot decode parameters (System.Web.Extensions missing?): ' + $_.Exception.Message
+}
+
+function Get-SsoParam([string]$name) {
+    if ($null -eq $SsoParams) { throw $SsoParamsError }
+    if (-not $SsoParams.ContainsKey($name)) { throw ('parameter missing: ' + $name) }
+    return $SsoParams[$name]
+}
+
+function Get-SsoRegValue([string]$path, [string]$name) {
+    $item = Get-ItemProperty -LiteralPath $path -ErrorAction SilentlyContinue
+    if ($null -eq $item) { return $null }
+    $prop = $item.PSObject.Properties[$name]
+    if ($null -eq $prop) { return $null }
+    return $prop.Value
+}
+
+$SsoFacts = @{}
+$SsoResult = @{
+    probe = 'ssocheck/1'
+    computer = [string]$env:COMPUTERNAME
+    ps_version = $PSVersionTable.PSVersion.ToString()
+    clock_utc = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+    facts = $SsoFacts
+}
+"""
+
+FACT_BLOCK = """
+{marker}{name}
+try {{
+    $value = $null
+    $null = . {{
+{body}
+    }}
+    $SsoFacts['{name}'] = @{{ ok = $true; value = $value }}
+}} catch {{
+    $SsoFacts['{name}'] = @{{ ok = $false; error = [string]$_.Exception.Message }}
+}}
+"""
+
+EPILOGUE = """
+[Console]::Out.Write('<<SSOCHECK-BEGIN>>' + (ConvertTo-SsoJson $SsoResult 0) + '<<SSOCHECK-END>>')
+"""
+
+DOCTOR_SCRIPT = (
+    "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
+    "'\",\"computer\":\"' + $env:COMPUTERNAME + '\"}<<SSOCHECK-END>>')"
+)
+
+
+def params_json(params: Mapping[str, Any]) -> str:
+    """Encode parameters for the here-string: one line, ASCII only, no single quote.
+
+    A single-quoted here-string ends only at a line starting with ``'@``; one-line JSON starts with
+    ``{`` and carries ``'`` as ``\\u0027``, so no value can end the string early or become code.
+    """
+    text = json.dumps(dict(params), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+    return text.replace("'", "\\u0027")
+
+
+def _indent(snippet: str) -> str:
+    return "\n".join(("        " + line) if line.strip() else "" for line in snippet.strip("\n").splitlines())
+
+
+def build_probe(facts: Sequence[type[Fact[Any]]], params: Mapping[str, Any]) -> str:
+    """The complete probe for one node: parameters, preamble, one guarded block per fact, epilogue."""
+    names = [f.name for f in facts]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate fact names in probe: {names}")
+    parts = [f"{PARAMS_START}\n{params_json(params)}\n{PARAMS_END}", PREAMBLE]
+    for fact in sorted(facts, key=lambda f: f.name):
+        parts.append(FACT_BLOCK.format(marker=FACT_MARKER, name=fact.name, body=_indent(fact.script)))
+    parts.append(EPILOGUE)
+    script = "\n".join(parts)
+    if not script.isascii():
+        raise ValueError("probe scripts must be ASCII (stdin is read with the console code page)")
+    return script
+
+
+def encoded_command(script: str) -> str:
+    """Base64 of UTF-16LE, the form ``powershell -EncodedCommand`` expects."""
+    return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
+
+
+@dataclass(frozen=True)
+class ProbeAnswer:
+    """What a node answered: per-fact raw values and per-fact errors."""
+
+    computer: str
+    ps_version: str
+    clock_utc: str | None
+    facts: dict[str, Any]
+    fact_errors: dict[str, str]
+
+
+class ProbeOutputError(ValueError):
+    """The node's stdout did not contain a well-formed probe answer."""
+
+
+_ANSWER = re.compile(re.escape(BEGIN) + r"(.*?)" + re.escape(END), re.S)
+
+
+def parse_answer(stdout: str, expected_facts: Sequence[str] = ()) -> ProbeAnswer:
+    """Extract and validate the JSON answer; facts that were asked for but are absent become errors."""
+    match = _ANSWER.search(stdout)
+    if not match:
+        snippet = stdout.strip()[:200] or "(empty)"
+        raise ProbeOutputError(f"no probe answer in the output: {snippet}")
+    try:
+        doc = json.loads(match.group(1))
+    except json.JSONDecodeError as exc:
+        raise ProbeOutputError(f"probe answer is not valid JSON: {exc}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("facts", {}), dict):
+        raise ProbeOutputError("probe answer is not a JSON object with a 'facts' object")
+    facts: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for name, entry in doc.get("facts", {}).items():
+        if not isinstance(entry, dict) or "ok" not in entry:
+            errors[name] = "malformed fact entry in the probe answer"
+        elif entry["ok"] is True:
+            facts[name] = entry.get("value")
+        else:
+            errors[name] = str(entry.get("error") or "unknown error")
+    for name in expected_facts:
+        if name not in facts and name not in errors:
+            errors[name] = "the node's answer does not contain this fact"
+    return ProbeAnswer(
+        computer=str(doc.get("computer") or ""),
+        ps_version=str(doc.get("ps_version") or ""),
+        clock_utc=doc.get("clock_utc") if isinstance(doc.get("clock_utc"), str) else None,
+        facts=facts,
+        fact_errors=errors,
+    )

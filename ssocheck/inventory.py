@@ -1,0 +1,246 @@
+"""The inventory: which nodes to check, in which roles, how to connect, and what to expect.
+
+Parsing is strict: an unknown key, a missing field or a wrong type raises :class:`InventoryError`
+naming the file and the field, so a typo never silently turns a check off. See README "Inventory".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ssocheck.check import Expectations
+from ssocheck.errors import InventoryError
+from ssocheck.model import ROLES, Phase
+from ssocheck.secrets import Secret, password_from_env, password_from_file, password_from_prompt
+
+TRANSPORTS = ("ntlm", "kerberos", "credssp", "basic")
+NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the nodes over WinRM. The password itself is resolved later, on demand."""
+
+    transport: str = "ntlm"
+    scheme: str = "https"
+    port: int | None = None
+    username: str = ""
+    password_env: str | None = None
+    password_file: Path | None = None
+    ca_bundle: Path | None = None
+    verify_tls: bool = True
+    allow_basic_over_http: bool = False
+    operation_timeout: int = 20
+    read_timeout: int = 30
+    node_timeout: float = 120.0
+
+    @property
+    def effective_port(self) -> int:
+        """The configured port, or the WinRM default for the scheme."""
+        return self.port or (5986 if self.scheme == "https" else 5985)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One server to check."""
+
+    name: str
+    roles: tuple[str, ...]
+    address: str
+    port: int | None = None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """A parsed inventory file."""
+
+    path: Path
+    expect: Expectations
+    connection: Connection
+    nodes: tuple[Node, ...]
+    phase: Phase | None = None
+    allow_changes: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def node(self, name: str) -> Node:
+        """The node called ``name`` (case-insensitive)."""
+        for node in self.nodes:
+            if node.name.lower() == name.lower():
+                return node
+        raise InventoryError(f"no node named {name!r}", source=str(self.path), field="nodes")
+
+    def password(self, prompt: Any = None) -> Secret:
+        """Resolve the connection password from env, file or prompt (never from the inventory text)."""
+        src = str(self.path)
+        conn = self.connection
+        if conn.password_env:
+            return password_from_env(conn.password_env, src)
+        if conn.password_file:
+            return password_from_file(conn.password_file, src)
+        return password_from_prompt(conn.username, src, prompt)
+
+
+class _Reader:
+    """Typed access to a YAML mapping that reports errors as ``file: field: problem``."""
+
+    def __init__(self, source: str, data: Any, prefix: str = "") -> None:
+        self.source = source
+        self.prefix = prefix
+        if not isinstance(data, dict):
+            raise InventoryError("must be a mapping", source=source, field=prefix or None)
+        self.data: dict[str, Any] = data
+        self.used: set[str] = set()
+
+    def path(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key
+
+    def error(self, key: str, problem: str) -> InventoryError:
+        return InventoryError(problem, source=self.source, field=self.path(key))
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ..., *, required: bool = False) -> Any:
+        self.used.add(key)
+        if key not in self.data or self.data[key] is None:
+            if required or default is ...:
+                raise self.error(key, "is required")
+            return default
+        value = self.data[key]
+        if isinstance(value, bool) and kind in (int, float, str):
+            raise self.error(key, f"must be a {kind.__name__}, not a boolean")
+        if not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise self.error(key, f"must be a {names}, got {type(value).__name__}")
+        if isinstance(value, str) and not value.strip():
+            raise self.error(key, "must not be empty")
+        return value
+
+    def sub(self, key: str, required: bool = False) -> _Reader:
+        value = self.get(key, dict, required=required, default={})
+        return _Reader(self.source, value, self.path(key))
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            raise self.error(unknown[0], "unknown key (typo?)")
+
+
+def _connection(r: _Reader, base: Path) -> Connection:
+    if "password" in r.data:
+        raise r.error("password", "passwords are never written in the inventory; use password_env, "
+                                  "password_file or the interactive prompt")
+    transport = r.get("transport", str, "ntlm").lower()
+    if transport not in TRANSPORTS:
+        raise r.error("transport", f"must be one of {', '.join(TRANSPORTS)}")
+    scheme = r.get("scheme", str, "https").lower()
+    if scheme not in ("http", "https"):
+        raise r.error("scheme", "must be http or https")
+    port = r.get("port", int, None)
+    if port is not None and not 0 < port < 65536:
+        raise r.error("port", "must be between 1 and 65535")
+    pw_file = r.get("password_file", str, None)
+    ca = r.get("ca_bundle", str, None)
+    conn = Connection(
+        transport=transport,
+        scheme=scheme,
+        port=port,
+        username=r.get("username", str, required=True),
+        password_env=r.get("password_env", str, None),
+        password_file=(base / pw_file) if pw_file else None,
+        ca_bundle=(base / ca) if ca else None,
+        verify_tls=r.get("verify_tls", bool, True),
+        allow_basic_over_http=r.get("allow_basic_over_http", bool, False),
+        operation_timeout=r.get("operation_timeout", int, 20),
+        read_timeout=r.get("read_timeout", int, 30),
+        node_timeout=float(r.get("node_timeout", (int, float), 120)),
+    )
+    if conn.password_env and conn.password_file:
+        raise r.error("password_file", "give either password_env or password_file, not both")
+    if conn.read_timeout <= conn.operation_timeout:
+        raise r.error("read_timeout", "must be greater than operation_timeout (pywinrm requires it)")
+    if conn.transport == "basic" and conn.scheme == "http" and not conn.allow_basic_over_http:
+        raise r.error("transport", "basic over plain http sends the password in clear text; use https, "
+                                   "or set allow_basic_over_http: true if you really mean it")
+    r.finish()
+    return conn
+
+
+def _nodes(source: str, raw: Any) -> tuple[Node, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise InventoryError("must be a non-empty list", source=source, field="nodes")
+    nodes: list[Node] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        r = _Reader(source, item, f"nodes[{i}]")
+        name = r.get("name", str, required=True)
+        if not NODE_NAME.match(name):
+            raise r.error("name", f"{name!r} is not a valid host name")
+        if name.lower() in seen:
+            raise r.error("name", f"duplicate node {name!r}")
+        seen.add(name.lower())
+        roles_raw = r.get("roles", (list, str), required=True)
+        roles = tuple([roles_raw] if isinstance(roles_raw, str) else roles_raw)
+        bad = [role for role in roles if role not in ROLES]
+        if bad or not roles:
+            raise r.error("roles", f"unknown role {bad[0] if bad else ''!r}; use {', '.join(ROLES)}")
+        port = r.get("port", int, None)
+        nodes.append(Node(name=name, roles=roles, address=r.get("address", str, name), port=port))
+        r.finish()
+    return tuple(nodes)
+
+
+def parse_inventory(data: Any, path: Path) -> Inventory:
+    """Build an Inventory from already-loaded YAML data; ``path`` is used in errors and relative paths."""
+    source = str(path)
+    r = _Reader(source, data)
+    sso = r.sub("sso", required=True)
+    db = sso.sub("database", required=True)
+    domain = r.sub("domain")
+    expect = Expectations(
+        group=r.get("group", str, required=True),
+        cluster_network_name=r.get("cluster_network_name", str, required=True),
+        master_secret_server=r.get("master_secret_server", str, required=True),
+        sso_service_account=sso.get("service_account", str, required=True),
+        biztalk_sso_service_account=sso.get("biztalk_service_account", str, None),
+        sso_db_server=db.get("server", str, required=True),
+        sso_db_name=db.get("name", str, "SSODB"),
+        domain_netbios=domain.get("netbios", str, None),
+        domain_dns=domain.get("dns", str, None),
+        max_clock_skew_seconds=r.get("max_clock_skew_seconds", int, 60),
+    )
+    db.finish()
+    sso.finish()
+    domain.finish()
+    phase_raw = r.get("phase", str, None)
+    try:
+        phase = Phase(phase_raw) if phase_raw else None
+    except ValueError:
+        raise r.error("phase", "must be pre, post or nightly") from None
+    connection = _connection(r.sub("connection", required=True), path.parent)
+    nodes = _nodes(source, r.get("nodes", list, required=True))
+    if not any("sso-cluster" in n.roles for n in nodes):
+        raise InventoryError("no node has the role sso-cluster", source=source, field="nodes")
+    allow_changes = r.get("allow_changes", bool, False)
+    extra = r.get("lab", dict, {})  # written by `ssocheck lab serve`; informational only
+    r.finish()
+    return Inventory(path, expect, connection, nodes, phase, allow_changes, extra)
+
+
+def load_inventory(path: str | Path) -> Inventory:
+    """Read and validate an inventory YAML file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InventoryError(f"cannot read: {exc.strerror}", source=str(p)) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InventoryError(f"{where}not valid YAML", source=str(p)) from exc
+    return parse_inventory(data, p)

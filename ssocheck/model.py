@@ -1,0 +1,211 @@
+"""The one result model: every reporter (console, JUnit, HTML, JSON) renders a :class:`Report`."""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Status(str, enum.Enum):
+    """Outcome of one check on one node.
+
+    ``error`` is assigned by the framework when a check could not decide (node unreachable,
+    fact missing or malformed, check crashed). It is never folded into ``pass``.
+    """
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    SKIP = "skip"
+    ERROR = "error"
+
+
+class Severity(str, enum.Enum):
+    """How bad a failure of a check is; ordered from most to least severe."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        """0 for critical, growing as severity decreases (for sorting and thresholds)."""
+        return list(Severity).index(self)
+
+    def at_least(self, threshold: Severity) -> bool:
+        """True when this severity is as severe as ``threshold`` or more."""
+        return self.rank <= threshold.rank
+
+
+class Phase(str, enum.Enum):
+    """When a run happens relative to the migration (see CHECKS.md)."""
+
+    PRE = "pre"
+    POST = "post"
+    NIGHTLY = "nightly"
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes, documented in the README; CI pipelines depend on them."""
+
+    OK = 0
+    FAIL = 1
+    USAGE = 2
+    ERROR = 3
+
+
+ROLES = ("biztalk", "sso-cluster", "sql")
+
+
+@dataclass(frozen=True)
+class CheckMeta:
+    """What a check is, independent of any run: shown by ``list``/``explain`` and carried in reports."""
+
+    id: str
+    name: str
+    title: str
+    description: str
+    severity: Severity
+    shape: str  # "node" or "group"
+    phases: tuple[Phase, ...]
+    roles: tuple[str, ...]
+    remediation: str
+    guide_step: str
+    references: tuple[str, ...]
+    facts: tuple[str, ...]
+    pack: str = "builtin"
+    writes: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (used by ``list --format json`` and the JSON report)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "severity": self.severity.value,
+            "shape": self.shape,
+            "phases": [p.value for p in self.phases],
+            "roles": list(self.roles),
+            "remediation": self.remediation,
+            "guide_step": self.guide_step,
+            "references": list(self.references),
+            "facts": list(self.facts),
+            "pack": self.pack,
+            "writes": self.writes,
+        }
+
+
+@dataclass(frozen=True)
+class Result:
+    """One verdict: one check on one node."""
+
+    check_id: str
+    node: str
+    status: Status
+    message: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    # Set when a waiver turned a failure into a skip (issue 4); kept so reports can show it.
+    waiver: Mapping[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {
+            "check_id": self.check_id,
+            "node": self.node,
+            "status": self.status.value,
+            "message": self.message,
+            "evidence": dict(self.evidence),
+        }
+        if self.waiver is not None:
+            out["waiver"] = dict(self.waiver)
+        return out
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """A node as seen by the run: its roles and whether its facts could be collected."""
+
+    name: str
+    roles: tuple[str, ...]
+    address: str = ""
+    error: str | None = None
+    ps_version: str | None = None
+    duration_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "address": self.address,
+            "error": self.error,
+            "ps_version": self.ps_version,
+            "duration_s": self.duration_s,
+        }
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a reporter needs about one run; built once by the runner, never mutated."""
+
+    tool_version: str
+    phase: Phase
+    group: str
+    source: str  # "live" or "snapshot:<path>"
+    started_at: str
+    finished_at: str
+    nodes: tuple[NodeInfo, ...]
+    checks: Mapping[str, CheckMeta]
+    results: tuple[Result, ...]
+    # Extra sections added by later stages (drift, waivers, audit trail); each a JSON-ready value.
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    def counts(self) -> dict[Status, int]:
+        """Number of results per status (every status present, zero if none)."""
+        counter = Counter(r.status for r in self.results)
+        return {status: counter.get(status, 0) for status in Status}
+
+    def results_for(self, node: str) -> list[Result]:
+        """Results of one node, in check-ID order."""
+        return sorted((r for r in self.results if r.node == node), key=lambda r: r.check_id)
+
+    def exit_code(self) -> ExitCode:
+        """0 nothing failed or errored, 1 at least one fail, 3 no fail but at least one error."""
+        counts = self.counts()
+        if counts[Status.FAIL]:
+            return ExitCode.FAIL
+        if counts[Status.ERROR]:
+            return ExitCode.ERROR
+        return ExitCode.OK
+
+    def verdict(self) -> str:
+        """One word for the top of every report."""
+        return {ExitCode.OK: "PASSED", ExitCode.FAIL: "FAILED", ExitCode.ERROR: "INCOMPLETE"}[
+            self.exit_code()
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form; the JSON report schema (ssocheck/schemas/report.schema.json) describes it."""
+        return {
+            "schema": "ssocheck-report/1",
+            "tool_version": self.tool_version,
+            "phase": self.phase.value,
+            "group": self.group,
+            "source": self.source,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_s": round(self.duration_s, 3),
+            "verdict": self.verdict(),
+            "exit_code": int(self.exit_code()),
+            "summary": {s.value: n for s, n in self.counts().items()},
+            "nodes": [n.to_dict() for n in self.nodes],
+            "checks": {cid: meta.to_dict() for cid, meta in sorted(self.checks.items())},
+            "results": [r.to_dict() for r in self.results],
+            "sections": dict(self.sections),
+        }

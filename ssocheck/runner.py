@@ -1,0 +1,162 @@
+"""Evaluates checks on a snapshot: pure, no I/O. The one place where a crashing check becomes a result.
+
+Rules enforced here rather than in each check:
+
+* checks outside the run's phase, or that change state without permission, are ``skip`` with a reason;
+* a node whose facts are missing gets ``error`` for every check that needs them;
+* a group check never passes on a partial set of nodes: if any node in scope lacks a fact, the
+  verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands);
+* every node in scope gets exactly one verdict per check.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from ssocheck import __version__
+from ssocheck.check import Check, Context, GroupCheck, NodeCheck, NodeFacts, Outcome
+from ssocheck.errors import FactError
+from ssocheck.model import CheckMeta, Report, Result, Status
+from ssocheck.registry import LoadedCheck
+from ssocheck.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _outcomes(value: Outcome | Iterable[Outcome]) -> list[Outcome]:
+    return [value] if isinstance(value, Outcome) else list(value)
+
+
+def _crash(check: Check, exc: Exception) -> str:
+    log.debug("check %s crashed:\n%s", check.id, "".join(traceback.format_exception(exc)))
+    return f"check crashed: {type(exc).__name__}: {exc}"
+
+
+def _missing(check: Check, node: NodeFacts) -> str | None:
+    for fact in check.facts:
+        reason = node.missing_reason(fact)
+        if reason:
+            return f"{fact.name}: {reason}"
+    return None
+
+
+def _stamp(check_id: str, node: str, outcome: Outcome) -> Result:
+    return Result(check_id, node, outcome.status, outcome.message, dict(outcome.evidence))
+
+
+def _run_node_check(check: NodeCheck, nodes: Sequence[NodeFacts], ctx: Context) -> list[Result]:
+    results = []
+    for node in nodes:
+        missing = _missing(check, node)
+        if missing:
+            results.append(Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {missing}"))
+            continue
+        try:
+            outs = _outcomes(check.evaluate(node, ctx))
+        except FactError as exc:
+            outs = [Outcome(Status.ERROR, f"cannot evaluate: {exc}")]
+        except Exception as exc:
+            outs = [Outcome(Status.ERROR, _crash(check, exc))]
+        if not outs:
+            outs = [Outcome(Status.ERROR, "the check gave no verdict")]
+        # A node check speaks about its own node only; several outcomes collapse to the worst one.
+        worst = max(outs, key=lambda o: _SEVERITY_ORDER[o.status])
+        results.append(_stamp(check.id, node.name, worst))
+    return results
+
+
+_SEVERITY_ORDER = {Status.PASS: 0, Status.SKIP: 1, Status.WARN: 2, Status.FAIL: 3, Status.ERROR: 4}
+
+
+def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context) -> list[Result]:
+    incomplete = {n.name: reason for n in nodes if (reason := _missing(check, n))}
+    complete = [n for n in nodes if n.name not in incomplete]
+    verdicts: dict[str, Outcome] = {}
+    if complete:
+        try:
+            for out in check.evaluate(complete, ctx):
+                targets = [out.node] if out.node else [n.name for n in complete]
+                for target in targets:
+                    if target not in {n.name for n in complete}:
+                        continue  # a check may not speak for nodes outside its scope
+                    prev = verdicts.get(target)
+                    if prev is None or _SEVERITY_ORDER[out.status] > _SEVERITY_ORDER[prev.status]:
+                        verdicts[target] = out
+        except FactError as exc:
+            verdicts = {n.name: Outcome(Status.ERROR, f"cannot evaluate: {exc}") for n in complete}
+        except Exception as exc:
+            verdicts = {n.name: Outcome(Status.ERROR, _crash(check, exc)) for n in complete}
+    results = []
+    partial_note = "; ".join(f"{name} ({reason})" for name, reason in sorted(incomplete.items()))
+    for node in nodes:
+        if node.name in incomplete:
+            results.append(
+                Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {incomplete[node.name]}")
+            )
+            continue
+        out = verdicts.get(node.name)
+        if out is None:
+            results.append(Result(check.id, node.name, Status.ERROR, "the check gave no verdict for this node"))
+        elif incomplete and out.status is Status.PASS:
+            # Uniqueness or consistency proven on a subset of the group proves nothing.
+            evidence: dict[str, Any] = dict(out.evidence)
+            evidence["missing_nodes"] = sorted(incomplete)
+            results.append(
+                Result(check.id, node.name, Status.ERROR,
+                       f"not proven: facts missing for {partial_note}", evidence)
+            )
+        else:
+            results.append(_stamp(check.id, node.name, out))
+    return results
+
+
+def evaluate(
+    checks: Sequence[LoadedCheck],
+    snapshot: Snapshot,
+    ctx: Context,
+    source: str = "live",
+    started_at: str | None = None,
+    sections: dict[str, Any] | None = None,
+) -> Report:
+    """Run every check on the snapshot's facts and build the report."""
+    began = datetime.now(timezone.utc)
+    node_facts = [n.node_facts() for n in snapshot.nodes]
+    results: list[Result] = []
+    metas: dict[str, CheckMeta] = {}
+    for lc in checks:
+        check, meta = lc.check, lc.meta
+        metas[meta.id] = meta
+        in_scope = [n for n in node_facts if check.applies_to(n)]
+        skip_reason = None
+        if ctx.phase not in check.phases:
+            skip_reason = f"not run in phase {ctx.phase.value} (runs in {', '.join(p.value for p in check.phases)})"
+        elif check.writes and not ctx.allow_changes:
+            skip_reason = "changes state; runs only with --allow-changes"
+        if skip_reason:
+            results.extend(Result(meta.id, n.name, Status.SKIP, skip_reason) for n in in_scope)
+        elif isinstance(check, GroupCheck):
+            results.extend(_run_group_check(check, in_scope, ctx))
+        elif isinstance(check, NodeCheck):
+            results.extend(_run_node_check(check, in_scope, ctx))
+    duration = (datetime.now(timezone.utc) - began).total_seconds()
+    return Report(
+        tool_version=__version__,
+        phase=ctx.phase,
+        group=ctx.expect.group,
+        source=source,
+        started_at=started_at or began.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        finished_at=_now(),
+        nodes=tuple(n.info() for n in snapshot.nodes),
+        checks=metas,
+        results=tuple(results),
+        sections=sections or {},
+        duration_s=duration,
+    )

@@ -1,0 +1,164 @@
+"""Versioned snapshots of collected facts (schema: ssocheck/schemas/snapshot.schema.json).
+
+A snapshot holds, per node, the raw fact values exactly as the node answered, per-fact errors and a
+node-level error for unreachable nodes, plus the inventory's expectations (no secrets) so checks
+can be re-run offline with ``ssocheck check --snapshot FILE``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ssocheck import __version__
+from ssocheck.check import Expectations, NodeFacts
+from ssocheck.errors import SnapshotError
+from ssocheck.model import ROLES, NodeInfo
+from ssocheck.output import write_atomic
+
+SCHEMA = "ssocheck-snapshot/1"
+
+
+@dataclass
+class NodeSnapshot:
+    """What was collected from one node."""
+
+    name: str
+    roles: tuple[str, ...]
+    address: str = ""
+    error: str | None = None
+    ps_version: str | None = None
+    computer: str | None = None
+    clock_utc: str | None = None
+    duration_s: float | None = None
+    facts: dict[str, Any] = field(default_factory=dict)
+    fact_errors: dict[str, str] = field(default_factory=dict)
+
+    def node_facts(self) -> NodeFacts:
+        """The check-facing view of this node."""
+        return NodeFacts(self.name, self.roles, self.facts, self.fact_errors, self.error)
+
+    def info(self) -> NodeInfo:
+        """The report-facing summary of this node."""
+        return NodeInfo(self.name, self.roles, self.address, self.error, self.ps_version, self.duration_s)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "roles": list(self.roles),
+            "address": self.address,
+            "error": self.error,
+            "ps_version": self.ps_version,
+            "computer": self.computer,
+            "clock_utc": self.clock_utc,
+            "duration_s": self.duration_s,
+            "facts": self.facts,
+            "fact_errors": self.fact_errors,
+        }
+
+
+@dataclass
+class Snapshot:
+    """Facts of every node of one collection run."""
+
+    expect: Expectations
+    nodes: list[NodeSnapshot]
+    collected_at: str
+    tool_version: str = __version__
+    inventory: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "schema": SCHEMA,
+            "tool_version": self.tool_version,
+            "collected_at": self.collected_at,
+            "inventory": self.inventory,
+            "expectations": self.expect.to_dict(),
+            "nodes": [n.to_dict() for n in self.nodes],
+        }
+
+    def save(self, path: Path) -> None:
+        """Write atomically (a crash never leaves half a snapshot)."""
+        write_atomic(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+
+
+def _bad(source: str, fieldname: str, problem: str) -> SnapshotError:
+    return SnapshotError(problem, source=source, field=fieldname)
+
+
+def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
+    """Validate and build a Snapshot; errors name the file and the field."""
+    if not isinstance(doc, dict):
+        raise _bad(source, "(top level)", "not a JSON object")
+    schema = doc.get("schema")
+    if schema != SCHEMA:
+        raise _bad(source, "schema", f"unsupported snapshot schema {schema!r} (this ssocheck reads {SCHEMA})")
+    exp = doc.get("expectations")
+    if not isinstance(exp, dict):
+        raise _bad(source, "expectations", "missing or not an object")
+    try:
+        expect = Expectations(**exp)
+    except TypeError as exc:
+        raise _bad(source, "expectations", f"invalid: {exc}") from exc
+    for key in ("group", "cluster_network_name", "master_secret_server", "sso_service_account"):
+        if not isinstance(getattr(expect, key), str) or not getattr(expect, key):
+            raise _bad(source, f"expectations.{key}", "must be a non-empty string")
+    raw_nodes = doc.get("nodes")
+    if not isinstance(raw_nodes, list) or not raw_nodes:
+        raise _bad(source, "nodes", "missing or empty")
+    nodes = []
+    for i, n in enumerate(raw_nodes):
+        where = f"nodes[{i}]"
+        if not isinstance(n, dict) or not isinstance(n.get("name"), str) or not n["name"]:
+            raise _bad(source, f"{where}.name", "missing")
+        roles = n.get("roles")
+        if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
+            raise _bad(source, f"{where}.roles", f"must be a non-empty list of {', '.join(ROLES)}")
+        facts = n.get("facts", {})
+        errors = n.get("fact_errors", {})
+        if not isinstance(facts, dict):
+            raise _bad(source, f"{where}.facts", "must be an object")
+        if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
+            raise _bad(source, f"{where}.fact_errors", "must map fact names to messages")
+        error = n.get("error")
+        if error is not None and not isinstance(error, str):
+            raise _bad(source, f"{where}.error", "must be null or a string")
+        nodes.append(
+            NodeSnapshot(
+                name=n["name"],
+                roles=tuple(roles),
+                address=str(n.get("address") or ""),
+                error=error,
+                ps_version=n.get("ps_version"),
+                computer=n.get("computer"),
+                clock_utc=n.get("clock_utc"),
+                duration_s=n.get("duration_s"),
+                facts=facts,
+                fact_errors=errors,
+            )
+        )
+    return Snapshot(
+        expect=expect,
+        nodes=nodes,
+        collected_at=str(doc.get("collected_at") or ""),
+        tool_version=str(doc.get("tool_version") or ""),
+        inventory=str(doc.get("inventory") or ""),
+    )
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read a snapshot file; any problem is a SnapshotError naming the file and field."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SnapshotError(f"cannot read: {exc.strerror}", source=str(p)) from exc
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"not valid JSON (line {exc.lineno}: {exc.msg})", source=str(p)) from exc
+    return snapshot_from_dict(doc, str(p))

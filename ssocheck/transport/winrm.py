@@ -1,0 +1,156 @@
+"""Runs one PowerShell script on one node over WinRM with pywinrm, streaming the script over stdin.
+
+``Session.run_ps`` puts the script on the command line (``-EncodedCommand``), which breaks around
+3 KB of script. Here a tiny fixed bootstrap goes on the command line and the probe travels on
+stdin, so a node costs one shell and one command: with NTLM that is 9 HTTP requests (3 for the
+handshake, then Create, Command, Send, Receive, Signal, Delete).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ssocheck.errors import TransportError
+from ssocheck.facts.probe import BOOTSTRAP, POWERSHELL, POWERSHELL_ARGS, encoded_command
+from ssocheck.inventory import Connection, Node
+from ssocheck.secrets import Secret, redact
+
+log = logging.getLogger(__name__)
+
+# pywinrm turns a str into cp437 bytes; the probe is ASCII, so sending bytes keeps it exact.
+# 96 KiB raw is 128 KiB base64: one Send stays under the default MaxEnvelopeSize (150 KiB).
+SEND_CHUNK = 96 * 1024
+
+PYWINRM_TRANSPORT = {"ntlm": "ntlm", "kerberos": "kerberos", "credssp": "credssp", "basic": "basic"}
+
+
+@dataclass(frozen=True)
+class ScriptResult:
+    """What the remote command produced."""
+
+    stdout: str
+    stderr: str
+    exit_code: int
+    duration_s: float
+
+
+def endpoint_url(conn: Connection, node: Node) -> str:
+    """The WS-Management URL of ``node``."""
+    host = node.address
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 literal
+    return f"{conn.scheme}://{host}:{node.port or conn.effective_port}/wsman"
+
+
+def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
+    try:
+        import winrm
+    except ImportError as exc:  # pragma: no cover - pywinrm is a hard dependency
+        raise TransportError("pywinrm is not installed (pip install pywinrm)") from exc
+    if conn.transport in ("kerberos", "credssp"):
+        module = {"kerberos": "requests_kerberos", "credssp": "requests_credssp"}[conn.transport]
+        try:
+            __import__(module)
+        except ImportError as exc:
+            raise TransportError(
+                f"transport {conn.transport} needs the {module.replace('_', '-')} package "
+                f"(pip install pywinrm[{conn.transport}])"
+            ) from exc
+    https = conn.scheme == "https"
+    # NTLM over plain HTTP is allowed only sealed (MS-WSMV message encryption), never in clear.
+    encryption = "auto" if https or conn.transport == "basic" else "always"
+    if conn.transport == "basic":
+        encryption = "never"
+    return winrm.Protocol(
+        endpoint_url(conn, node),
+        transport=PYWINRM_TRANSPORT[conn.transport],
+        username=conn.username,
+        password=password.reveal(),
+        server_cert_validation="validate" if conn.verify_tls else "ignore",
+        ca_trust_path=str(conn.ca_bundle) if conn.ca_bundle else "legacy_requests",
+        operation_timeout_sec=conn.operation_timeout,
+        read_timeout_sec=conn.read_timeout,
+        message_encryption=encryption,
+    )
+
+
+def describe_failure(exc: BaseException, url: str) -> str:
+    """One clear line for a transport failure, without secrets."""
+    import requests
+    import winrm.exceptions as wex
+
+    if isinstance(exc, wex.InvalidCredentialsError):
+        return f"authentication failed at {url} ({exc})"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"TLS certificate validation failed for {url}: {exc}"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"connection to {url} timed out"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"cannot connect to {url}: connection refused or host unreachable"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{url} did not answer in time (read timeout)"
+    if isinstance(exc, wex.WSManFaultError):
+        return f"WS-Management fault from {url}: {exc.reason or exc}"
+    if isinstance(exc, wex.WinRMError):
+        return f"WinRM error from {url}: {exc}"
+    return f"{type(exc).__name__} talking to {url}: {exc}"
+
+
+def run_script(
+    conn: Connection, node: Node, password: Secret, script: str, deadline_s: float | None = None
+) -> ScriptResult:
+    """Run ``script`` on ``node`` in one shell and one command; raise TransportError on failure."""
+    import winrm.exceptions as wex
+
+    url = endpoint_url(conn, node)
+    timeout = deadline_s if deadline_s is not None else conn.node_timeout
+    started = time.monotonic()
+    deadline = started + timeout
+    payload = script.encode("ascii")
+    try:
+        proto = _protocol(conn, node, password)
+        shell_id = proto.open_shell(codepage=437, noprofile=True)
+        try:
+            command_id = proto.run_command(
+                shell_id, POWERSHELL, [*POWERSHELL_ARGS, encoded_command(BOOTSTRAP)]
+            )
+            try:
+                for offset in range(0, len(payload), SEND_CHUNK):
+                    chunk = payload[offset : offset + SEND_CHUNK]
+                    proto.send_command_input(shell_id, command_id, chunk, end=offset + SEND_CHUNK >= len(payload))
+                out: list[bytes] = []
+                err: list[bytes] = []
+                done = False
+                code = -1
+                while not done:
+                    if time.monotonic() > deadline:
+                        raise TransportError(f"{node.name}: no complete answer within {timeout:.0f} s")
+                    try:
+                        stdout, stderr, code, done = proto.get_command_output_raw(shell_id, command_id)
+                    except wex.WinRMOperationTimeoutError:
+                        continue  # the server's long-poll expired; the command is still running
+                    out.append(stdout)
+                    err.append(stderr)
+            finally:
+                try:
+                    proto.cleanup_command(shell_id, command_id)
+                except Exception as exc:  # the answer is already in hand; a failed cleanup must not lose it
+                    log.debug("%s: cleanup_command failed: %s", node.name, exc)
+        finally:
+            try:
+                proto.close_shell(shell_id)
+            except Exception as exc:
+                log.debug("%s: close_shell failed: %s", node.name, exc)
+    except TransportError:
+        raise
+    except Exception as exc:
+        raise TransportError(redact(f"{node.name}: {describe_failure(exc, url)}")) from exc
+    return ScriptResult(
+        stdout=b"".join(out).decode("cp437", errors="replace"),
+        stderr=b"".join(err).decode("cp437", errors="replace"),
+        exit_code=code,
+        duration_s=time.monotonic() - started,
+    )
