@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
+
+# One module per area; each defines CHECKS, the list of its check classes.
+MODULES = ("msdtc", "system", "sso", "secret", "cluster", "biztalk")
 
 
 def get_checks() -> list[type[Any]]:
     """Every built-in check class; imports happen here so loading the package has no side effects."""
-    from ssocheck_checks.cluster import UseNetworkName
-    from ssocheck_checks.msdtc import MsdtcCidUnique
-    from ssocheck_checks.sso import EntssoServiceAccount
-
-    return [MsdtcCidUnique, EntssoServiceAccount, UseNetworkName]
+    found: list[type[Any]] = []
+    for module in MODULES:
+        try:
+            mod = importlib.import_module(f"ssocheck_checks.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"ssocheck_checks.{module}":
+                continue  # an area not written yet
+            raise
+        found.extend(mod.CHECKS)
+    return found

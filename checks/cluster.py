@@ -71,3 +71,4 @@ class UseNetworkName(GroupCheck):
                     node=node.name,
                     **evidence,
                 )
+CHECKS = [UseNetworkName]

@@ -69,3 +69,4 @@ class MsdtcCidUnique(GroupCheck):
                 )
             else:
                 yield passed(f"{len(entries)} MSDTC CIDs, none shared with another node", node=name, found=cids)
+CHECKS = [MsdtcCidUnique]

@@ -53,3 +53,4 @@ class EntssoServiceAccount(NodeCheck):
         if not same_account(svc.account, want, domain_of(ctx), machine=node.name):
             return failed(f"ENTSSO logs on as {svc.account}, expected {want}", expected=want, found=svc.account)
         return passed(f"ENTSSO logs on as {svc.account}", expected=want, found=svc.account)
+CHECKS = [EntssoServiceAccount]
