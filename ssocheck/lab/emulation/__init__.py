@@ -1,1 +1,51 @@
-"""Answers probe facts from the state of a simulated node (the Windows side of the wire contract)."""
+"""Answers probe facts from the state of a simulated node: the Windows side of the wire contract.
+
+Each area module registers one function per fact name with :func:`emulates`. A function gets the
+farm, the node and the decoded probe parameters and returns the raw value the real PowerShell
+snippet would assign to ``$value`` (see each Fact's docstring in ``ssocheck/facts``). It computes
+that from scenario state only: the lab never imports ``ssocheck.facts``, the checks or the runner,
+so a wrong parser or check cannot be hidden by a lab that shares its code. Raising
+:class:`EmulationError` makes the fact fail on that node as a PowerShell exception would.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ssocheck.lab.state import FarmState, NodeState
+
+Emulator = Callable[[FarmState, NodeState, Mapping[str, Any]], Any]
+
+EMULATORS: dict[str, Emulator] = {}
+
+# Area modules of this package; each registers its emulators when imported.
+AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk")
+
+
+class EmulationError(Exception):
+    """The simulated PowerShell raised: the message is what the fact's error will say."""
+
+
+def emulates(fact_name: str) -> Callable[[Emulator], Emulator]:
+    """Register ``func`` as the emulation of ``fact_name``; duplicates are a programming error."""
+
+    def register(func: Emulator) -> Emulator:
+        if fact_name in EMULATORS and EMULATORS[fact_name] is not func:
+            raise RuntimeError(f"fact {fact_name!r} is emulated twice")
+        EMULATORS[fact_name] = func
+        return func
+
+    return register
+
+
+def load_all() -> dict[str, Emulator]:
+    """Import every area module (idempotent) and return the registry."""
+    for area in AREAS:
+        try:
+            importlib.import_module(f"{__name__}.{area}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{area}":
+                raise
+    return EMULATORS
