@@ -1,0 +1,651 @@
+"""The lab's WinRM endpoint: WS-Management shells over HTTP(S) on loopback, one port per simulated node.
+
+The unmodified pywinrm 0.5 client talks to it over real HTTP. The facts it relies on were measured and are
+written up in ``/work/shared/reference/winrm-protocol.md`` (cited below as "gotcha N"). What a command *does* is
+not decided here: every rsp:Command is handed to a :class:`CommandHandler` supplied by the caller.
+
+``NTLM_USER_FILE`` is process-wide: each :class:`LabEndpoints` merges its accounts into one shared file
+(:func:`ssocheck.lab.httpauth.register_ntlm_users`), so several instances can live in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import http
+import http.client
+import ipaddress
+import logging
+import selectors
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from types import MappingProxyType, TracebackType
+from typing import BinaryIO, Literal, Protocol, cast
+
+from ssocheck.lab import httpauth, wsman
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LAB_USERS: Mapping[str, str] = MappingProxyType({"LAB\\ssocheck": "Lab-Passw0rd"})
+SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
+_MAX_BODY = 16 * 1024 * 1024
+_HANDSHAKE_TIMEOUT = 10.0
+_IDLE_TIMEOUT = 120.0  # an idle keep-alive connection is dropped after this (Windows: 120 s as well)
+_STOP_JOIN_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a simulated command produced; stdout/stderr are already console-encoded bytes."""
+
+    stdout: bytes
+    stderr: bytes
+    exit_code: int
+
+
+class CommandHandler(Protocol):
+    """Runs one remote command of one node: ``command`` is the rsp:Command text (``run_ps`` puts the whole
+    ``powershell -encodedcommand <b64>`` there), ``arguments`` the rsp:Arguments text, ``stdin`` all stdin bytes."""
+
+    def __call__(self, node: str, command: str, arguments: str, stdin: bytes) -> CommandResult: ...
+
+
+@dataclass
+class NodeCounters:
+    """Per-node traffic counters; :meth:`LabEndpoints.counters` returns a snapshot copy."""
+
+    http_requests: int = 0  # every HTTP request, incl. 401 handshakes and the empty encryption-setup POST
+    shells_created: int = 0
+    commands: int = 0  # rsp:Command operations (= remote commands run)
+    connections: int = 0  # TCP connections accepted
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """How every node of a :class:`LabEndpoints` listens and authenticates."""
+
+    scheme: Literal["http", "https"] = "http"
+    auth: frozenset[str] = frozenset({"ntlm"})  # any of "ntlm", "basic"
+    # http+ntlm: plaintext SOAP after NTLM is refused with 401, like Windows' AllowUnencrypted=false.
+    # Basic is accepted on http too whenever "basic" is in ``auth``.
+    allow_unencrypted: bool = False
+    users: Mapping[str, str] = field(default_factory=lambda: DEFAULT_LAB_USERS)  # "DOMAIN\\user" or "user" -> password
+    certfile: str | None = None  # required for https
+    keyfile: str | None = None
+    receive_wait_seconds: float = 5.0  # Receive long-poll cap; must stay below the client's read timeout
+    max_output_chunk: int = 65536  # raw bytes per stream per Receive (keeps under MaxEnvelopeSize 153600)
+
+    def __post_init__(self) -> None:
+        if self.scheme not in ("http", "https"):
+            raise ValueError(f"scheme must be http or https, not {self.scheme!r}")
+        if not self.auth or not self.auth <= {"ntlm", "basic"}:
+            raise ValueError(f"auth must be a non-empty subset of {{'ntlm', 'basic'}}, not {set(self.auth)}")
+        if self.scheme == "https" and not (self.certfile and self.keyfile):
+            raise ValueError("https needs certfile and keyfile (see ssocheck.lab.certs)")
+        if self.receive_wait_seconds <= 0 or self.max_output_chunk <= 0:
+            raise ValueError("receive_wait_seconds and max_output_chunk must be positive")
+
+
+def encode_console(text: str) -> bytes:
+    """Encode like a console with code page 437 (pywinrm always asks for it): unmappable characters become '?'."""
+    return text.encode("cp437", errors="replace")
+
+
+def _clixml_text(text: str) -> str:
+    # PowerShell's serializer: XML-escape, control characters as _xHHHH_, and a literal "_x" escaped as _x005F_x.
+    out = []
+    for i, ch in enumerate(text):
+        if ch == "_" and text[i + 1 : i + 2] in ("x", "X"):
+            out.append("_x005F_")
+        elif ord(ch) < 0x20:
+            out.append(f"_x{ord(ch):04X}_")
+        else:
+            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(ch, ch))
+    return "".join(out)
+
+
+def clixml_error(message: str) -> bytes:
+    """stderr of a PowerShell ``throw "<message>"`` as WinRM delivers it: an error CLIXML document, cp437.
+
+    pywinrm's ``run_ps`` turns it back into text: the message lines, then ``+ CategoryInfo`` and
+    ``+ FullyQualifiedErrorId`` lines, as PowerShell prints for a thrown string.
+    """
+    lines = message.splitlines() or [""]
+    lines += [
+        f"    + CategoryInfo          : OperationStopped: ({lines[0]}:String) [], RuntimeException",
+        f"    + FullyQualifiedErrorId : {lines[0]}",
+        " ",
+    ]
+    records = "".join(f'<S S="Error">{_clixml_text(line)}_x000D__x000A_</S>' for line in lines)
+    doc = (
+        f'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">{records}</Objs>'
+    )
+    return encode_console(doc)
+
+
+def clixml_progress() -> bytes:
+    """The progress-only CLIXML real PowerShell writes to stderr ("Preparing modules for first use.").
+
+    Harmless on a real server, and ``run_ps`` does NOT clean it: std_err stays non-empty (gotcha 7).
+    """
+    return (
+        b'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+        b'<Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T>'
+        b'<T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>Preparing modules for '
+        b"first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR>"
+        b"</MS></Obj></Objs>"
+    )
+
+
+class _Command:
+    """One rsp:Command: its stdin, lazy execution in a worker thread, and the output cursor of Receive."""
+
+    def __init__(self, command_id: str, command: str, arguments: str) -> None:
+        self.id = command_id
+        self.command = command
+        self.arguments = arguments
+        self.cond = threading.Condition()  # guards everything below; notified on Send and abort
+        self.stdin = bytearray()
+        self.sends = 0
+        self.stdin_closed = False
+        self.started = False
+        self.aborted = False
+        self.finished = threading.Event()
+        self.result = CommandResult(b"", b"", -1)
+        self.out_pos = self.err_pos = 0
+
+    def feed(self, data: bytes, end: bool) -> None:
+        """Append a Send chunk; writing after ``End="true"`` or after the command started is a broken pipe."""
+        with self.cond:
+            if self.stdin_closed or self.started or self.aborted:
+                raise wsman.stdin_closed(self.id)
+            self.stdin += data
+            self.sends += 1
+            self.stdin_closed = end
+            self.cond.notify_all()
+
+    def abort(self) -> None:
+        """Forget the command (Signal terminate, Delete, node stop); wakes any Receive waiting on it."""
+        with self.cond:
+            self.aborted = True
+            self.cond.notify_all()
+        self.finished.set()
+
+    def next_chunk(self, limit: int) -> tuple[bytes, bytes, int | None]:
+        """Up to ``limit`` raw bytes per stream; the exit code only with the last chunk (gotcha 4)."""
+        with self.cond:
+            res = self.result
+            out = res.stdout[self.out_pos : self.out_pos + limit]
+            err = res.stderr[self.err_pos : self.err_pos + limit]
+            self.out_pos += len(out)
+            self.err_pos += len(err)
+            done = self.out_pos >= len(res.stdout) and self.err_pos >= len(res.stderr)
+            return out, err, res.exit_code if done else None
+
+
+class _Node:
+    """One simulated server: its listening socket, shells, live connections and counters."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.port = 0
+        self.listener: socket.socket | None = None
+        self.lock = threading.Lock()  # guards counters, shells and conns
+        self.counters = NodeCounters()
+        self.shells: dict[str, dict[str, _Command]] = {}
+        self.conns: set[_Conn] = set()
+
+    def count(self, name: str) -> None:
+        """Thread-safe ``counters.<name> += 1``."""
+        with self.lock:
+            setattr(self.counters, name, getattr(self.counters, name) + 1)
+
+
+@dataclass(eq=False)
+class _Conn:
+    sock: socket.socket  # replaced by the SSLSocket after the handshake
+
+
+@dataclass
+class _HttpRequest:
+    method: str
+    target: str
+    headers: http.client.HTTPMessage
+    body: bytes
+    keep_alive: bool
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _read_request(rfile: BinaryIO) -> _HttpRequest | None:
+    """One HTTP/1.x request from a keep-alive connection; None at a clean EOF."""
+    line = rfile.readline(65537)
+    while line in (b"\r\n", b"\n"):  # tolerate stray CRLF between requests (RFC 9112 §2.2)
+        line = rfile.readline(65537)
+    if not line:
+        return None
+    parts = line.decode("latin-1").split()
+    if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
+        raise _BadRequest(400)
+    method, target, version = parts
+    try:
+        headers = http.client.parse_headers(rfile)
+        length = int(headers.get("Content-Length") or 0)
+    except (http.client.HTTPException, ValueError) as exc:
+        raise _BadRequest(400) from exc
+    if headers.get("Transfer-Encoding"):
+        raise _BadRequest(501)  # requests always sends Content-Length for a bytes body
+    if not 0 <= length <= _MAX_BODY:
+        raise _BadRequest(413)
+    body = rfile.read(length)
+    if len(body) < length:
+        return None
+    connection = (headers.get("Connection") or "").lower()
+    keep_alive = "keep-alive" in connection if version == "HTTP/1.0" else "close" not in connection
+    return _HttpRequest(method, target, headers, body, keep_alive)
+
+
+def _http_response(
+    status: int, body: bytes, content_type: str | None, headers: tuple[tuple[str, str], ...], keep_alive: bool
+) -> bytes:
+    """Status line, headers and body as ONE buffer: written with a single send on a TCP_NODELAY socket.
+
+    Split header/body writes with Nagle on cost ~40 ms of delayed-ACK stall per request (gotcha 11).
+    """
+    lines = [
+        f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}",
+        "Server: Microsoft-HTTPAPI/2.0",
+        f"Date: {formatdate(usegmt=True)}",
+        f"Content-Length: {len(body)}",
+    ]
+    if content_type:
+        lines.append(f"Content-Type: {content_type}")
+    lines += [f"{name}: {value}" for name, value in headers]
+    if not keep_alive:
+        lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _loopback(host: str) -> tuple[socket.AddressFamily, str]:
+    if host.lower() == "localhost":
+        return socket.AF_INET, "127.0.0.1"
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        ip = None
+    if ip is None or not ip.is_loopback:
+        raise ValueError(f"the lab endpoint only binds loopback addresses, not {host!r}")
+    return (socket.AF_INET6 if ip.version == 6 else socket.AF_INET), str(ip)
+
+
+class LabEndpoints:
+    """Serves many simulated nodes, one loopback listening socket (own port) per node, with ONE acceptor thread
+    (a selector over all listening sockets) and one thread per connection, so it scales to hundreds of nodes.
+
+    Use as a context manager (``__enter__`` starts it) or call :meth:`start` and :meth:`close`.
+    """
+
+    def __init__(self, config: EndpointConfig, handler: CommandHandler, host: str = "127.0.0.1") -> None:
+        """Validate ``host`` (loopback only), load TLS material and register the NTLM accounts."""
+        self.config = config
+        self._handler = handler
+        self._family, self._host = _loopback(host)
+        self._ssl: ssl.SSLContext | None = None
+        bindings = None
+        if config.scheme == "https":
+            self._ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self._ssl.minimum_version = ssl.TLSVersion.TLSv1_2
+            self._ssl.load_cert_chain(cast(str, config.certfile), config.keyfile)
+            if "ntlm" in config.auth:
+                # CBT: requests_ntlm binds NTLM to the server certificate over HTTPS (strict, gotcha 9).
+                with open(cast(str, config.certfile), "rb") as fh:
+                    bindings = httpauth.channel_bindings(fh.read())
+        accounts = httpauth.expand_accounts(config.users)
+        self._policy = httpauth.AuthPolicy(config.auth, accounts, bindings)
+        self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)
+        self._lock = threading.Lock()  # guards _nodes, _threads and the selector registrations
+        self._nodes: dict[str, _Node] = {}
+        self._threads: set[threading.Thread] = set()
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._acceptor: threading.Thread | None = None
+        self._closed = False
+
+    @property
+    def user_file(self) -> str:
+        """Path of the (shared, 0600) NTLM_USER_FILE written for pyspnego's acceptor."""
+        return self._user_file
+
+    def add_node(self, node: str, port: int = 0) -> int:
+        """Bind a listening socket for ``node`` (0 = ephemeral port) and return the port.
+
+        A node that was stopped can be added again ("powered on"); its counters are kept.
+        """
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("LabEndpoints is closed")
+            state = self._nodes.get(node) or _Node(node)
+            if state.listener is not None:
+                raise ValueError(f"node {node!r} is already listening on port {state.port}")
+            sock = socket.socket(self._family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # re-bind a stopped node's port
+                sock.bind((self._host, port))
+                sock.listen(128)
+                sock.setblocking(False)
+            except OSError:
+                sock.close()
+                raise
+            state.listener, state.port = sock, sock.getsockname()[1]
+            self._nodes[node] = state
+            self._selector.register(sock, selectors.EVENT_READ, state)
+            return state.port
+
+    def stop_node(self, node: str) -> None:
+        """Close the node's listening socket and live connections, and drop its shells: the port now refuses
+        connections, like a powered-off server."""
+        with self._lock:
+            state = self._nodes[node]
+            if state.listener is not None:
+                self._selector.unregister(state.listener)
+                state.listener.close()
+                state.listener = None
+        self._disconnect(state)
+
+    def start(self) -> None:
+        """Start the acceptor thread (daemon); nodes may be added before or after."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("LabEndpoints is closed")
+            if self._acceptor is None:
+                self._acceptor = threading.Thread(target=self._accept_loop, name="lab-acceptor", daemon=True)
+                self._acceptor.start()
+
+    def close(self) -> None:
+        """Stop accepting, close every socket, abort pending Receives and join the threads. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            nodes = list(self._nodes.values())
+        self._wake_w.send(b"x")
+        if self._acceptor is not None:
+            self._acceptor.join(_STOP_JOIN_SECONDS)
+        for state in nodes:
+            if state.listener is not None:
+                state.listener.close()
+                state.listener = None
+            self._disconnect(state)
+        deadline = time.monotonic() + _STOP_JOIN_SECONDS
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+        httpauth.unregister_ntlm_users(self._user_token)
+
+    def __enter__(self) -> LabEndpoints:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def port(self, node: str) -> int:
+        """The node's (last) listening port."""
+        return self._nodes[node].port
+
+    def counters(self, node: str) -> NodeCounters:
+        """A snapshot copy of the node's counters."""
+        state = self._nodes[node]
+        with state.lock:
+            return dataclasses.replace(state.counters)
+
+    def reset_counters(self) -> None:
+        """Zero the counters of every node."""
+        with self._lock:
+            nodes = list(self._nodes.values())
+        for state in nodes:
+            with state.lock:
+                state.counters = NodeCounters()
+
+    # -- connections -------------------------------------------------------------------------------------
+
+    def _disconnect(self, state: _Node) -> None:
+        with state.lock:
+            conns, state.conns = list(state.conns), set()
+            shells, state.shells = list(state.shells.values()), {}
+        for conn in conns:
+            try:
+                # socket.socket.shutdown, not SSLSocket.shutdown: it must not touch the TLS object that the
+                # connection thread may be using; the thread's blocked recv then returns and it exits.
+                socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for commands in shells:
+            for cmd in commands.values():
+                cmd.abort()
+
+    def _accept_loop(self) -> None:
+        while not self._closed:
+            for key, _ in self._selector.select(timeout=1.0):
+                if key.data is None:  # wake-up from close()
+                    continue
+                self._accept(cast(_Node, key.data), cast(socket.socket, key.fileobj))
+
+    def _accept(self, state: _Node, listener: socket.socket) -> None:
+        for _ in range(64):  # drain a burst of connections without re-selecting each time
+            with self._lock:
+                if state.listener is not listener:  # stopped while we were selecting
+                    return
+                try:
+                    sock, peer = listener.accept()
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError as exc:
+                    log.warning("accept on node %s failed: %s", state.name, exc)
+                    return
+                conn = _Conn(sock)
+                thread = threading.Thread(
+                    target=self._serve, args=(state, conn, peer[0]), name=f"lab-{state.name}", daemon=True
+                )
+                self._threads.add(thread)
+            with state.lock:
+                state.conns.add(conn)
+                state.counters.connections += 1
+            thread.start()
+
+    def _serve(self, state: _Node, conn: _Conn, peer: str) -> None:
+        """One TCP connection: TLS handshake (here, not in the acceptor: gotcha 12), then keep-alive requests
+        sharing one NTLM context (requests_ntlm authenticates the connection)."""
+        sock = conn.sock
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(_HANDSHAKE_TIMEOUT)
+            if self._ssl is not None:
+                sock = conn.sock = self._ssl.wrap_socket(sock, server_side=True)
+            sock.settimeout(_IDLE_TIMEOUT)
+            auth = httpauth.ConnectionAuth(self._policy)
+            with sock.makefile("rb") as rfile:
+                while True:
+                    try:
+                        req = _read_request(rfile)
+                    except _BadRequest as bad:
+                        sock.sendall(_http_response(bad.status, b"", None, (), keep_alive=False))
+                        return
+                    if req is None:
+                        return
+                    status, body, ctype, headers = self._respond(state, auth, req, peer)
+                    keep_alive = req.keep_alive and status != 400
+                    sock.sendall(_http_response(status, body, ctype, headers, keep_alive))
+                    if not keep_alive:
+                        return
+        except OSError as exc:  # includes ssl.SSLError, timeouts and resets by the client or stop_node
+            log.debug("connection from %s to node %s ended: %s", peer, state.name, exc)
+        except Exception:
+            log.exception("connection from %s to node %s failed", peer, state.name)
+        finally:
+            sock.close()
+            with state.lock:
+                state.conns.discard(conn)
+            with self._lock:
+                self._threads.discard(threading.current_thread())
+
+    def _respond(
+        self, state: _Node, auth: httpauth.ConnectionAuth, req: _HttpRequest, peer: str
+    ) -> tuple[int, bytes, str | None, tuple[tuple[str, str], ...]]:
+        """Authenticate, decrypt, dispatch and encrypt one request: ``(status, body, content type, headers)``."""
+        state.count("http_requests")
+        if req.method != "POST":
+            return 405, b"", None, (("Allow", "POST"),)
+        if req.target.split("?", 1)[0].rstrip("/").lower() != "/wsman":
+            return 404, b"", None, ()
+        outcome = auth.authenticate(req.headers.get("Authorization"))
+        if outcome.principal is None:
+            return outcome.status, b"", None, outcome.headers
+        encrypted = httpauth.is_encrypted(req.headers.get("Content-Type") or "")
+        if encrypted:
+            try:
+                plain = auth.unwrap(req.body)
+            except httpauth.MessageSecurityError as exc:
+                log.warning("node %s: undecryptable message from %s: %s", state.name, peer, exc)
+                return 400, b"", None, ()
+        else:
+            plain = req.body
+        if not plain:
+            # pywinrm's setup_encryption sends an empty POST only to run the NTLM handshake: 2xx + empty body.
+            return 200, b"", None, ()
+        plaintext_ntlm = not encrypted and outcome.scheme == "ntlm" and self.config.scheme == "http"
+        if plaintext_ntlm and not self.config.allow_unencrypted:
+            # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
+            return 401, b"", None, auth.challenge().headers
+        status, xml = self._soap(state, plain, outcome.principal, peer)
+        if encrypted:
+            return status, auth.wrap(xml), httpauth.ENCRYPTED_CONTENT_TYPE, ()
+        return status, xml, SOAP_CONTENT_TYPE, ()
+
+    def _soap(self, state: _Node, data: bytes, principal: str, peer: str) -> tuple[int, bytes]:
+        # Faults go out with HTTP 500: pywinrm only parses a Fault from an HTTP error response (gotcha 2).
+        relates_to = ""
+        try:
+            req = wsman.parse_request(data)
+            relates_to = req.message_id
+            return 200, self._dispatch(state, req, principal, peer)
+        except wsman.WsmanFault as fault:
+            if fault.wsman_code != wsman.CODE_OPERATION_TIMEOUT:
+                log.info("node %s: fault %s: %s", state.name, fault.wsman_code, fault.reason)
+            return 500, wsman.fault_envelope(fault, relates_to, state.name)
+
+    def _dispatch(self, state: _Node, req: wsman.WsmanRequest, principal: str, peer: str) -> bytes:
+        action, rel, shell_id = req.action, req.message_id, req.shell_id or ""
+        if action == wsman.ACTION_CREATE:
+            if req.resource_uri != wsman.RESOURCE_CMD:
+                raise wsman.resource_not_found(req.resource_uri)
+            shell_id = wsman.new_id()
+            with state.lock:
+                state.shells[shell_id] = {}
+                state.counters.shells_created += 1
+            address = f"{self.config.scheme}://{self._host}:{state.port}/wsman"
+            return wsman.create_response(rel, shell_id, address, principal, peer)
+        if action not in _SHELL_ACTIONS:
+            raise wsman.action_not_supported(action)
+        with state.lock:
+            commands = state.shells.get(shell_id)
+        if commands is None:
+            raise wsman.shell_not_found(shell_id)
+        if action == wsman.ACTION_COMMAND:
+            command, arguments = wsman.parse_command_line(req.body)
+            cmd = _Command(wsman.new_id(), command, arguments)
+            with state.lock:
+                commands[cmd.id] = cmd
+                state.counters.commands += 1
+            return wsman.command_response(rel, cmd.id)
+        if action == wsman.ACTION_SEND:
+            for chunk in wsman.parse_send(req.body):
+                self._command(state, commands, chunk.command_id).feed(chunk.data, chunk.end)
+            return wsman.send_response(rel)
+        if action == wsman.ACTION_RECEIVE:
+            cmd = self._command(state, commands, wsman.parse_receive(req.body))
+            wait = min(self.config.receive_wait_seconds, req.operation_timeout or float("inf"))
+            stdout, stderr, exit_code = self._receive(state, cmd, wait)
+            return wsman.receive_response(rel, cmd.id, stdout, stderr, exit_code)
+        if action == wsman.ACTION_SIGNAL:
+            command_id, code = wsman.parse_signal(req.body)
+            cmd = self._command(state, commands, command_id)
+            if code == wsman.SIGNAL_TERMINATE:
+                with state.lock:
+                    commands.pop(command_id, None)
+                cmd.abort()
+            return wsman.signal_response(rel)
+        # Delete
+        with state.lock:
+            state.shells.pop(shell_id, None)
+        for cmd in commands.values():
+            cmd.abort()
+        return wsman.delete_response(rel)
+
+    @staticmethod
+    def _command(state: _Node, commands: dict[str, _Command], command_id: str) -> _Command:
+        with state.lock:
+            cmd = commands.get(command_id)
+        if cmd is None:
+            raise wsman.command_not_found(command_id)
+        return cmd
+
+    def _receive(self, state: _Node, cmd: _Command, wait: float) -> tuple[bytes, bytes, int | None]:
+        """Long-poll (gotcha 1): wait up to ``wait`` s for the result, else the timeout fault pywinrm re-polls on.
+
+        The handler starts at the first Receive once stdin is complete (``End="true"``), or at once if no Send
+        arrived at all (``run_ps`` sends no stdin), so it always sees the whole stdin.
+        """
+        deadline = time.monotonic() + wait
+        with cmd.cond:
+            while not cmd.started and cmd.sends and not cmd.stdin_closed and not cmd.aborted:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise wsman.timed_out()
+                cmd.cond.wait(remaining)
+            if not cmd.started and not cmd.aborted:
+                cmd.started = True
+                worker = threading.Thread(
+                    target=self._execute, args=(state.name, cmd), name=f"lab-{state.name}-cmd", daemon=True
+                )
+                worker.start()
+        if not cmd.finished.wait(max(0.0, deadline - time.monotonic())):
+            raise wsman.timed_out()
+        if cmd.aborted:
+            raise wsman.command_not_found(cmd.id)
+        return cmd.next_chunk(self.config.max_output_chunk)
+
+    def _execute(self, node: str, cmd: _Command) -> None:
+        """Worker thread: run the handler; an exception becomes exit code 1 with a CLIXML error on stderr."""
+        try:
+            result = self._handler(node, cmd.command, cmd.arguments, bytes(cmd.stdin))
+            if not isinstance(result, CommandResult):
+                raise TypeError(f"command handler returned {type(result).__name__}, not CommandResult")
+        except Exception as exc:
+            log.warning("node %s: command handler raised %r", node, exc)
+            log.debug("handler traceback", exc_info=True)
+            result = CommandResult(b"", clixml_error(str(exc) or type(exc).__name__), 1)
+        with cmd.cond:
+            cmd.result = result
+        cmd.finished.set()
+
+
+_SHELL_ACTIONS = frozenset(
+    {wsman.ACTION_COMMAND, wsman.ACTION_SEND, wsman.ACTION_RECEIVE, wsman.ACTION_SIGNAL, wsman.ACTION_DELETE}
+)
