@@ -89,8 +89,14 @@ class NodeFacts:
         raw: Mapping[str, Any],
         fact_errors: Mapping[str, str] | None = None,
         node_error: str | None = None,
+        clock_utc: str | None = None,
+        received_utc: str | None = None,
     ) -> None:
         self.name = name
+        # The node's own UTC clock when the probe ran, and the controller's UTC time when the answer
+        # arrived (ISO 8601, milliseconds): their difference estimates the node's clock offset.
+        self.clock_utc = clock_utc
+        self.received_utc = received_utc
         self.roles = tuple(roles)
         self.raw = dict(raw)
         self.fact_errors = dict(fact_errors or {})

@@ -92,6 +92,7 @@ def collect_node(
     outcome = "ok"
     try:
         result = runner(inv.connection, node, password, script)
+        snap.received_utc = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         try:
             answer = parse_answer(result.stdout, [f.name for f in facts])
         except ProbeOutputError as exc:

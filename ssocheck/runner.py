@@ -102,19 +102,19 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
                 Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {incomplete[node.name]}")
             )
             continue
-        out = verdicts.get(node.name)
-        if out is None:
+        verdict = verdicts.get(node.name)
+        if verdict is None:
             results.append(Result(check.id, node.name, Status.ERROR, "the check gave no verdict for this node"))
-        elif incomplete and out.status is Status.PASS:
+        elif incomplete and verdict.status is Status.PASS:
             # Uniqueness or consistency proven on a subset of the group proves nothing.
-            evidence: dict[str, Any] = dict(out.evidence)
+            evidence: dict[str, Any] = dict(verdict.evidence)
             evidence["missing_nodes"] = sorted(incomplete)
             results.append(
                 Result(check.id, node.name, Status.ERROR,
                        f"not proven: facts missing for {partial_note}", evidence)
             )
         else:
-            results.append(_stamp(check.id, node.name, out))
+            results.append(_stamp(check.id, node.name, verdict))
     return results
 
 

@@ -32,13 +32,16 @@ class NodeSnapshot:
     ps_version: str | None = None
     computer: str | None = None
     clock_utc: str | None = None
+    received_utc: str | None = None
     duration_s: float | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     fact_errors: dict[str, str] = field(default_factory=dict)
 
     def node_facts(self) -> NodeFacts:
         """The check-facing view of this node."""
-        return NodeFacts(self.name, self.roles, self.facts, self.fact_errors, self.error)
+        return NodeFacts(
+            self.name, self.roles, self.facts, self.fact_errors, self.error, self.clock_utc, self.received_utc
+        )
 
     def info(self) -> NodeInfo:
         """The report-facing summary of this node."""
@@ -54,6 +57,7 @@ class NodeSnapshot:
             "ps_version": self.ps_version,
             "computer": self.computer,
             "clock_utc": self.clock_utc,
+            "received_utc": self.received_utc,
             "duration_s": self.duration_s,
             "facts": self.facts,
             "fact_errors": self.fact_errors,
@@ -136,6 +140,7 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
                 ps_version=n.get("ps_version"),
                 computer=n.get("computer"),
                 clock_utc=n.get("clock_utc"),
+                received_utc=n.get("received_utc"),
                 duration_s=n.get("duration_s"),
                 facts=facts,
                 fact_errors=errors,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ssocheck.errors import TransportError
 from ssocheck.facts.probe import BOOTSTRAP, POWERSHELL, POWERSHELL_ARGS, encoded_command
@@ -24,7 +24,13 @@ log = logging.getLogger(__name__)
 # 96 KiB raw is 128 KiB base64: one Send stays under the default MaxEnvelopeSize (150 KiB).
 SEND_CHUNK = 96 * 1024
 
-PYWINRM_TRANSPORT = {"ntlm": "ntlm", "kerberos": "kerberos", "credssp": "credssp", "basic": "basic"}
+PyWinrmAuth = Literal["ntlm", "kerberos", "credssp", "basic"]
+PYWINRM_TRANSPORT: dict[str, PyWinrmAuth] = {
+    "ntlm": "ntlm",
+    "kerberos": "kerberos",
+    "credssp": "credssp",
+    "basic": "basic",
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,7 @@ def endpoint_url(conn: Connection, node: Node) -> str:
 
 def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
     try:
-        import winrm
+        from winrm.protocol import Protocol
     except ImportError as exc:  # pragma: no cover - pywinrm is a hard dependency
         raise TransportError("pywinrm is not installed (pip install pywinrm)") from exc
     if conn.transport in ("kerberos", "credssp"):
@@ -61,10 +67,10 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
             ) from exc
     https = conn.scheme == "https"
     # NTLM over plain HTTP is allowed only sealed (MS-WSMV message encryption), never in clear.
-    encryption = "auto" if https or conn.transport == "basic" else "always"
+    encryption: Literal["auto", "always", "never"] = "auto" if https else "always"
     if conn.transport == "basic":
         encryption = "never"
-    return winrm.Protocol(
+    return Protocol(
         endpoint_url(conn, node),
         transport=PYWINRM_TRANSPORT[conn.transport],
         username=conn.username,
