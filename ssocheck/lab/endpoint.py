@@ -310,7 +310,6 @@ class LabEndpoints:
                     bindings = httpauth.channel_bindings(fh.read())
         accounts = httpauth.expand_accounts(config.users)
         self._policy = httpauth.AuthPolicy(config.auth, accounts, bindings)
-        self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)
         self._lock = threading.Lock()  # guards _nodes, _threads and the selector registrations
         self._nodes: dict[str, _Node] = {}
         self._threads: set[threading.Thread] = set()
@@ -320,6 +319,7 @@ class LabEndpoints:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._acceptor: threading.Thread | None = None
         self._closed = False
+        self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)  # last: close() undoes it
 
     @property
     def user_file(self) -> str:
@@ -428,7 +428,8 @@ class LabEndpoints:
     def _disconnect(self, state: _Node) -> None:
         with state.lock:
             conns, state.conns = list(state.conns), set()
-            shells, state.shells = list(state.shells.values()), {}
+            doomed = [cmd for commands in state.shells.values() for cmd in commands.values()]
+            state.shells = {}
         for conn in conns:
             try:
                 # socket.socket.shutdown, not SSLSocket.shutdown: it must not touch the TLS object that the
@@ -436,9 +437,8 @@ class LabEndpoints:
                 socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
             except OSError:
                 pass
-        for commands in shells:
-            for cmd in commands.values():
-                cmd.abort()
+        for cmd in doomed:
+            cmd.abort()
 
     def _accept_loop(self) -> None:
         while not self._closed:
@@ -464,9 +464,11 @@ class LabEndpoints:
                     target=self._serve, args=(state, conn, peer[0]), name=f"lab-{state.name}", daemon=True
                 )
                 self._threads.add(thread)
-            with state.lock:
-                state.conns.add(conn)
-                state.counters.connections += 1
+                # Registered while self._lock is held, so a concurrent stop_node either prevented this accept
+                # or will see (and shut down) this connection.
+                with state.lock:
+                    state.conns.add(conn)
+                    state.counters.connections += 1
             thread.start()
 
     def _serve(self, state: _Node, conn: _Conn, peer: str) -> None:
@@ -559,7 +561,8 @@ class LabEndpoints:
             with state.lock:
                 state.shells[shell_id] = {}
                 state.counters.shells_created += 1
-            address = f"{self.config.scheme}://{self._host}:{state.port}/wsman"
+            host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
+            address = f"{self.config.scheme}://{host}:{state.port}/wsman"
             return wsman.create_response(rel, shell_id, address, principal, peer)
         if action not in _SHELL_ACTIONS:
             raise wsman.action_not_supported(action)
@@ -594,7 +597,8 @@ class LabEndpoints:
         # Delete
         with state.lock:
             state.shells.pop(shell_id, None)
-        for cmd in commands.values():
+            doomed = list(commands.values())
+        for cmd in doomed:
             cmd.abort()
         return wsman.delete_response(rel)
 
