@@ -290,7 +290,9 @@ class LabEndpoints:
     """Serves many simulated nodes, one loopback listening socket (own port) per node, with ONE acceptor thread
     (a selector over all listening sockets) and one thread per connection, so it scales to hundreds of nodes.
 
-    Use as a context manager (``__enter__`` starts it) or call :meth:`start` and :meth:`close`.
+    Use as a context manager (``__enter__`` starts it) or call :meth:`start` and :meth:`close`. The accounts
+    of every instance in the process are merged into one ``NTLM_USER_FILE`` (it is a process-wide variable
+    read by pyspnego's acceptor); the same account must not have different passwords in two instances.
     """
 
     def __init__(self, config: EndpointConfig, handler: CommandHandler, host: str = "127.0.0.1") -> None:
@@ -310,6 +312,8 @@ class LabEndpoints:
                     bindings = httpauth.channel_bindings(fh.read())
         accounts = httpauth.expand_accounts(config.users)
         self._policy = httpauth.AuthPolicy(config.auth, accounts, bindings)
+        # Before any OS resource is taken: it raises on a password clash with another instance.
+        self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)
         self._lock = threading.Lock()  # guards _nodes, _threads and the selector registrations
         self._nodes: dict[str, _Node] = {}
         self._threads: set[threading.Thread] = set()
@@ -319,7 +323,6 @@ class LabEndpoints:
         self._selector.register(self._wake_r, selectors.EVENT_READ, None)
         self._acceptor: threading.Thread | None = None
         self._closed = False
-        self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)  # last: close() undoes it
 
     @property
     def user_file(self) -> str:

@@ -52,6 +52,7 @@ class Account:
     domain: str
     user: str
     password: str
+    alias: bool = False  # an extra line under a domain clients send for a local user ("", ".", host name)
 
 
 def expand_accounts(users: Mapping[str, str], hostname: str | None = None) -> tuple[Account, ...]:
@@ -72,7 +73,7 @@ def expand_accounts(users: Mapping[str, str], hostname: str | None = None) -> tu
             raise ValueError(f"lab account {key!r} has no user name")
         exact.append(Account(domain, user, password))
     aliases = [
-        Account(alias, acc.user, acc.password)
+        Account(alias, acc.user, acc.password, alias=True)
         for acc in exact
         for alias in dict.fromkeys(("", ".", host, host.split(".")[0]))
         if alias.upper() != acc.domain.upper()
@@ -99,10 +100,20 @@ def register_ntlm_users(accounts: tuple[Account, ...]) -> tuple[int, str]:
 
     Returns ``(token, path)``; pass the token to :func:`unregister_ntlm_users`. The variable is process-wide and
     pyspnego re-reads the file at every authentication, so several lab endpoints in one process share one file
-    that holds all their accounts (earlier registrations keep working). Written atomically, mode 0600.
+    that holds all their accounts (earlier registrations keep working). Written atomically, mode 0600; any
+    ``NTLM_USER_FILE`` set before is replaced. The acceptor takes the FIRST matching line, so the same
+    ``DOMAIN\\user`` with a different password in two registrations is refused with ValueError.
     """
     global _USER_DIR
     with _REGISTRY_LOCK:
+        known = {(a.domain.upper(), a.user.upper()): a for accs in _REGISTRY.values() for a in accs if not a.alias}
+        for acc in accounts:
+            other = known.get((acc.domain.upper(), acc.user.upper()))
+            if other is not None and not acc.alias and other.password != acc.password:
+                raise ValueError(
+                    f"lab account {acc.domain}\\{acc.user} is already registered with another password by another "
+                    "LabEndpoints in this process (NTLM_USER_FILE is process-wide)"
+                )
         if _USER_DIR is None:
             _USER_DIR = tempfile.mkdtemp(prefix="ssocheck-lab-")  # 0700
             atexit.register(shutil.rmtree, _USER_DIR, True)

@@ -170,6 +170,8 @@ def test_second_instance_shares_the_user_file(ntlm_lab: LabEndpoints) -> None:
         _, url = node(ntlm_lab)
         assert session(url).run_cmd("hostname").status_code == 3  # the first instance's users still work
     assert session(url).run_cmd("hostname").status_code == 3  # ...also after the second one closed
+    with pytest.raises(ValueError, match="another password"):  # one file: the first matching line would win
+        LabEndpoints(EndpointConfig(users={USER: "a different one"}), handler)
 
 
 def test_bare_user_name_matches_with_any_local_domain(ntlm_lab: LabEndpoints) -> None:
