@@ -41,6 +41,37 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     os.chmod(path, mode)  # O_CREAT's mode does not apply when the file already existed
 
 
+_KEY_USAGES = (
+    "digital_signature",
+    "content_commitment",
+    "key_encipherment",
+    "data_encipherment",
+    "key_agreement",
+    "key_cert_sign",
+    "crl_sign",
+    "encipher_only",
+    "decipher_only",
+)
+
+
+def _key_usage(*enabled: str) -> x509.KeyUsage:
+    return x509.KeyUsage(**{usage: usage in enabled for usage in _KEY_USAGES})
+
+
+def _builder(subject: x509.Name, issuer: x509.Name, key: rsa.RSAPrivateKey, days: int) -> x509.CertificateBuilder:
+    now = dt.datetime.now(dt.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))  # tolerate small clock differences
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+
+
 def generate_lab_certificates(
     directory: str | os.PathLike[str],
     dns_names: Sequence[str] = ("localhost",),
@@ -55,67 +86,26 @@ def generate_lab_certificates(
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.timezone.utc)
-    not_before, not_after = now - dt.timedelta(hours=1), now + dt.timedelta(days=valid_days)
 
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca_name = _name("ssocheck lab CA")
     ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("ssocheck lab CA"))
-        .issuer_name(_name("ssocheck lab CA"))
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(ca_name, ca_name, ca_key, valid_days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(ca_ski, critical=False)
+        .add_extension(_key_usage("key_cert_sign", "crl_sign"), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     san: list[x509.GeneralName] = [x509.DNSName(name) for name in dns_names]
     san += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ip_addresses]
+    ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     leaf = (
-        x509.CertificateBuilder()
-        .subject_name(_name(dns_names[0] if dns_names else "ssocheck lab server"))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
+        _builder(_name(dns_names[0] if dns_names else "ssocheck lab server"), ca_name, key, valid_days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=True,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage("digital_signature", "key_encipherment"), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectAlternativeName(san), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
