@@ -39,7 +39,7 @@ SIGNAL_TERMINATE = NS_SHELL + "/signal/terminate"
 
 # WSManFault codes as Windows reports them (winerror.h values, decimal as they appear on the wire).
 CODE_OPERATION_TIMEOUT = 2150858793  # 0x80338029: the ONLY code pywinrm retries silently on Receive
-CODE_SHELL_NOT_FOUND = 2150858843  # what Windows answers for an unknown ShellId (subcode w:InvalidSelectors)
+CODE_SHELL_NOT_FOUND = 2150858843  # 0x8033805B: what Windows answers for an unknown ShellId (w:InvalidSelectors)
 CODE_ACTION_NOT_SUPPORTED = 2150858771  # 0x80338013
 CODE_RESOURCE_NOT_FOUND = 2150858752  # 0x80338000
 CODE_INVALID_SOAP_BODY = 2150858791  # 0x80338027
