@@ -73,6 +73,8 @@ class Snapshot:
     collected_at: str
     tool_version: str = __version__
     inventory: str = ""
+    # The phase of the run that wrote the snapshot; `check --snapshot` uses it when --phase is absent.
+    phase: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -81,6 +83,7 @@ class Snapshot:
             "tool_version": self.tool_version,
             "collected_at": self.collected_at,
             "inventory": self.inventory,
+            "phase": self.phase,
             "expectations": self.expect.to_dict(),
             "nodes": [n.to_dict() for n in self.nodes],
         }
@@ -152,7 +155,16 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
         collected_at=str(doc.get("collected_at") or ""),
         tool_version=str(doc.get("tool_version") or ""),
         inventory=str(doc.get("inventory") or ""),
+        phase=_phase(doc.get("phase"), source),
     )
+
+
+def _phase(value: Any, source: str) -> str | None:
+    if value is None:
+        return None
+    if value not in ("pre", "post", "nightly"):
+        raise _bad(source, "phase", "must be null, pre, post or nightly")
+    return str(value)
 
 
 def load_snapshot(path: str | Path) -> Snapshot:

@@ -1,0 +1,411 @@
+"""The ssocheck command line: thin click commands over the core (load, collect, evaluate, render, write).
+
+Every :class:`SsocheckError` becomes one line on stderr and its exit code; a traceback is shown
+only with ``--debug``. Exit codes: 0 nothing failed or errored, 1 at least one fail, 2 usage or
+configuration error (nothing checked), 3 no fail but at least one error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from ssocheck import __version__
+from ssocheck.check import Context
+from ssocheck.errors import ConfigError, SsocheckError
+from ssocheck.model import ExitCode, Phase, Report
+from ssocheck.registry import LoadedCheck, load_checks, select
+from ssocheck.secrets import RedactingFilter, redact
+
+log = logging.getLogger("ssocheck")
+
+REPORT_FILES = {"junit": "ssocheck-junit.xml", "html": "ssocheck-report.html", "json": "ssocheck-report.json"}
+SNAPSHOT_FILE = "ssocheck-snapshot.json"
+AUDIT_FILE = "ssocheck-audit.json"
+
+
+@dataclass
+class Options:
+    """Global options shared by every command."""
+
+    debug: bool = False
+
+
+def _fail(message: str, code: int = ExitCode.USAGE) -> NoReturn:
+    click.echo(f"ssocheck: error: {redact(message)}", err=True)
+    sys.exit(code)
+
+
+def _setup_logging(debug: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    # Libraries below us can log request details; keep them quiet unless debugging.
+    for noisy in ("urllib3", "requests_ntlm", "spnego", "winrm"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.ERROR)
+
+
+class SsocheckGroup(click.Group):
+    """Maps SsocheckError (and unexpected crashes) to one line and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SsocheckError as exc:
+            if _debug_requested():
+                raise
+            _fail(str(exc), exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if _debug_requested():
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+                  ExitCode.USAGE)
+
+
+def _debug_requested() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    opts = root.obj if root is not None else None
+    return bool(isinstance(opts, Options) and opts.debug)
+
+
+@click.group(cls=SsocheckGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ssocheck")
+@click.option("--debug", is_flag=True, help="Verbose logging and full tracebacks.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Read-only health checks for moving the BizTalk ENTSSO master secret server to a failover cluster."""
+    ctx.obj = Options(debug=debug)
+    _setup_logging(debug)
+
+
+# ----------------------------------------------------------------------------------------------
+# shared option groups
+
+
+def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("--skip", "skip", multiple=True, metavar="ID", help="Skip a check (ID or prefix).")(func)
+    func = click.option(
+        "--select", "only", multiple=True, metavar="ID", help="Run only these checks (ID or prefix, e.g. SSO)."
+    )(func)
+    func = click.option(
+        "--phase",
+        type=click.Choice([p.value for p in Phase]),
+        default=None,
+        help="Migration phase (default: the inventory's 'phase', else pre).",
+    )(func)
+    return func
+
+
+def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option("-v", "--verbose", is_flag=True, help="Show passing results in the console table.")(func)
+    func = click.option("--no-color", is_flag=True, help="Never colour the console output.")(func)
+    func = click.option(
+        "--junit-warn-as",
+        type=click.Choice(["pass", "skip", "failure"]),
+        default="pass",
+        show_default=True,
+        help="How warnings appear in JUnit XML.",
+    )(func)
+    func = click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        type=click.Choice(sorted(REPORT_FILES)),
+        help="Report files to write (default: all of junit, html, json).",
+    )(func)
+    func = click.option(
+        "--output-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("reports"),
+        show_default=True,
+        help="Where report files are written.",
+    )(func)
+    return func
+
+
+def _checks(only: Sequence[str], skip: Sequence[str]) -> list[LoadedCheck]:
+    return select(load_checks(), only, skip)
+
+
+def _phase(cli_phase: str | None, fallback: Phase | None) -> Phase:
+    if cli_phase:
+        return Phase(cli_phase)
+    return fallback or Phase.PRE
+
+
+def _write_reports(
+    report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
+) -> dict[str, Path]:
+    from ssocheck.output import write_atomic
+    from ssocheck.reporters import REPORTERS
+
+    written: dict[str, Path] = {}
+    for fmt in formats or sorted(REPORT_FILES):
+        options: dict[str, Any] = {"warn_as": warn_as} if fmt == "junit" else {}
+        text = REPORTERS[fmt].render(report, **options)
+        written[fmt] = write_atomic(output_dir / REPORT_FILES[fmt], text)
+    return written
+
+
+def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str, no_color: bool,
+          verbose: bool, extra_files: dict[str, Path] | None = None) -> None:
+    from ssocheck.reporters import REPORTERS
+
+    color = sys.stdout.isatty() and not no_color
+    click.echo(redact(REPORTERS["console"].render(report, color=color, verbose=verbose)))
+    written = _write_reports(report, output_dir, formats, warn_as)
+    for kind, path in {**written, **(extra_files or {})}.items():
+        click.echo(f"{kind:>8}: {path}")
+
+
+def _collect(inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: bool = False) -> tuple[Any, Any]:
+    from ssocheck.collect import gather
+    from ssocheck.progress import Progress
+
+    password = inv.password()
+    progress = Progress(sys.stderr, enabled=not quiet_progress)
+    progress.start(len(inv.nodes))
+    try:
+        snapshot, audit = gather(
+            inv,
+            [lc.check for lc in checks],
+            password,
+            workers=workers,
+            on_node_done=lambda snap: progress.node_done(snap.name, snap.error is None),
+        )
+    finally:
+        progress.finish()
+    return snapshot, audit
+
+
+def _run_live(
+    inventory: Path, phase: str | None, only: Sequence[str], skip: Sequence[str], workers: int,
+    allow_changes: bool = False,
+) -> tuple[Report, Any]:
+    from ssocheck.inventory import load_inventory
+    from ssocheck.runner import evaluate
+
+    inv = load_inventory(inventory)
+    checks = _checks(only, skip)
+    run_phase = _phase(phase, inv.phase)
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    snapshot, audit = _collect(inv, checks, workers)
+    snapshot.phase = run_phase.value
+    ctx = Context(run_phase, inv.expect, allow_changes=allow_changes or inv.allow_changes)
+    report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
+                      sections={"audit": [a.to_dict() for a in audit]})
+    return report, snapshot
+
+
+# ----------------------------------------------------------------------------------------------
+# commands
+
+
+@main.command()
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Inventory YAML file.")
+@_selection_options
+@_output_options
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Nodes collected in parallel.")
+def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
+        formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, workers: int) -> None:
+    """Collect facts from every node (one remote command each) and evaluate the checks."""
+    report, snapshot = _run_live(inventory, phase, only, skip, workers)
+    snapshot_path = output_dir / SNAPSHOT_FILE
+    snapshot.save(snapshot_path)
+    _emit(report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
+    sys.exit(int(report.exit_code()))
+
+
+@main.command()
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Inventory YAML file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Snapshot file to write.")
+@click.option("--select", "only", multiple=True, metavar="ID", help="Collect only the facts of these checks.")
+@click.option("--skip", "skip", multiple=True, metavar="ID", help="Do not collect the facts of these checks.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int) -> None:
+    """Collect facts into a snapshot file, without evaluating checks."""
+    from ssocheck.inventory import load_inventory
+
+    inv = load_inventory(inventory)
+    snapshot, _audit = _collect(inv, _checks(only, skip), workers)
+    snapshot.phase = inv.phase.value if inv.phase else None
+    snapshot.save(output)
+    failed = [n for n in snapshot.nodes if n.error]
+    click.echo(f"snapshot: {output} ({len(snapshot.nodes)} nodes, {len(failed)} not collected)")
+    for node in failed:
+        click.echo(f"  {node.name}: {node.error}", err=True)
+    sys.exit(int(ExitCode.ERROR if failed else ExitCode.OK))
+
+
+@main.command()
+@click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Snapshot written by 'ssocheck collect' or 'ssocheck run'.")
+@_selection_options
+@_output_options
+def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...],
+          output_dir: Path, formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool) -> None:
+    """Evaluate the checks offline on a saved snapshot (same reports as a live run)."""
+    from ssocheck.runner import evaluate
+    from ssocheck.snapshot import load_snapshot
+
+    snapshot = load_snapshot(snapshot_file)
+    checks = _checks(only, skip)
+    fallback = Phase(snapshot.phase) if snapshot.phase else None
+    ctx = Context(_phase(phase, fallback), snapshot.expect)
+    report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
+    _emit(report, output_dir, formats, junit_warn_as, no_color, verbose)
+    sys.exit(int(report.exit_code()))
+
+
+@main.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True)
+def list_checks(fmt: str) -> None:
+    """List every check with its ID, severity, phases and scope."""
+    checks = load_checks()
+    if fmt == "json":
+        click.echo(json.dumps([lc.meta.to_dict() for lc in checks], indent=2))
+        return
+    rows = [
+        [m.id, m.name, m.severity.value, " ".join(p.value for p in m.phases), f"{', '.join(m.roles)} ({m.shape})",
+         m.title]
+        for m in (lc.meta for lc in checks)
+    ]
+    from tabulate import tabulate
+
+    headers = ["ID", "Name", "Severity", "Phases", "Scope", "What it proves"]
+    click.echo(tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple"))
+
+
+@main.command()
+@click.argument("check_id")
+def explain(check_id: str) -> None:
+    """Show everything about one check: what it proves, why, how to fix it."""
+    wanted = check_id.upper()
+    for lc in load_checks():
+        m = lc.meta
+        if m.id == wanted or m.name == check_id:
+            lines = [
+                f"{m.id} {m.name}: {m.title}",
+                "",
+                m.description or "(no further description)",
+                "",
+                f"Severity:   {m.severity.value}",
+                f"Phases:     {', '.join(p.value for p in m.phases)}",
+                f"Scope:      {', '.join(m.roles)} ({m.shape} check)",
+                f"Guide step: {m.guide_step}",
+                f"Facts:      {', '.join(m.facts) or '-'}",
+                f"Changes state: {'yes (opt-in only)' if m.writes else 'no (read-only)'}",
+                "",
+                "Remediation:",
+                f"  {m.remediation or '-'}",
+            ]
+            if m.references:
+                lines += ["", "References:", *(f"  {ref}" for ref in m.references)]
+            click.echo("\n".join(lines))
+            return
+    raise ConfigError(f"no check with ID or name {check_id!r} (see 'ssocheck list')", field="CHECK_ID")
+
+
+@main.command()
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Inventory YAML file.")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+def doctor(inventory: Path, workers: int) -> None:
+    """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tabulate import tabulate
+
+    from ssocheck.doctor import probe_node
+    from ssocheck.inventory import load_inventory
+
+    inv = load_inventory(inventory)
+    password = inv.password()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(lambda n: probe_node(inv, n, password), inv.nodes))
+    table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
+              r.ps_version or "-", r.detail] for r in rows]
+    click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "PowerShell", "Detail"]))
+    sys.exit(int(ExitCode.OK if all(r.ok for r in rows) else ExitCode.ERROR))
+
+
+@main.command()
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where report files are written.")
+@click.option("--https", is_flag=True, help="Use HTTPS (NTLM with channel binding) instead of NTLM-sealed HTTP.")
+@click.option("--no-color", is_flag=True, help="Never colour the console output.")
+def demo(output_dir: Path, https: bool, no_color: bool) -> None:
+    """Run every check against the built-in simulated 4-node farm (real WinRM on loopback)."""
+    from ssocheck.lab.farm import LabFarm
+
+    with tempfile.TemporaryDirectory(prefix="ssocheck-demo-") as tmp, \
+            LabFarm("demo", scheme="https" if https else "http", workdir=Path(tmp)) as farm:
+        inventory = farm.write_inventory(Path(tmp) / "inventory.yml")
+        click.echo(f"Simulated farm 'demo' on 127.0.0.1 ({'HTTPS' if https else 'HTTP + NTLM encryption'}): "
+                   f"{', '.join(farm.state.nodes)}")
+        report, snapshot = _run_live(inventory, None, (), (), workers=8)
+        snapshot.save(output_dir / SNAPSHOT_FILE)
+        _emit(report, output_dir, (), "pass", no_color, verbose=False,
+              extra_files={"snapshot": output_dir / SNAPSHOT_FILE})
+        commands = {name: farm.commands(name) for name in farm.state.nodes}
+        click.echo(f"Remote commands per node: {commands}")
+    click.echo("Demo finished: the findings above are the demo farm's deliberate mistakes.")
+
+
+@main.group()
+def lab() -> None:
+    """The simulated farm: a WinRM endpoint on loopback backed by scenario state."""
+
+
+@lab.command(name="scenarios")
+def lab_scenarios() -> None:
+    """List the built-in scenarios."""
+    from tabulate import tabulate
+
+    from ssocheck.lab.state import list_scenarios
+
+    click.echo(tabulate(list_scenarios(), headers=["Scenario", "Description"]))
+
+
+@lab.command(name="serve")
+@click.argument("scenario")
+@click.option("--inventory-out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Write an inventory for this farm here (password file beside it, mode 0600).")
+@click.option("--https", is_flag=True, help="Serve HTTPS (certificate and CA written beside the inventory).")
+@click.option("--overlay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="YAML overlay deep-merged onto the scenario.")
+def lab_serve(scenario: str, inventory_out: Path, https: bool, overlay: Path | None) -> None:
+    """Serve SCENARIO in the foreground until Ctrl-C."""
+    from ssocheck.lab.farm import LabFarm
+    from ssocheck.lab.state import ScenarioError
+
+    try:
+        farm = LabFarm(scenario, scheme="https" if https else "http", workdir=inventory_out.parent,
+                       overlay=overlay)
+    except ScenarioError as exc:
+        raise ConfigError(str(exc), field="SCENARIO") from exc
+    with farm:
+        farm.write_inventory(inventory_out)
+        click.echo(f"Serving scenario '{scenario}' on 127.0.0.1; inventory: {inventory_out}")
+        click.echo(f"Try: ssocheck run -i {inventory_out}    (Ctrl-C to stop)")
+        farm.wait()

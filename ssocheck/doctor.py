@@ -1,0 +1,50 @@
+"""``ssocheck doctor``: per node, can we connect, authenticate, and which PowerShell answers?"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ssocheck.errors import TransportError
+from ssocheck.facts.probe import BEGIN, DOCTOR_SCRIPT, END
+from ssocheck.inventory import Inventory, Node
+from ssocheck.secrets import Secret
+from ssocheck.transport.winrm import endpoint_url, run_script
+
+
+@dataclass(frozen=True)
+class DoctorRow:
+    """The connectivity verdict for one node."""
+
+    node: str
+    address: str
+    reachable: bool
+    authenticated: bool
+    ps_version: str | None
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the node answered a PowerShell command."""
+        return self.ps_version is not None
+
+
+def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
+    """Run the tiny doctor script on one node and classify what went wrong, if anything."""
+    url = endpoint_url(inv.connection, node)
+    try:
+        result = run_script(inv.connection, node, password, DOCTOR_SCRIPT, deadline_s=30)
+    except TransportError as exc:
+        text = str(exc)
+        auth_failed = "authentication failed" in text
+        reachable = auth_failed or not any(s in text for s in ("cannot connect", "timed out", "TLS"))
+        return DoctorRow(node.name, url, reachable, False, None, text)
+    out = result.stdout
+    if BEGIN in out and END in out:
+        try:
+            doc = json.loads(out.split(BEGIN, 1)[1].split(END, 1)[0])
+            return DoctorRow(node.name, url, True, True, str(doc.get("ps_version")), "ok")
+        except json.JSONDecodeError:
+            pass
+    return DoctorRow(node.name, url, True, True, None,
+                     f"unexpected answer (exit {result.exit_code}): {result.stderr.strip()[:200]}")
