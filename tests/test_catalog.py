@@ -1,0 +1,63 @@
+"""The check catalog is a contract: every ID of CHECKS.md is registered with its name, phases, severity, scope."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from ssocheck.model import Phase, Severity
+from ssocheck.registry import load_checks
+
+CATALOG = Path(__file__).parent / "data" / "catalog.tsv"
+# Catalog IDs whose issue has not landed yet. A test below fails as soon as one is registered,
+# so this set cannot silently go stale.
+PENDING = {"BTS001"}
+
+
+def _rows() -> list[dict[str, str]]:
+    with CATALOG.open(encoding="utf-8") as fh:
+        lines = [line for line in fh if not line.startswith("#")]
+    return list(csv.DictReader(lines, delimiter="\t"))
+
+
+ROWS = _rows()
+REGISTERED = {lc.meta.id: lc.meta for lc in load_checks()}
+SCOPES = {
+    "all": {"biztalk", "sso-cluster", "sql"},
+    "biztalk": {"biztalk"},
+    "sso-cluster": {"sso-cluster"},
+    "biztalk + sso-cluster": {"biztalk", "sso-cluster"},
+}
+
+
+def test_catalog_data_is_complete() -> None:
+    assert len(ROWS) == 26
+    assert len({r["id"] for r in ROWS}) == 26
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r["id"] not in PENDING], ids=lambda r: r["id"])
+def test_catalog_check_registered_as_stated(row: dict[str, str]) -> None:
+    meta = REGISTERED.get(row["id"])
+    assert meta is not None, f"{row['id']} from CHECKS.md is not registered"
+    assert meta.name == row["name"]
+    assert meta.severity is Severity(row["severity"])
+    assert set(meta.phases) == {Phase(p) for p in row["phases"].split()}
+    expected_shape = "group" if row["shape"] in ("group", "node+group") else "node"
+    assert meta.shape == expected_shape
+    if row["scope"] != "-":
+        assert set(meta.roles) == SCOPES[row["scope"]]
+    assert meta.title and meta.remediation and meta.guide_step
+    assert meta.references, f"{meta.id} has no references"
+
+
+@pytest.mark.parametrize("check_id", sorted(PENDING))
+def test_pending_ids_are_really_pending(check_id: str) -> None:
+    assert check_id not in REGISTERED, f"{check_id} is registered now: remove it from PENDING"
+
+
+def test_no_unknown_ids_registered_by_builtin_pack() -> None:
+    catalog_ids = {r["id"] for r in ROWS}
+    builtin = {cid for cid, meta in REGISTERED.items() if meta.pack == "builtin"}
+    assert builtin <= catalog_ids
