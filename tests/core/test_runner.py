@@ -105,7 +105,9 @@ def node(name: str, color: Any = "red", **kw: Any) -> NodeSnapshot:
     return NodeSnapshot(name=name, roles=("biztalk",), facts=facts, **kw)
 
 
-def run(snapshot: Snapshot, *classes: type, phase: Phase = Phase.PRE, allow: bool = False) -> dict[tuple[str, str], Any]:
+def run(
+    snapshot: Snapshot, *classes: type, phase: Phase = Phase.PRE, allow: bool = False
+) -> dict[tuple[str, str], Any]:
     report = evaluate(build([("test", list(classes))]), snapshot, Context(phase, EXPECT, allow))
     return {(r.check_id, r.node): r for r in report.results}
 
@@ -161,7 +163,7 @@ def test_exit_codes() -> None:
 
 
 def test_registry_rejects_duplicates_and_bad_classes() -> None:
-    with pytest.raises(PluginLoadError, match="duplicate check ID TST001.*'a'.*'b'"):
+    with pytest.raises(PluginLoadError, match=r"duplicate check ID TST001.*'a'.*'b'"):
         build([("a", [IsRed]), ("b", [IsRed])])
 
     class NoDoc(NodeCheck):
