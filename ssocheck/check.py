@@ -73,6 +73,9 @@ class Context:
     expect: Expectations
     # Whether changing checks (BTS001) may run; read-only checks ignore it.
     allow_changes: bool = False
+    # Raw facts of a known-good run (node name -> fact name -> raw value), for drift detection;
+    # None when no baseline was given.
+    baseline: Mapping[str, Mapping[str, Any]] | None = None
 
 
 class NodeFacts:
