@@ -250,7 +250,8 @@ def resolve_document(name: str, directory: Path = SCENARIO_DIR, _seen: tuple[str
     # Test expectations and descriptions belong to one scenario; never inherit them.
     merged.pop("expect_not_passing", None)
     merged.pop("description", None)
-    return deep_merge(merged, doc)
+    result: dict[str, Any] = deep_merge(merged, doc)
+    return result
 
 
 def build_farm(doc: Mapping[str, Any], name: str, source: str = "") -> FarmState:

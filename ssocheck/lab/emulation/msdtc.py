@@ -1,0 +1,30 @@
+"""MSDTC facts of a simulated node, answered from its registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ssocheck.lab.emulation import emulates
+from ssocheck.lab.state import FarmState, NodeState
+
+CID_ROOT = "HKLM\\SOFTWARE\\Classes\\CID"
+# The descriptions of MSDTC's contact keys (MS-CMOM 2.2.3.5); other CID keys (COM+ and friends) are ignored.
+MSDTC_DESCRIPTIONS = ("MSDTC", "MSDTCUIS", "MSDTCTIPGW", "MSDTCXATM")
+
+
+@emulates("msdtc_cids")
+def msdtc_cids(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, str]]:
+    """``[{"cid", "description"}]`` for every ``CID\\<guid>\\Description`` whose (Default) is an MSDTC name.
+
+    Like the snippet: sub-keys in registry order (alphabetical), the key name as stored (PSChildName), the
+    description compared case-insensitively (``-contains``) and returned as stored. No CID key at all is an empty
+    list, not an error (Test-Path guards the read).
+    """
+    wanted = {d.upper() for d in MSDTC_DESCRIPTIONS}
+    out: list[dict[str, str]] = []
+    for cid in node.registry.subkeys(CID_ROOT):
+        desc = node.registry.value(f"{CID_ROOT}\\{cid}\\Description", "(default)")
+        if desc is not None and str(desc).upper() in wanted:
+            out.append({"cid": cid, "description": str(desc)})
+    return out

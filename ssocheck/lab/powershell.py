@@ -1,0 +1,394 @@
+"""The simulated ``powershell.exe`` of every lab node: the :class:`~ssocheck.lab.endpoint.CommandHandler`.
+
+What it understands, and nothing more:
+
+* the command line ``powershell[.exe] [options] -EncodedCommand <base64 UTF-16LE>`` (pywinrm's ``run_ps`` puts it
+  all in the command text; ssocheck's transport puts the options in the arguments), also ``-Command <text>``;
+* the ssocheck bootstrap (it runs whatever arrives on stdin), so the effective script is then stdin;
+* the ssocheck probe: the parameters here-string and one block per ``# ssocheck-fact: <name>`` marker, answered
+  from the scenario state by the emulators of :mod:`ssocheck.lab.emulation` exactly in the probe's wire format;
+* a few trivial commands admins and benchmarks type: ``hostname``, ``$env:COMPUTERNAME``,
+  ``$PSVersionTable.PSVersion[.ToString()]``, ``Write-Output``/``echo`` of literals, and ``ssocheck doctor``'s script.
+
+Everything else fails the way PowerShell fails (an error record as CLIXML on stderr, exit code 1), never with a
+fake success: a lab that answered unknown scripts with "OK" would hide a broken probe.
+
+The lab never imports the fact parsers, the checks or the runner (a wrong parser must not be able to hide behind
+a lab sharing its code); the few wire-format constants it needs are duplicated below and pinned to the probe's by
+``tests/lab/test_powershell.py``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from ssocheck.lab.emulation import EmulationError, Emulator, load_all
+from ssocheck.lab.endpoint import CommandResult, clixml_error, encode_console
+from ssocheck.lab.state import FarmState, NodeState
+
+log = logging.getLogger(__name__)
+
+# --- Wire format of ssocheck/facts/probe.py (duplicated on purpose; a test keeps them equal) -------------------
+PROBE_VERSION = "ssocheck/1"
+BEGIN = "<<SSOCHECK-BEGIN>>"
+END = "<<SSOCHECK-END>>"
+FACT_MARKER = "# ssocheck-fact: "
+PARAMS_START = "$SsoParamsJson = @'"
+PARAMS_END = "'@"
+BOOTSTRAP = (
+    "$ErrorActionPreference = 'Stop'; "
+    "$ssoProbe = [string]::Join([Environment]::NewLine, @($input)); "
+    "& ([scriptblock]::Create($ssoProbe))"
+)
+DOCTOR_SCRIPT = (
+    "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
+    "'\",\"computer\":\"' + $env:COMPUTERNAME + '\"}<<SSOCHECK-END>>')"
+)
+# ----------------------------------------------------------------------------------------------------------------
+
+NOT_RECOGNIZED = (
+    "The term '{name}' is not recognized as the name of a cmdlet, function, script file, or operable program. "
+    "Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+)
+# Shown under the PowerShell message so a human poking the lab with pywinrm knows why a real cmdlet "is missing".
+LAB_HINT = "(ssocheck lab: only the ssocheck probe and a few trivial commands are emulated)"
+
+_POWERSHELL = re.compile(r"^(?:.*[\\/])?powershell(?:\.exe)?$", re.I)
+# powershell.exe switches (PowerShell 2.0 - 5.1) besides -EncodedCommand and -Command, with whether they take a value.
+_SWITCHES = {
+    "executionpolicy": True, "inputformat": True, "outputformat": True, "windowstyle": True, "version": True,
+    "psconsolefile": True, "configurationname": True, "file": True,
+    "noprofile": False, "noninteractive": False, "nologo": False, "noexit": False, "sta": False, "mta": False,
+}
+_COMMAND_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
+
+
+def _switch(token: str) -> str | None:
+    """The powershell.exe switch ``token`` names, else None.
+
+    PowerShell takes ``-`` or ``/`` and any unambiguous prefix; ``-e``/``-ec`` mean -EncodedCommand and ``-c``
+    means -Command even though other switches share those letters.
+    """
+    if len(token) < 2 or token[0] not in "-/":
+        return None
+    word = token[1:].lower()
+    if word in ("e", "ec") or (len(word) >= 2 and "encodedcommand".startswith(word)):
+        return "encodedcommand"
+    if word == "c" or (len(word) >= 3 and "command".startswith(word)):
+        return "command"
+    hits = [name for name in _SWITCHES if name.startswith(word)]
+    return hits[0] if len(hits) == 1 else None
+
+
+class Params(dict[str, Any]):
+    """The probe parameters as the emulators see them: ``params[name]`` behaves like ``Get-SsoParam name``.
+
+    A missing parameter raises :class:`EmulationError` ("parameter missing: name"), and when the here-string was
+    not valid JSON every lookup raises the decoding error, as the real probe's ``Get-SsoParam`` throws.
+    ``params.get(name)`` stays a plain dict lookup.
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None, error: str | None = None) -> None:
+        super().__init__(values or {})
+        self.error = error
+
+    def __getitem__(self, key: str) -> Any:
+        if self.error is not None:
+            raise EmulationError(self.error)
+        if key not in self:
+            raise EmulationError(f"parameter missing: {key}")
+        return super().__getitem__(key)
+
+
+def decode_command_line(command: str, arguments: str) -> tuple[str | None, str | None]:
+    """The PowerShell script a WinRM command line runs: ``(script, None)``, or ``(None, error)``.
+
+    ``(None, None)`` means the command is not ``powershell.exe`` at all (the cmd shell runs it).
+    """
+    tokens = f"{command} {arguments}".split()
+    if not tokens or not _POWERSHELL.match(tokens[0]):
+        return None, None
+    rest = tokens[1:]
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        switch = _switch(token)
+        if switch == "encodedcommand":
+            if i + 1 >= len(rest):
+                return None, "Cannot process the command because -EncodedCommand requires an argument."
+            try:
+                return base64.b64decode(rest[i + 1], validate=True).decode("utf-16-le"), None
+            except (binascii.Error, UnicodeDecodeError):
+                return None, (
+                    "Cannot process the command because the value specified with -EncodedCommand is not properly "
+                    "encoded. The value must be Base64 encoded."
+                )
+        if switch == "command":
+            return " ".join(rest[i + 1 :]), None
+        if switch == "file":
+            return None, "-File is not supported by the ssocheck lab (no file system is simulated)."
+        if switch is not None:
+            i += 2 if _SWITCHES[switch] else 1
+            continue
+        if token[0] in "-/":
+            return None, f"Unrecognized parameter: {token}"
+        # The first bare word starts an implicit -Command.
+        return " ".join(rest[i:]), None
+    return "", None  # no script at all: an interactive shell that reads nothing and exits
+
+
+def _result(stdout: str = "", stderr: bytes = b"", exit_code: int = 0) -> CommandResult:
+    return CommandResult(encode_console(stdout), stderr, exit_code)
+
+
+def _error(message: str) -> CommandResult:
+    return CommandResult(b"", clixml_error(message), 1)
+
+
+def _literals(text: str) -> list[str] | None:
+    """The arguments of ``Write-Output``/``echo`` when they are plain literals, else None (not emulated)."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch.isspace():
+            i += 1
+        elif ch == "'":
+            # Single-quoted: verbatim, '' is a literal quote.
+            buf: list[str] = []
+            i += 1
+            while True:
+                if i >= n:
+                    return None
+                if text[i] == "'":
+                    if i + 1 < n and text[i + 1] == "'":
+                        buf.append("'")
+                        i += 2
+                        continue
+                    i += 1
+                    break
+                buf.append(text[i])
+                i += 1
+            out.append("".join(buf))
+        elif ch == '"':
+            end = text.find('"', i + 1)
+            body = text[i + 1 : end] if end > 0 else None
+            if body is None or "$" in body or "`" in body:
+                return None  # expansion and escapes are not emulated
+            out.append(body)
+            i = end + 1
+        else:
+            m = re.match(r"[^\s'\";|&(){}$`,@]+", text[i:])
+            if not m:
+                return None
+            out.append(m.group(0))
+            i += m.end()
+    return out
+
+
+def _version_table(version: str) -> str:
+    """``$PSVersionTable.PSVersion`` as PowerShell's default table formatter prints it."""
+    parts = [*version.split("."), "-1", "-1", "-1", "-1"][:4]
+    heads = ["Major", "Minor", "Build", "Revision"]
+    widths = [max(len(h), len(p)) for h, p in zip(heads, parts, strict=True)]
+
+    def row(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\r\n".join(["", row(heads), row(["-" * w for w in widths]), row(parts), "", ""]) + "\r\n"
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+class PowerShellHost:
+    """Answers every remote command of a :class:`FarmState`'s nodes; plug it into ``LabEndpoints`` as the handler.
+
+    ``state`` may be swapped while serving (drift tests): each command reads it once. Commands are counted per
+    node (thread-safe); ``clock`` is injectable so tests can pin ``clock_utc``.
+    """
+
+    def __init__(
+        self,
+        state: FarmState,
+        emulators: Mapping[str, Emulator] | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Serve ``state``; ``emulators`` defaults to every registered area module."""
+        self._lock = threading.Lock()
+        self._state = state
+        self._emulators = emulators if emulators is not None else load_all()
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._commands: dict[str, int] = {}
+
+    @property
+    def state(self) -> FarmState:
+        """The farm state commands are answered from."""
+        with self._lock:
+            return self._state
+
+    @state.setter
+    def state(self, value: FarmState) -> None:
+        with self._lock:
+            self._state = value
+
+    def commands(self, node: str) -> int:
+        """How many remote commands ``node`` has run (since the last reset)."""
+        with self._lock:
+            return self._commands.get(node.upper(), 0)
+
+    def reset_counters(self) -> None:
+        """Zero the command counters of every node."""
+        with self._lock:
+            self._commands.clear()
+
+    # -- CommandHandler ---------------------------------------------------------------------------------------
+
+    def __call__(self, node: str, command: str, arguments: str, stdin: bytes) -> CommandResult:
+        """Run one remote command of ``node`` (the endpoint's node name) and return its console output."""
+        with self._lock:
+            self._commands[node.upper()] = self._commands.get(node.upper(), 0) + 1
+            farm = self._state
+        target = farm.node(node)
+        if target is None or not target.up:
+            # The farm stops the endpoints of down nodes; reaching this means state and endpoints disagree.
+            return _error(f"ssocheck lab: node {node} is not part of the running scenario (or is down)")
+        script, problem = decode_command_line(command, arguments)
+        if problem is not None:
+            return _error(problem)
+        if script is None:
+            return self._cmd(target, f"{command} {arguments}".strip())
+        if _squash(script) == _squash(BOOTSTRAP):
+            # The bootstrap joins the stdin lines and runs them; stdin arrives in the console code page.
+            script = "\r\n".join(stdin.decode("cp437").splitlines())
+        return self.run_powershell(farm, target, script)
+
+    # -- PowerShell --------------------------------------------------------------------------------------------
+
+    def run_powershell(self, farm: FarmState, node: NodeState, script: str) -> CommandResult:
+        """What ``script`` prints on ``node``: the probe, a trivial command, or a PowerShell error."""
+        if self._is_probe(script):
+            return _result(self.answer_probe(farm, node, script))
+        text = script.strip().rstrip(";").strip()
+        if not text:
+            return _result()
+        if _squash(text) == _squash(DOCTOR_SCRIPT):
+            doc = {"ps_version": node.ps_version, "computer": _computer_name(node)}
+            return _result(BEGIN + json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + END)
+        lowered = text.lower()
+        if lowered in ("$psversiontable.psversion.tostring()", "[string]$psversiontable.psversion"):
+            return _result(node.ps_version + "\r\n")
+        if lowered == "$psversiontable.psversion":
+            return _result(_version_table(node.ps_version))
+        if lowered == "$psversiontable.psversion.major":
+            return _result(node.ps_version.split(".")[0] + "\r\n")
+        if lowered in ("hostname", "hostname.exe"):
+            return _result(node.name + "\r\n")
+        if lowered in ("$env:computername", "[environment]::machinename"):
+            return _result(_computer_name(node) + "\r\n")
+        verb, _, rest = text.partition(" ")
+        if verb.lower() in ("write-output", "echo", "write"):
+            words = _literals(rest)
+            if words is not None:
+                return _result("".join(w + "\r\n" for w in words))
+        name = re.split(r"[\s;|(]", text, maxsplit=1)[0]
+        if _COMMAND_NAME.match(name):
+            return _error(NOT_RECOGNIZED.format(name=name) + "\n" + LAB_HINT)
+        return _error(f"ssocheck lab: this PowerShell is not emulated: {text[:80]}\n{LAB_HINT}")
+
+    def _cmd(self, node: NodeState, line: str) -> CommandResult:
+        """A command for cmd.exe (WinRM's default shell): only ``hostname`` and ``echo``."""
+        word, _, rest = line.partition(" ")
+        if word.lower() in ("hostname", "hostname.exe") and not rest.strip():
+            return _result(node.name + "\r\n")
+        if word.lower() == "echo" and rest.strip():
+            return _result(rest.strip() + "\r\n")
+        message = (
+            f"'{word}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
+        )
+        return CommandResult(b"", encode_console(message), 1)
+
+    # -- the probe ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _is_probe(script: str) -> bool:
+        lines = script.lstrip().splitlines()
+        return bool(lines) and lines[0].strip() == PARAMS_START and BEGIN in script and END in script
+
+    @staticmethod
+    def parse_probe(script: str) -> tuple[Params, list[str]]:
+        """The parameters and the fact names (in order) of a probe script."""
+        lines = script.lstrip().splitlines()
+        body: list[str] = []
+        end = None
+        for i, line in enumerate(lines[1:], start=1):
+            if line.startswith(PARAMS_END):  # a here-string ends only at a line starting with '@
+                end = i
+                break
+            body.append(line)
+        params: Params
+        if end is None:
+            # PowerShell would not even parse the script; the lab reports it as the parameters being unusable.
+            params = Params(error="cannot decode parameters: the parameters here-string is not terminated")
+            end = len(lines)
+        else:
+            try:
+                decoded = json.loads("\n".join(body))
+            except json.JSONDecodeError as exc:
+                decoded, problem = None, str(exc)
+            else:
+                problem = "" if isinstance(decoded, dict) else "the parameters are not a JSON object"
+            if problem:
+                params = Params(error=f"cannot decode parameters (System.Web.Extensions missing?): {problem}")
+            else:
+                params = Params(decoded)
+        facts = [line[len(FACT_MARKER) :].strip() for line in lines[end + 1 :] if line.startswith(FACT_MARKER)]
+        return params, facts
+
+    def answer_probe(self, farm: FarmState, node: NodeState, script: str) -> str:
+        """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``."""
+        params, names = self.parse_probe(script)
+        facts: dict[str, dict[str, Any]] = {}
+        for name in names:
+            facts[name] = self._fact(farm, node, name, params)
+        clock = self._clock() + timedelta(seconds=node.clock_offset_s)
+        doc = {
+            "probe": PROBE_VERSION,
+            "computer": _computer_name(node),
+            "ps_version": node.ps_version,
+            "clock_utc": clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "facts": facts,
+        }
+        # ASCII with \uXXXX escapes, compact, like the probe's own PowerShell 2.0 JSON writer.
+        return BEGIN + json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + END
+
+    def _fact(self, farm: FarmState, node: NodeState, name: str, params: Params) -> dict[str, Any]:
+        emulator = self._emulators.get(name)
+        if emulator is None:
+            # The real snippet would call something this lab does not know; report it as PowerShell would.
+            message = NOT_RECOGNIZED.format(name=name) + " (ssocheck lab: no emulator for this fact)"
+            return {"ok": False, "error": message}
+        try:
+            value = emulator(farm, node, params)
+            json.dumps(value)  # a value the probe could not have written is a lab bug: surface it on this fact
+        except EmulationError as exc:
+            return {"ok": False, "error": str(exc)}
+        except Exception as exc:
+            log.exception("lab emulator for fact %s crashed on node %s", name, node.name)
+            return {"ok": False, "error": f"ssocheck lab: emulator for {name} crashed: {type(exc).__name__}: {exc}"}
+        return {"ok": True, "value": value}
+
+
+def _computer_name(node: NodeState) -> str:
+    """``$env:COMPUTERNAME``: the NetBIOS name, upper case; ``computer_name`` in the node overrides it
+    (a DNS record pointing at the wrong server)."""
+    return str(node.extra.get("computer_name") or node.name).upper()
