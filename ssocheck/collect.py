@@ -62,13 +62,17 @@ class AuditEntry:
         }
 
 
-def facts_for(node: Node, checks: Sequence[Check]) -> list[type[Fact[Any]]]:
-    """Facts needed by the checks whose roles include one of the node's roles (deduplicated)."""
+def facts_for(node: Node, checks: Sequence[Check], writes: bool = False) -> list[type[Fact[Any]]]:
+    """Facts needed by the checks whose roles include one of the node's roles (deduplicated).
+
+    ``writes=False`` gives the read-only facts of the probe; ``writes=True`` the state-changing ones.
+    """
     wanted: dict[str, type[Fact[Any]]] = {}
     for check in checks:
         if any(role in check.roles for role in node.roles):
             for fact in check.facts:
-                wanted.setdefault(fact.name, fact)
+                if fact.writes == writes:
+                    wanted.setdefault(fact.name, fact)
     return [wanted[name] for name in sorted(wanted)]
 
 
@@ -83,6 +87,7 @@ def collect_node(
     password: Secret,
     params: dict[str, Any],
     runner: ScriptRunner,
+    changes_state: bool = False,
 ) -> tuple[NodeSnapshot, AuditEntry]:
     """Collect one node; every failure becomes a node error, never an exception."""
     snap = NodeSnapshot(name=node.name, roles=node.roles, address=node.address)
@@ -114,11 +119,13 @@ def collect_node(
     snap.duration_s = round(time.monotonic() - t0, 3)
     audit = AuditEntry(
         node=node.name,
-        purpose="fact probe (read-only)",
+        purpose=("state-changing test: " + ", ".join(f.name for f in facts))
+        if changes_state
+        else "fact probe (read-only)",
         sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
         size=len(script),
         facts=tuple(f.name for f in facts),
-        changes_state=False,
+        changes_state=changes_state,
         started_at=started_at,
         duration_s=snap.duration_s,
         outcome=outcome,
@@ -134,8 +141,15 @@ def gather(
     runner: ScriptRunner | None = None,
     on_node_done: Callable[[NodeSnapshot], None] | None = None,
     expect: Expectations | None = None,
+    allow_changes: bool = False,
 ) -> tuple[Snapshot, list[AuditEntry]]:
-    """Collect all nodes of the inventory in parallel (at most ``workers`` at a time)."""
+    """Collect all nodes of the inventory in parallel (at most ``workers`` at a time).
+
+    With ``allow_changes``, state-changing facts are then run as separate commands, one node at a
+    time in inventory order (never in parallel: two nodes creating ports at once would make one
+    node's failure hard to attribute), each with its own audit entry marked ``changes_state``.
+    Without it, no state-changing script is sent at all.
+    """
     run: ScriptRunner = runner or (lambda c, n, p, s: run_script(c, n, p, s))
     exp = expect or inv.expect
     params = exp.probe_params()
@@ -152,7 +166,20 @@ def gather(
             if on_node_done:
                 on_node_done(snap)
     ordered = [by_name[n.name] for n in inv.nodes]
+    audits = [a for _, a in ordered]
+    if allow_changes:
+        for node, (snap, _) in zip(inv.nodes, ordered, strict=True):
+            writing = facts_for(node, checks, writes=True)
+            if not writing or snap.error:
+                continue  # an unreachable node is not written to; its checks are errors anyway
+            done, audit = collect_node(inv, node, writing, password, params, run, changes_state=True)
+            audits.append(audit)
+            snap.facts.update(done.facts)
+            snap.fact_errors.update(done.fact_errors)
+            if done.error:
+                for fact in writing:
+                    snap.fact_errors[fact.name] = done.error
     snapshot = Snapshot(
         expect=exp, nodes=[s for s, _ in ordered], collected_at=collected_at, inventory=str(inv.path)
     )
-    return snapshot, [a for _, a in ordered]
+    return snapshot, audits

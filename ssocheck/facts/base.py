@@ -33,8 +33,12 @@ class Fact(Generic[T]):
     name: ClassVar[str]
     description: ClassVar[str]
     script: ClassVar[str]
-    # Names of probe parameters the snippet reads with Get-SsoParam (see ssocheck.facts.params).
+    # Names of probe parameters the snippet reads with Get-SsoParam (see Expectations.probe_params).
     params: ClassVar[tuple[str, ...]] = ()
+    # True for the one kind of "fact" that changes server state to prove something (BTS001's port
+    # create test). Such facts are never part of the read-only probe: the collector sends each one
+    # as its own command, one node at a time, and only when changes are explicitly allowed.
+    writes: ClassVar[bool] = False
 
     @classmethod
     def parse(cls, raw: Any) -> T:
