@@ -1,0 +1,406 @@
+"""Enterprise SSO facts: installed components and SQL pointer (registry), the SSO database as
+``ssomanage -displaydb`` shows it, the service account's AD groups, and master secret backup files.
+
+None of these reads a secret: the SSOSS key (the master secret itself) belongs to the
+``sso_secret_keys`` fact, which reads key names only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
+from ssocheck.parsers.ssomanage import parse_displaydb
+
+ENTSSO_FOLDER = "Enterprise Single Sign-On"
+SID_TEXT = re.compile(r"^S-1-\d+(-\d+)+$", re.I)
+
+
+def version_key(version: str | None) -> tuple[int, ...] | None:
+    """``"10.0.1000.0"`` -> ``(10, 0, 1000, 0)`` for ordering; None when it is not a dotted number."""
+    if not version:
+        return None
+    parts = version.strip().split(".")
+    if not all(p.isdigit() for p in parts):
+        return None
+    key = [int(p) for p in parts]
+    while len(key) > 1 and key[-1] == 0:
+        key.pop()  # 10.0 == 10.0.0.0
+    return tuple(key)
+
+
+def same_version(a: str | None, b: str | None) -> bool:
+    """Equal versions, numerically when both are dotted numbers, else as case-insensitive text."""
+    ka, kb = version_key(a), version_key(b)
+    if ka is not None and kb is not None:
+        return ka == kb
+    return (a or "").strip().lower() == (b or "").strip().lower()
+
+
+# --------------------------------------------------------------------------- ENTSSO registry
+
+
+@dataclass(frozen=True)
+class EntssoConfig:
+    """What the ENTSSO registry key says about this node's SSO installation.
+
+    ``installed_server`` / ``installed_admin``: the ``Server`` / ``Administration`` version values exist
+    (KB 2908466: they name the installed SSO Server and Administration components and their version).
+    ``sql_server`` / ``sql_database``: ``ENTSSO\\SQL`` ``Server`` and ``Database``, the SSO database this
+    SSO server uses (absent until SSO is configured).
+    """
+
+    installed_server: bool
+    installed_admin: bool
+    server_version: str | None
+    admin_version: str | None
+    sql_server: str | None
+    sql_database: str | None
+
+    @property
+    def installed(self) -> bool:
+        """Any SSO component is installed."""
+        return self.installed_server or self.installed_admin
+
+
+class EntssoRegistry(Fact[EntssoConfig]):
+    """ENTSSO registry values in both registry views (64-bit and Wow6432Node).
+
+    KB 2908466 documents the version values under Wow6432Node, the SSO tools read ``ENTSSO\\SQL`` in the
+    native view; which view holds what differs by version, so both are read and the native one wins.
+    Never reads ``ENTSSO\\SSOSS`` (the master secret). Raw value::
+
+        {"native": null | {"server", "administration", "sql_server", "sql_database"},
+         "wow6432": null | {...same keys...}}
+
+    A view is null when its ENTSSO key does not exist; a value is null when it is absent.
+    """
+
+    name = "entsso_registry"
+    description = "ENTSSO registry: SSO Server/Administration versions and the SSO database (ENTSSO\\SQL)"
+    script = r"""
+$views = @{ native = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\ENTSSO'; wow6432 = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Wow6432Node\Microsoft\ENTSSO' }
+$value = @{ native = $null; wow6432 = $null }
+foreach ($view in @('native', 'wow6432')) {
+    $root = $views[$view]
+    if (Test-Path -LiteralPath $root) {
+        $value[$view] = @{
+            server = Get-SsoRegValue $root 'Server'
+            administration = Get-SsoRegValue $root 'Administration'
+            sql_server = Get-SsoRegValue ($root + '\SQL') 'Server'
+            sql_database = Get-SsoRegValue ($root + '\SQL') 'Database'
+        }
+    }
+}
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> EntssoConfig:
+        doc = expect_type(raw, dict, cls.name)
+        views: list[dict[str, Any]] = []
+        for view in ("native", "wow6432"):
+            if view not in doc:
+                raise FactParseError(f"{cls.name}: the '{view}' view is missing")
+            if doc[view] is not None:
+                views.append(expect_type(doc[view], dict, f"{cls.name}.{view}"))
+
+        def first(key: str) -> str | None:
+            for i, v in enumerate(views):
+                text = opt_str(v.get(key), f"{cls.name}[{i}].{key}")
+                if text and text.strip():
+                    return text.strip()
+            return None
+
+        server, admin = first("server"), first("administration")
+        return EntssoConfig(
+            installed_server=server is not None,
+            installed_admin=admin is not None,
+            server_version=server,
+            admin_version=admin,
+            sql_server=first("sql_server"),
+            sql_database=first("sql_database"),
+        )
+
+
+# --------------------------------------------------------------------------- ssomanage -displaydb
+
+
+@dataclass(frozen=True)
+class SsoDbInfo:
+    """The SSO database's global information as ``ssomanage -displaydb`` shows it on this node.
+
+    ``error`` is set (and the other values may be None) when ssomanage could not answer: the SSO server
+    it uses is unreachable (``0xC0002A0F``), the caller is not an SSO administrator (``0xC0002A13``), or
+    the SSO administration tools are not installed. ``using_server`` is the SSO server ssomanage used.
+    """
+
+    secret_server: str | None
+    admin_group: str | None
+    affiliate_group: str | None
+    sql_server: str | None
+    database: str | None
+    using_server: str | None
+    error: str | None
+
+    @property
+    def error_code(self) -> str | None:
+        """The first HRESULT (``0xC0002A0F``) in the error message, if any."""
+        match = re.search(r"0x[0-9A-Fa-f]{8}", self.error or "")
+        return ("0x" + match.group(0)[2:].upper()) if match else None
+
+    @property
+    def admin_accounts(self) -> tuple[str, ...]:
+        """The SSO Administrators account(s): ``gi_SSOAdminGroup`` may hold several, separated by ';' or ','.
+
+        Neither character can occur in a Windows account name, so splitting on them is safe.
+        """
+        return tuple(a.strip() for a in re.split(r"[;,]", self.admin_group or "") if a.strip())
+
+
+class SsoDatabase(Fact[SsoDbInfo]):
+    """``ssomanage.exe -displaydb`` (read-only) run on the node, parsed in Python.
+
+    ssomanage is looked up in the Enterprise Single Sign-On folder of both Common Files folders.
+    It asks the SSO server this node's tools use (the local one unless ``ssomanage -server`` pointed them
+    elsewhere), so a passive cluster node with a stopped local ENTSSO answers ``0xC0002A0F``: that is a
+    normal answer with an ``error``, not a failed fact. Raw value: ``{"exit_code": int, "output": text}``,
+    or ``{"exit_code": null, "output": "", "error": "ssomanage.exe not found ..."}`` when the tools are
+    not installed.
+    """
+
+    name = "sso_db_info"
+    description = "SSO database global info (secret server, admin groups) from ssomanage -displaydb"
+    script = r"""
+$exe = $null
+$folders = @($env:CommonProgramFiles, ${env:CommonProgramFiles(x86)})
+foreach ($folder in $folders) {
+    if ($null -eq $exe -and $folder) {
+        $candidate = [System.IO.Path]::Combine([string]$folder, 'Enterprise Single Sign-On\ssomanage.exe')
+        if (Test-Path -LiteralPath $candidate) { $exe = $candidate }
+    }
+}
+if ($null -eq $exe) {
+    $value = @{ exit_code = $null; output = ''; error = 'ssomanage.exe not found in Common Files\Enterprise Single Sign-On (SSO administration tools not installed)' }
+} else {
+    # A child scope with 'Continue': with the probe's 'Stop', the first line ssomanage writes to
+    # stderr would abort the fact instead of being captured.
+    $lines = & { $ErrorActionPreference = 'Continue'; & $exe -displaydb 2>&1 }
+    $code = $LASTEXITCODE
+    $text = New-Object System.Collections.ArrayList
+    foreach ($line in @($lines)) { [void]$text.Add([string]$line) }
+    $value = @{ exit_code = [int]$code; output = [string]::Join([Environment]::NewLine, [string[]]$text.ToArray()) }
+}
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> SsoDbInfo:
+        doc = expect_type(raw, dict, cls.name)
+        tool_error = opt_str(doc.get("error"), f"{cls.name}.error")
+        output = opt_str(doc.get("output"), f"{cls.name}.output")
+        code = doc.get("exit_code")
+        if code is not None and (not isinstance(code, int) or isinstance(code, bool)):
+            raise FactParseError(f"{cls.name}.exit_code: expected an integer, got {code!r}")
+        if tool_error:
+            return SsoDbInfo(None, None, None, None, None, None, tool_error)
+        if output is None:
+            raise FactParseError(f"{cls.name}: 'output' is missing")
+        parsed = parse_displaydb(output, code)
+        return SsoDbInfo(
+            secret_server=parsed.secret_server,
+            admin_group=parsed.admin_group,
+            affiliate_group=parsed.affiliate_group,
+            sql_server=parsed.sql_server,
+            database=parsed.database,
+            using_server=parsed.using_server,
+            error=parsed.error,
+        )
+
+
+# --------------------------------------------------------------------------- service account groups
+
+
+@dataclass(frozen=True)
+class GroupRef:
+    """A security group the account belongs to: its SID and the name the node translated it to (or None)."""
+
+    sid: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class AccountGroups:
+    """The designated SSO service account as Active Directory sees it, with all its groups (nested)."""
+
+    account: str
+    sid: str
+    groups: tuple[GroupRef, ...]
+
+    @property
+    def group_sids(self) -> frozenset[str]:
+        """Upper-case SIDs of every group."""
+        return frozenset(g.sid.upper() for g in self.groups)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        """The names that could be translated."""
+        return tuple(g.name for g in self.groups if g.name)
+
+
+class ServiceAccountGroups(Fact[AccountGroups]):
+    """The SSO service account's SID and every group it belongs to, nested ones included.
+
+    The account (probe parameter ``sso_service_account``) is translated to a SID on the node, found in
+    AD with a DirectorySearcher on ``objectSid``, and its ``tokenGroups`` attribute is read: the
+    constructed list of all security groups of the account, transitively, as they appear in its logon
+    token. No RSAT module needed (PowerShell 2.0). Each group SID is translated to ``DOMAIN\\name`` on
+    the node (null when it cannot be). Throws when the account cannot be found. Raw value::
+
+        {"account": "CORP\\svc_sso", "sid": "S-1-5-21-...", "groups": [{"sid": "S-1-5-21-...", "name": "CORP\\Group"}]}
+    """
+
+    name = "service_account_groups"
+    description = "The SSO service account's SID and all its AD groups (tokenGroups, nested)"
+    params = ("sso_service_account",)
+    script = r"""
+$account = [string](Get-SsoParam 'sso_service_account')
+try {
+    $sid = (New-Object System.Security.Principal.NTAccount($account)).Translate([System.Security.Principal.SecurityIdentifier]).Value
+} catch {
+    throw ('account ' + $account + ' not found: ' + $_.Exception.Message)
+}
+if ($sid -notmatch '^S-1-[0-9-]+$') { throw ('unexpected SID for ' + $account + ': ' + $sid) }
+$searcher = New-Object System.DirectoryServices.DirectorySearcher
+$searcher.Filter = '(objectSid=' + $sid + ')'
+[void]$searcher.PropertiesToLoad.Add('distinguishedName')
+$found = $searcher.FindOne()
+$searcher.Dispose()
+if ($null -eq $found) { throw ('account ' + $account + ' (' + $sid + ') not found in Active Directory') }
+$entry = $found.GetDirectoryEntry()
+try {
+    $entry.RefreshCache([string[]]@('tokenGroups'))
+    $groups = New-Object System.Collections.ArrayList
+    foreach ($bytes in @($entry.Properties['tokenGroups'])) {
+        $gsid = New-Object System.Security.Principal.SecurityIdentifier([byte[]]$bytes, 0)
+        $gname = $null
+        try { $gname = $gsid.Translate([System.Security.Principal.NTAccount]).Value } catch { $gname = $null }
+        [void]$groups.Add(@{ sid = $gsid.Value; name = $gname })
+    }
+} finally {
+    $entry.Dispose()
+}
+$name = $account
+try { $name = (New-Object System.Security.Principal.SecurityIdentifier($sid)).Translate([System.Security.Principal.NTAccount]).Value } catch { $name = $account }
+$value = @{ account = $name; sid = $sid; groups = @($groups.ToArray()) }
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> AccountGroups:
+        doc = expect_type(raw, dict, cls.name)
+        account = opt_str(doc.get("account"), f"{cls.name}.account")
+        sid = opt_str(doc.get("sid"), f"{cls.name}.sid")
+        if not account or not sid or not SID_TEXT.match(sid):
+            raise FactParseError(f"{cls.name}: 'account' and a valid 'sid' are required, got {account!r}, {sid!r}")
+        groups = []
+        for i, item in enumerate(as_list(doc.get("groups"), f"{cls.name}.groups")):
+            where = f"{cls.name}.groups[{i}]"
+            g = expect_type(item, dict, where)
+            gsid = opt_str(g.get("sid"), f"{where}.sid")
+            if not gsid or not SID_TEXT.match(gsid):
+                raise FactParseError(f"{where}: a valid 'sid' is required, got {gsid!r}")
+            groups.append(GroupRef(gsid.upper(), opt_str(g.get("name"), f"{where}.name") or None))
+        return AccountGroups(account, sid.upper(), tuple(groups))
+
+
+# --------------------------------------------------------------------------- backup files
+
+
+@dataclass(frozen=True)
+class BackupFile:
+    """A ``*.bak`` file in the Enterprise Single Sign-On folder (a master secret backup, by convention)."""
+
+    path: str
+    name: str
+    size: int
+    sha256: str | None
+    modified: str | None = None
+    error: str | None = None
+
+
+class SsoBackupFiles(Fact[list[BackupFile]]):
+    """``*.bak`` files in ``Common Files\\Enterprise Single Sign-On`` (both Common Files folders).
+
+    The configuration wizard's default backup is ``...\\Enterprise Single Sign-On\\SSOxxxx.bak``. Each
+    file is hashed (SHA-256, SHA256Managed: PowerShell 2.0 has no Get-FileHash) through a read-only,
+    shared FileStream; its content is never returned. A file that cannot be read keeps ``sha256`` null
+    and says why in ``error``. Raw value: a list of ``{"path", "name", "size", "sha256", "modified",
+    "error"}``.
+    """
+
+    name = "sso_backup_files"
+    description = "Master secret backup files (*.bak) in the Enterprise Single Sign-On folder, with SHA-256"
+    script = r"""
+$list = New-Object System.Collections.ArrayList
+$seen = @{}
+foreach ($folder in @($env:CommonProgramFiles, ${env:CommonProgramFiles(x86)})) {
+    if (-not $folder) { continue }
+    $dir = [System.IO.Path]::Combine([string]$folder, 'Enterprise Single Sign-On')
+    if (-not (Test-Path -LiteralPath $dir)) { continue }
+    foreach ($file in @(Get-ChildItem -LiteralPath $dir -Filter '*.bak' -ErrorAction SilentlyContinue)) {
+        if ($file.PSIsContainer) { continue }
+        $key = $file.FullName.ToLowerInvariant()
+        if ($seen.ContainsKey($key)) { continue }
+        $seen[$key] = $true
+        $hash = $null
+        $problem = $null
+        $sha = New-Object System.Security.Cryptography.SHA256Managed
+        $stream = $null
+        try {
+            $stream = New-Object System.IO.FileStream($file.FullName, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, [System.IO.FileShare]::ReadWrite)
+            $hash = [System.BitConverter]::ToString($sha.ComputeHash($stream)).Replace('-', '').ToLowerInvariant()
+        } catch {
+            $problem = [string]$_.Exception.Message
+        } finally {
+            if ($null -ne $stream) { $stream.Close() }
+            $sha.Clear()
+        }
+        [void]$list.Add(@{
+            path = [string]$file.FullName
+            name = [string]$file.Name
+            size = [long]$file.Length
+            sha256 = $hash
+            modified = $file.LastWriteTimeUtc
+            error = $problem
+        })
+    }
+}
+$value = @($list.ToArray())
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> list[BackupFile]:
+        files = []
+        for i, item in enumerate(as_list(raw, cls.name)):
+            where = f"{cls.name}[{i}]"
+            f = expect_type(item, dict, where)
+            path = opt_str(f.get("path"), f"{where}.path")
+            if not path:
+                raise FactParseError(f"{where}: 'path' is required")
+            size = f.get("size", 0)
+            if not isinstance(size, int) or isinstance(size, bool):
+                raise FactParseError(f"{where}.size: expected an integer, got {size!r}")
+            sha = opt_str(f.get("sha256"), f"{where}.sha256")
+            if sha is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
+                raise FactParseError(f"{where}.sha256: not a SHA-256 hex digest: {sha!r}")
+            files.append(
+                BackupFile(
+                    path=path,
+                    name=opt_str(f.get("name"), f"{where}.name") or path.replace("/", "\\").rsplit("\\", 1)[-1],
+                    size=size,
+                    sha256=sha.lower() if sha else None,
+                    modified=opt_str(f.get("modified"), f"{where}.modified"),
+                    error=opt_str(f.get("error"), f"{where}.error"),
+                )
+            )
+        return files
