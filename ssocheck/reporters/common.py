@@ -1,0 +1,153 @@
+"""Formatting shared by the reporters: evidence as text, size caps, XML-safe text, result ordering.
+
+Every reporter shows the same evidence in the same order (``expected`` and ``found`` first), so a
+finding reads the same in the console, the JUnit body and the HTML page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Status
+
+# Evidence can be large (a whole event list, a registry dump); reports stay readable and CI
+# artifacts small (GitLab caps a JUnit file at 30 MB), so each rendered evidence block is capped.
+EVIDENCE_CAP = 4096
+
+# Keys shown first, in this order, whatever order the check put them in.
+LEADING_EVIDENCE_KEYS = ("expected", "found")
+
+# Worst first: the order of detail sections and of the summary line.
+STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.SKIP, Status.PASS)
+STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
+
+# Characters XML 1.0 forbids (and the C1 controls, which break some CI parsers although legal).
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def cap(text: str, limit: int = EVIDENCE_CAP) -> str:
+    """``text`` cut to at most ``limit`` characters, saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    # The marker counts against the limit so the result never exceeds it.
+    marker = f"\n... [truncated, {len(text)} characters in total]"
+    return text[: max(0, limit - len(marker))] + marker
+
+
+def format_value(value: Any) -> str:
+    """A value as one readable string: strings as is, everything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError):  # circular structures and the like: still show something
+        return repr(value)
+
+
+def evidence_items(evidence: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, value text) pairs, ``expected`` and ``found`` first, each value capped."""
+    keys = [k for k in LEADING_EVIDENCE_KEYS if k in evidence]
+    keys += [k for k in evidence if k not in LEADING_EVIDENCE_KEYS]
+    return [(str(k), cap(format_value(evidence[k]))) for k in keys]
+
+
+def evidence_text(evidence: Mapping[str, Any], limit: int = EVIDENCE_CAP) -> str:
+    """Evidence as ``key: value`` lines, capped as a whole at ``limit`` characters."""
+    return cap("\n".join(f"{k}: {v}" for k, v in evidence_items(evidence)), limit)
+
+
+def waiver_text(waiver: Mapping[str, Any]) -> str:
+    """One line describing a waiver: expiry, justification, change record, then any other field.
+
+    The waiver shape belongs to the waiver feature; known field names are shown first and the rest
+    generically, so a new field never disappears from reports.
+    """
+    parts: list[str] = []
+    expiry = _first(waiver, ("expires", "expiry", "expiration_date", "expires_on", "until"))
+    if expiry is not None:
+        parts.append(f"waived until {format_value(expiry)}")
+    else:
+        parts.append("waived")
+    justification = _first(waiver, ("justification", "reason"))
+    if justification is not None:
+        parts[0] += f": {format_value(justification)}"
+    known = {"expires", "expiry", "expiration_date", "expires_on", "until", "justification", "reason"}
+    extra = [f"{k}: {format_value(v)}" for k, v in waiver.items() if k not in known and v not in (None, "")]
+    if extra:
+        parts.append("(" + "; ".join(extra) + ")")
+    return " ".join(parts)
+
+
+def _first(mapping: Mapping[str, Any], keys: Iterable[str]) -> Any:
+    for key in keys:
+        if mapping.get(key) not in (None, ""):
+            return mapping[key]
+    return None
+
+
+def xml_safe(text: str) -> str:
+    """``text`` with characters XML 1.0 cannot carry replaced by a visible ``\\xNN`` escape.
+
+    Escaping rather than deleting keeps the evidence honest: an ESC or NUL in a service path is
+    worth seeing.
+    """
+    return _XML_BAD.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else
+                        f"\\u{ord(m.group()):04x}", text)
+
+
+# Terminal-control characters (C0 except tab and newline, DEL, C1): text from a server must not be able
+# to move the cursor, clear the screen or retitle the terminal when a report is printed.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with terminal-control characters shown as ``\\xNN`` (tab and newline kept)."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def node_order(report: Report) -> list[NodeInfo]:
+    """The report's nodes in inventory order, plus any node that only appears in results."""
+    nodes = list(report.nodes)
+    known = {n.name for n in nodes}
+    for result in report.results:
+        if result.node not in known:
+            known.add(result.node)
+            nodes.append(NodeInfo(name=result.node, roles=()))
+    return nodes
+
+
+def sorted_results(report: Report) -> list[Result]:
+    """Results grouped by node (inventory order), then by check ID."""
+    position = {n.name: i for i, n in enumerate(node_order(report))}
+    return sorted(report.results, key=lambda r: (position[r.node], r.check_id))
+
+
+def meta_for(report: Report, check_id: str) -> CheckMeta | None:
+    """The metadata of a check, or None when the report does not carry it."""
+    return report.checks.get(check_id)
+
+
+def title_for(report: Report, check_id: str) -> str:
+    """The check's title, or an empty string when unknown."""
+    meta = meta_for(report, check_id)
+    return meta.title if meta else ""
+
+
+def severity_for(report: Report, check_id: str) -> str:
+    """The check's severity as text, or ``unknown``."""
+    meta = meta_for(report, check_id)
+    return meta.severity.value if meta else "unknown"
+
+
+def summary_counts(report: Report) -> list[tuple[Status, int]]:
+    """(status, count) for every status, worst first; zero counts included."""
+    counts = report.counts()
+    return [(status, counts[status]) for status in STATUS_ORDER]
+
+
+def summary_phrase(report: Report) -> str:
+    """``"2 fail, 1 error, 0 warn, 3 skip, 10 pass"``: every count, worst first."""
+    return ", ".join(f"{n} {status.value}" for status, n in summary_counts(report))

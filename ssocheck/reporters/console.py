@@ -1,0 +1,192 @@
+"""Console reporter: a table of results, a summary line with the verdict, then details of every finding.
+
+Colour is opt-in (``color=True``): the CLI asks for it only when stdout is a terminal, so logs and
+pipes never get escape codes. Colour is never the only signal: the status word is always printed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from tabulate import tabulate
+
+from ssocheck.model import Report, Result, Status
+from ssocheck.reporters.common import (
+    STATUS_RANK,
+    escape_controls,
+    evidence_items,
+    meta_for,
+    node_order,
+    sorted_results,
+    summary_counts,
+    waiver_text,
+)
+
+_STYLE: dict[Status, dict[str, Any]] = {
+    Status.PASS: {"fg": "green"},
+    Status.FAIL: {"fg": "red", "bold": True},
+    Status.WARN: {"fg": "yellow", "bold": True},
+    Status.SKIP: {"fg": "cyan"},
+    Status.ERROR: {"fg": "magenta", "bold": True},
+}
+_VERDICT_STYLE: dict[str, dict[str, Any]] = {
+    "PASSED": {"fg": "green", "bold": True},
+    "FAILED": {"fg": "red", "bold": True},
+    "INCOMPLETE": {"fg": "magenta", "bold": True},
+}
+# Long messages wrap inside their column instead of pushing the table off the screen.
+_MESSAGE_WIDTH = 80
+
+
+class _Painter:
+    """click.style when colour is on, the identity otherwise (so no escape code leaks into pipes)."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, **style: Any) -> str:
+        return click.style(text, **style) if self.color else text
+
+    def status(self, status: Status, text: str | None = None) -> str:
+        return self(text if text is not None else status.value.upper(), **_STYLE[status])
+
+
+def render(report: Report, *, color: bool = False, verbose: bool = False, **_other: Any) -> str:
+    """The console text of ``report``.
+
+    ``color`` adds ANSI colours (the CLI passes whether stdout is a TTY). ``verbose`` lists passing
+    results in the table too; the counts always include them. Options meant for other reporters
+    are accepted and ignored so the CLI can pass one option set to every reporter.
+    """
+    paint = _Painter(color)
+    lines: list[str] = [_header(report), ""]
+    lines += _table(report, paint, verbose)
+    lines += ["", _summary(report, paint)]
+    lines += _node_errors(report, paint)
+    lines += _details(report, paint)
+    lines += _sections(report)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _header(report: Report) -> str:
+    return (
+        f"ssocheck {report.tool_version}: group {report.group}, phase {report.phase.value}, "
+        f"source {report.source}, started {report.started_at}"
+    )
+
+
+def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
+    results = sorted_results(report)
+    if not results:
+        return ["No results: no check applied to any node."]
+    shown = [r for r in results if verbose or r.status is not Status.PASS]
+    if not shown:
+        return [f"All {len(results)} results passed (use --verbose to list them)."]
+    rows = [[_t(r.check_id), _t(r.node), paint.status(r.status), _t(_message(r))] for r in shown]
+    table = tabulate(
+        rows,
+        headers=["ID", "Node", "Status", "Message"],
+        tablefmt="simple",
+        maxcolwidths=[None, None, None, _MESSAGE_WIDTH],
+        disable_numparse=True,
+    )
+    out = table.splitlines()
+    hidden = len(results) - len(shown)
+    if hidden:
+        out.append(f"({hidden} passing results hidden; use --verbose to list them)")
+    return out
+
+
+def _message(result: Result) -> str:
+    """The table message; a waived result says so, with expiry and justification."""
+    if result.waiver is not None:
+        return f"{result.message} ({waiver_text(result.waiver)})"
+    return result.message
+
+
+def _summary(report: Report, paint: _Painter) -> str:
+    counts = ", ".join(
+        paint.status(status, f"{n} {status.value}") if n else f"{n} {status.value}"
+        for status, n in summary_counts(report)
+    )
+    checks = len({r.check_id for r in report.results})
+    nodes = len(node_order(report))
+    verdict = report.verdict()
+    return (
+        f"{len(report.results)} results ({checks} checks on {nodes} nodes): {counts} "
+        f"-> {paint(verdict, **_VERDICT_STYLE[verdict])}"
+    )
+
+
+def _node_errors(report: Report, paint: _Painter) -> list[str]:
+    broken = [n for n in report.nodes if n.error]
+    if not broken:
+        return []
+    lines = ["", paint("Nodes whose facts could not be collected:", bold=True)]
+    for node in broken:
+        affected = sum(1 for r in report.results if r.node == node.name and r.status is Status.ERROR)
+        note = f" ({_plural(affected, 'check')} could not run)" if affected else ""
+        lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(node.error or '')}{note}")
+    return lines
+
+
+def _details(report: Report, paint: _Painter) -> list[str]:
+    # Errors on an unreachable node all say the same thing; the node errors block above covers them.
+    unreachable = {n.name for n in report.nodes if n.error}
+    findings = [
+        r for r in sorted_results(report)
+        if r.status in (Status.FAIL, Status.WARN)
+        or (r.status is Status.ERROR and r.node not in unreachable)
+    ]
+    if not findings:
+        return []
+    findings.sort(key=lambda r: STATUS_RANK[r.status])  # stable: keeps node/check order inside a status
+    lines = ["", paint("Details:", bold=True)]
+    for result in findings:
+        lines += ["", *_detail(report, result, paint)]
+    return lines
+
+
+def _detail(report: Report, result: Result, paint: _Painter) -> list[str]:
+    meta = meta_for(report, result.check_id)
+    title = f" {meta.title}" if meta else ""
+    severity = f" (severity {meta.severity.value})" if meta else ""
+    lines = [f"{paint.status(result.status)} {_t(result.check_id)} on {_t(result.node)}:{_t(title)}{severity}",
+             _indent(_t(result.message), "  ")]
+    for key, value in evidence_items(result.evidence):
+        lines.append(_indent(_t(f"{key}: {value}"), "    "))
+    if result.status is Status.ERROR:
+        lines.append("  the check could not decide; fix the cause above and run again")
+    if meta and meta.remediation and result.status is not Status.ERROR:
+        lines.append(_indent(f"remediation: {meta.remediation}", "  "))
+    if meta and meta.guide_step and meta.guide_step != "-":
+        lines.append(f"  guide step: {meta.guide_step}")
+    if meta and meta.references:
+        lines.append(f"  references: {', '.join(meta.references)}")
+    return lines
+
+
+def _plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _t(text: str) -> str:
+    """Server-provided text, made unable to drive the terminal (escape sequences shown, not obeyed)."""
+    return escape_controls(text)
+
+
+def _indent(text: str, prefix: str) -> str:
+    """Indent every line of a multi-line value so it stays visually under its finding."""
+    return "\n".join(prefix + line for line in text.splitlines() or [""])
+
+
+def _sections(report: Report) -> list[str]:
+    """One line per extra section (waivers, drift, audit...); the full content is in HTML and JSON."""
+    if not report.sections:
+        return []
+    lines = [""]
+    for name, value in sorted(report.sections.items()):
+        size = _plural(len(value), "entry", "entries") if isinstance(value, (list, dict)) else "present"
+        lines.append(f"{_t(name)}: {size} (see the HTML or JSON report)")
+    return lines

@@ -1,0 +1,17 @@
+"""JSON reporter: ``Report.to_dict()`` as stable, diff-friendly JSON (schema: ssocheck/schemas/report.schema.json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ssocheck.model import Report
+
+
+def render(report: Report, **_other: Any) -> str:
+    """The JSON document of ``report``: sorted keys and indentation so two runs diff line by line.
+
+    Options meant for other reporters are accepted and ignored. A value a check put in evidence that
+    JSON cannot carry (a datetime, a set) is written as its string form rather than losing the report.
+    """
+    return json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str) + "\n"

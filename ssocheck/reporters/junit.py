@@ -1,0 +1,212 @@
+"""JUnit XML reporter for CI (Jenkins, Azure DevOps, GitLab), built with the ``junit-xml`` package.
+
+Layout (see the JUnit conventions of the design notes):
+
+* ``<testsuites name="ssocheck <phase>">`` with totals, one ``<testsuite>`` per node: name = node,
+  hostname = address, timestamp = run start, package = the node's roles, properties phase / roles /
+  tool_version / source (suite level only; CI ignores them but tooling reads them);
+* one ``<testcase>`` per result: classname ``ssocheck.<role>.<NODE_with_underscores>`` (the node is
+  in the classname so GitLab, which keeps only the first of duplicate classname+name pairs, sees
+  every node; Jenkins splits it at the last dot into package and class), name ``"<ID> <title>"``
+  (the ID first: it is the title ADO and GitLab show);
+* ``fail`` -> ``<failure type=severity>``, ``error`` (could not evaluate) -> ``<error>``, ``skip`` ->
+  ``<skipped>`` (with the waiver, if any), ``warn`` -> per ``warn_as``; the human-readable detail is in
+  element bodies and ``<system-out>`` because GitLab ignores attributes.
+
+junit-xml 1.9 writes per-suite totals but not ``skipped`` nor ``name`` on the root, and counts time
+only from test cases; the document is therefore post-processed with ElementTree and every total is
+recomputed from the elements actually present, so the numbers can never disagree with the content.
+"""
+
+from __future__ import annotations
+
+import logging
+import xml.etree.ElementTree as ET
+from collections import Counter
+from typing import Any
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from ssocheck.model import NodeInfo, Report, Result, Status
+from ssocheck.reporters.common import (
+    EVIDENCE_CAP,
+    cap,
+    evidence_text,
+    meta_for,
+    node_order,
+    waiver_text,
+    xml_safe,
+)
+
+log = logging.getLogger(__name__)
+
+WARN_AS = ("pass", "skip", "failure")
+# Attribute values are one line in every CI UI; the full text is in the element body.
+_MESSAGE_CAP = 1024
+
+
+def render(report: Report, *, warn_as: str = "pass", **_other: Any) -> str:
+    """The JUnit XML document of ``report``.
+
+    ``warn_as`` says how a ``warn`` result appears, since JUnit has no warning: ``pass`` (a passing
+    testcase with ``WARNING: ...`` in system-out), ``skip`` or ``failure``. Options meant for other
+    reporters are accepted and ignored.
+    """
+    if warn_as not in WARN_AS:
+        raise ValueError(f"warn_as must be one of {', '.join(WARN_AS)}, not {warn_as!r}")
+    nodes = node_order(report)
+    suites = [_suite(report, node, report.results_for(node.name), warn_as) for node in nodes]
+    raw = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
+    root = ET.fromstring(raw.encode("utf-8"))
+    _post_process(root, report, nodes)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def classname(role: str, node: str) -> str:
+    """``ssocheck.<role>.<node with dots replaced>``: dots would split the node across Jenkins packages."""
+    return f"ssocheck.{role}.{node.replace('.', '_')}"
+
+
+def _role(node: NodeInfo, check_roles: tuple[str, ...]) -> str:
+    """The node's role that brought it into the check's scope (its first role otherwise)."""
+    for role in node.roles:
+        if role in check_roles:
+            return role
+    return node.roles[0] if node.roles else "node"
+
+
+def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) -> TestSuite:
+    cases: list[TestCase] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for result in results:
+        case = _case(report, node, result, warn_as)
+        key = (case.classname, case.name)
+        seen[key] += 1
+        if seen[key] > 1:
+            # The runner gives one verdict per check and node, so this is a bug upstream; keep the
+            # result visible (GitLab would silently drop a duplicate) rather than lose it.
+            log.warning("duplicate JUnit testcase %s / %s; renamed", *key)
+            case.name = f"{case.name} #{seen[key]}"
+        cases.append(case)
+    if node.error and not results:
+        # An unreachable node with no result must still turn CI red, not vanish from the report.
+        case = TestCase("connection", classname=classname(_role(node, ()), node.name))
+        case.add_error_info(
+            message=_attr(f"facts could not be collected: {node.error}"),
+            output=xml_safe(f"The node could not be reached or did not answer; no check ran on it.\n"
+                            f"reason: {node.error}"),
+            error_type="connection",
+        )
+        cases.append(case)
+    assert len({(c.classname, c.name) for c in cases}) == len(cases), "JUnit classname+name pairs must be unique"
+    return TestSuite(
+        name=xml_safe(node.name),
+        test_cases=cases,
+        hostname=xml_safe(node.address or node.name),
+        timestamp=xml_safe(report.started_at),
+        package=xml_safe(",".join(node.roles)),
+        properties={
+            "phase": report.phase.value,
+            "roles": xml_safe(",".join(node.roles)),
+            "tool_version": xml_safe(report.tool_version),
+            "source": xml_safe(report.source),
+        },
+    )
+
+
+def _case(report: Report, node: NodeInfo, result: Result, warn_as: str) -> TestCase:
+    meta = meta_for(report, result.check_id)
+    name = f"{result.check_id} {meta.title}" if meta else result.check_id
+    case = TestCase(
+        xml_safe(name),
+        classname=xml_safe(classname(_role(node, meta.roles if meta else ()), node.name)),
+    )
+    evidence = evidence_text(result.evidence)
+    stdout = evidence
+    status = result.status
+    if status is Status.WARN:
+        if warn_as == "failure":
+            status = Status.FAIL
+        elif warn_as == "skip":
+            status = Status.SKIP
+        else:
+            stdout = f"WARNING: {result.message}" + (f"\n{evidence}" if evidence else "")
+    if status is Status.FAIL:
+        case.add_failure_info(
+            message=_attr(result.message),
+            output=xml_safe(_body(report, result, evidence)),
+            failure_type=meta.severity.value if meta else "failure",
+        )
+    elif status is Status.ERROR:
+        case.add_error_info(
+            message=_attr(result.message),
+            output=xml_safe(_body(report, result, evidence, could_not_evaluate=True)),
+            error_type="error",
+        )
+    elif status is Status.SKIP:
+        reason = result.message
+        if result.waiver is not None:
+            reason = f"{reason}; {waiver_text(result.waiver)}"
+        if result.status is Status.WARN:
+            reason = f"WARNING: {reason}"
+        case.add_skipped_info(message=_attr(reason), output=xml_safe(reason))
+    if stdout:
+        case.stdout = xml_safe(cap(stdout, EVIDENCE_CAP))
+    return case
+
+
+def _body(report: Report, result: Result, evidence: str, could_not_evaluate: bool = False) -> str:
+    """The element text: what CI shows as the "stack trace", so everything a reader needs is here."""
+    meta = meta_for(report, result.check_id)
+    lines = []
+    if could_not_evaluate:
+        lines.append("The check could not be evaluated (this is not a verdict on the server's state).")
+        lines.append(f"reason: {result.message}")
+    else:
+        lines.append(result.message)
+    if evidence:
+        lines.append(evidence)
+    if meta:
+        lines.append(f"severity: {meta.severity.value}")
+        if meta.remediation and not could_not_evaluate:
+            lines.append(f"remediation: {meta.remediation}")
+        if meta.guide_step and meta.guide_step != "-":
+            lines.append(f"guide step: {meta.guide_step}")
+        if meta.references:
+            lines.append("references: " + " ".join(meta.references))
+    return "\n".join(lines)
+
+
+def _attr(text: str) -> str:
+    return xml_safe(cap(text, _MESSAGE_CAP))
+
+
+def _post_process(root: ET.Element, report: Report, nodes: list[NodeInfo]) -> None:
+    """Name the root, add what junit-xml leaves out, and recompute every total from the elements."""
+    root.set("name", f"ssocheck {report.phase.value}")
+    totals: Counter[str] = Counter()
+    total_time = 0.0
+    suites = root.findall("testsuite")
+    for index, (suite, node) in enumerate(zip(suites, nodes, strict=True)):
+        cases = suite.findall("testcase")
+        counts = {
+            "tests": len(cases),
+            "failures": sum(1 for c in cases if c.find("failure") is not None),
+            "errors": sum(1 for c in cases if c.find("error") is not None),
+            "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+        }
+        for key, value in counts.items():
+            suite.set(key, str(value))
+            totals[key] += value
+        # Per-result durations are not measured (facts are collected once per node), so the suite
+        # time is the node's collection time; test cases carry none rather than a made-up value.
+        seconds = round(node.duration_s or 0.0, 3)
+        suite.set("time", f"{seconds:.3f}")
+        total_time += seconds
+        suite.set("id", str(index))
+        suite.attrib.pop("disabled", None)
+    for key in ("tests", "failures", "errors", "skipped"):
+        root.set(key, str(totals[key]))
+    root.set("time", f"{total_time:.3f}")
+    root.attrib.pop("disabled", None)

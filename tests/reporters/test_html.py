@@ -1,0 +1,179 @@
+"""HTML reporter: escaping of hostile text, page order, the matrix, self-containment and size."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from html.parser import HTMLParser
+
+from ssocheck.model import NodeInfo, Report, Result, Status
+from ssocheck.reporters import html
+
+from .conftest import HOSTILE, NODE2_ERROR, WAIVER
+
+
+class Outline(HTMLParser):
+    """Collects headings (in order), tags, attributes and the visible text of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headings: list[str] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self._in_heading = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in ("h1", "h2"):
+            self._in_heading = True
+            self.headings.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("h1", "h2"):
+            self._in_heading = False
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._in_heading:
+            self.headings[-1] += data
+
+
+def outline(page: str) -> Outline:
+    parser = Outline()
+    parser.feed(page)
+    parser.close()
+    return parser
+
+
+def test_hostile_evidence_renders_as_text(report: Report) -> None:
+    page = html.render(report)
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    parsed = outline(page)
+    assert not [t for t, _ in parsed.tags if t == "script"]
+    assert HOSTILE in "".join(parsed.text)  # the reader sees the text as it was found
+
+
+def test_hostile_node_name_and_message_are_escaped(make_report: Callable[..., Report]) -> None:
+    evil = '"><img src=x onerror=alert(3)>'
+    report = make_report(
+        nodes=(NodeInfo(evil, ("biztalk",), error=evil),),
+        results=(Result("SSO004", evil, Status.FAIL, evil, {evil: evil}),),
+    )
+    page = html.render(report)
+    assert "<img" not in page
+    assert not [t for t, _ in outline(page).tags if t == "img"]
+
+
+def test_only_http_references_become_links(report: Report) -> None:
+    parsed = outline(html.render(report))
+    hrefs = [a.get("href") or "" for t, a in parsed.tags if t == "a"]
+    assert "https://learn.microsoft.com/biztalk/sso" in hrefs
+    assert all(h.startswith(("#", "https://", "http://")) for h in hrefs)
+    assert "javascript:alert(2)" in "".join(parsed.text)  # shown, but not clickable
+
+
+def test_verdict_banner_comes_first(report: Report) -> None:
+    parsed = outline(html.render(report))
+    assert parsed.headings[0] == "FAILED"
+    body_tags = [t for t, _ in parsed.tags]
+    first = body_tags.index("body") + 1
+    assert parsed.tags[first][0] == "section" and "banner" in (parsed.tags[first][1].get("class") or "")
+    assert parsed.headings[1:] == [
+        "Checks by node", "Findings (5)", "Nodes", "Waivers", "Drift since the baseline",
+        "Audit trail: remote scripts run",
+    ]
+
+
+def test_banner_shows_counts_phase_group_source_and_time(report: Report) -> None:
+    page = html.render(report)
+    banner = page[page.index('<section class="banner FAILED"'):page.index("</section>")]
+    for text in ("1 fail", "4 error", "1 warn", "1 skip", "4 pass", "post", "BizTalkGroup", "live",
+                 "2030-01-10T02:00:00Z"):
+        assert text in banner
+
+
+def test_verdicts(make_report: Callable[..., Report]) -> None:
+    passed = make_report(results=(Result("SSO004", "NODE1", Status.PASS, "ok"),))
+    incomplete = make_report(results=(Result("SSO004", "NODE1", Status.ERROR, "x"),))
+    assert outline(html.render(passed)).headings[0] == "PASSED"
+    assert outline(html.render(incomplete)).headings[0] == "INCOMPLETE"
+
+
+def test_matrix_rows_are_checks_and_columns_are_nodes(report: Report) -> None:
+    page = html.render(report)
+    matrix = page[page.index('<table class="matrix">'):]
+    matrix = matrix[: matrix.index("</table>")]
+    header = re.findall(r'<th class="mono">([^<]*)</th>', matrix)
+    assert header == ["BTSNODE1", "NODE1", "NODE2", "SQL01"]
+    rows = re.findall(r"<tr>\s*<td class=\"mono\">(\w+)</td><td>([^<]*)</td><td>(\w+)</td>", matrix)
+    assert [r[0] for r in rows] == ["CLU003", "DTC001", "SSO004", "SSO009", "SYS001"]
+    assert ("SSO004", "ENTSSO logs on as the designated account", "high") in rows
+    sso004 = matrix[matrix.index(">SSO004<"):]
+    sso004 = sso004[: sso004.index("</tr>")]
+    cells = re.findall(r'<td class="st (\w+)"[^>]*>(.*?)</td>', sso004)
+    assert [c[0] for c in cells] == ["fail", "pass", "error", "none"]
+    # a symbol and a word, not colour only; a dash when the check does not apply
+    assert "\u2718 fail" in cells[0][1] and "\u2714 pass" in cells[1][1] and cells[3][1] == "\u2014"
+
+
+def test_matrix_cells_link_to_their_details(report: Report) -> None:
+    page = html.render(report)
+    ids = {a.get("id") for _, a in outline(page).tags if a.get("id")}
+    links = re.findall(r'<a href="#([^"]+)">', page)
+    assert links and all(link in ids for link in links)
+
+
+def test_details_for_findings_and_collapsed_passes(report: Report) -> None:
+    page = html.render(report)
+    fail = page[page.index('<div class="finding fail"'):]
+    fail = fail[: fail.index("</div>")]
+    assert "<dt>expected</dt><dd><pre>CORP\\svc_sso</pre></dd>" in fail
+    assert "Remediation:" in fail and "Guide step:" in fail
+    # unreachable node: one block, not one per check
+    blocks = re.findall(r'<div class="finding error" id="[^"]+">(.*?)</div>', page, re.S)
+    assert len(blocks) == 3  # NODE2 (3 checks could not decide), SQL01, and CLU003 on NODE1
+    assert sum(NODE2_ERROR in block for block in blocks) == 1
+    assert re.search(r'<details id="passed">\s*<summary>Passed \(4\)</summary>', page)
+    assert re.search(r'<details id="skipped">', page)
+    assert WAIVER["justification"] in page
+
+
+def test_page_is_self_contained(report: Report) -> None:
+    page = html.render(report)
+    parsed = outline(page)
+    assert not [t for t, _ in parsed.tags if t in ("link", "script", "img", "iframe", "object")]
+    assert not [a for _, a in parsed.tags if "src" in a]
+    assert "@import" not in page and "url(" not in page
+    assert '<meta charset="utf-8">' in page
+
+
+def test_evidence_is_capped(make_report: Callable[..., Report]) -> None:
+    big = Result("SSO004", "NODE1", Status.FAIL, "huge", {"found": "y" * 200_000})
+    page = html.render(make_report(results=(big,)))
+    assert len(page) < 20_000
+    assert "truncated, 200000 characters in total" in page
+
+
+def test_sections_render_generically(make_report: Callable[..., Report]) -> None:
+    report = make_report(sections={"zz_custom": {"key": HOSTILE}, "audit": [], "drift": [
+        {"node": "NODE1", "fact": "services", "path": "ENTSSO.state", "before": "Running", "after": "Stopped"}]})
+    page = html.render(report)
+    headings = outline(page).headings
+    assert headings.index("Drift since the baseline") < headings.index("Audit trail: remote scripts run")
+    assert headings[-1] == "Zz custom"
+    assert HOSTILE not in page
+    assert "Stopped" in page
+
+
+def test_control_characters_do_not_reach_the_page(report: Report) -> None:
+    page = html.render(report)
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", page)
+    assert "bad\\x1b[2J\\x00end" in page
+
+
+def test_empty_report(empty_report: Report) -> None:
+    page = html.render(empty_report)
+    parsed = outline(page)
+    assert parsed.headings[0] == "PASSED"
+    assert "No check ran" in page
