@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed
+from ssocheck.check import (
+    Context,
+    GroupCheck,
+    NodeCheck,
+    NodeFacts,
+    Outcome,
+    errored,
+    failed,
+    passed,
+    warned,
+)
+from ssocheck.facts.cluster import Cluster
 from ssocheck.facts.msdtc import MSDTC_DESCRIPTIONS, MsdtcCids
+from ssocheck.facts.msdtc_security import AUTH_LEVEL, SECURITY_VALUES, DtcInstance, MsdtcSecurity
+from ssocheck.facts.services import Services
 from ssocheck.model import Severity
 
 DOCS_MSDTC = "https://learn.microsoft.com/en-us/biztalk/core/troubleshooting-problems-with-msdtc"
+DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+DOCS_SET_DTC = "https://learn.microsoft.com/en-us/powershell/module/msdtc/set-dtcnetworksetting"
+DOCS_CMOM = "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cmom/"
 
 
 class MsdtcCidUnique(GroupCheck):
@@ -69,4 +87,258 @@ class MsdtcCidUnique(GroupCheck):
                 )
             else:
                 yield passed(f"{len(entries)} MSDTC CIDs, none shared with another node", node=name, found=cids)
-CHECKS = [MsdtcCidUnique]
+
+
+# The values DTC002 compares: the nine Security DWORDs plus the authentication level derived from
+# the RPC DWORDs. Network DTC access, inbound and outbound must be on everywhere: BizTalk and SSO
+# use distributed transactions in both directions between the BizTalk nodes and the SSO servers.
+COMPARED_VALUES = (*SECURITY_VALUES, AUTH_LEVEL)
+REQUIRED_ON = ("NetworkDtcAccess", "NetworkDtcAccessInbound", "NetworkDtcAccessOutbound")
+
+
+@dataclass(frozen=True)
+class _Deviation:
+    """One value of one DTC instance that is not what it should be."""
+
+    instance: str
+    value: str
+    expected: Any
+    found: Any
+    why: str  # completes "<instance> <value> = <found> (...)"
+
+    @property
+    def key(self) -> str:
+        return f"{self.instance}: {self.value}"
+
+    def text(self) -> str:
+        return f"{self.instance} {self.value} = {self.found} ({self.why})"
+
+
+def _baseline(
+    biztalk: Mapping[str, Mapping[str, int | str]],
+) -> tuple[dict[str, int | str], dict[str, dict[str, int | str]]]:
+    """The values shared by the BizTalk nodes' local DTC, and the values they disagree on.
+
+    A value held by a strict majority of the BizTalk nodes is the baseline (the nodes in the
+    minority are then wrong); a tie leaves no baseline for that value: every BizTalk node is then
+    reported, and the cluster nodes cannot be judged on it.
+    """
+    baseline: dict[str, int | str] = {}
+    ties: dict[str, dict[str, int | str]] = {}
+    for value in COMPARED_VALUES:
+        counts = Counter(settings[value] for settings in biztalk.values())
+        ranked = counts.most_common()
+        if not ranked:
+            continue
+        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
+            baseline[value] = ranked[0][0]
+        else:
+            ties[value] = {node: settings[value] for node, settings in sorted(biztalk.items())}
+    return baseline, ties
+
+
+class MsdtcSecurityConsistent(GroupCheck):
+    """MSDTC network security on the cluster nodes matches the BizTalk nodes; network DTC access is on.
+
+    BizTalk and Enterprise SSO use distributed transactions between the BizTalk servers, the SSO
+    servers and SQL Server. If the cluster nodes (their local DTC and the clustered DTC) do not allow
+    network DTC access with inbound and outbound transactions, or require a different RPC
+    authentication level (Mutual / Incoming / No authentication) than the BizTalk nodes, transactions
+    between them fail (SSO event 10605 / 0xC0002A24 "Could not import a DTC transaction"). Read from
+    HKLM\\SOFTWARE\\Microsoft\\MSDTC\\Security and, for the clustered DTC,
+    HKLM\\Cluster\\Resources\\<id>\\MSDTCPRIVATE\\MSDTC\\Security; the authentication level is derived
+    from AllowOnlySecureRpcCalls / FallbackToUnsecureRPCIfNecessary / TurnOffRpcSecurity (MS-CMOM
+    3.3.1.2.3). The baseline is the set of values the BizTalk nodes share.
+    """
+
+    id = "DTC002"
+    name = "msdtc-security-consistent"
+    severity = Severity.HIGH
+    roles = ("biztalk", "sso-cluster")
+    facts = (MsdtcSecurity,)
+    guide_step = "2"
+    remediation = (
+        "On each node listed, make the MSDTC security settings equal to the BizTalk nodes': dcomcnfg -> "
+        "Component Services -> Computers -> My Computer -> Distributed Transaction Coordinator -> Local DTC "
+        "(for the clustered DTC: Clustered DTCs -> <name>) -> Properties -> Security: tick Network DTC Access, "
+        "Allow Inbound and Allow Outbound and choose the same authentication level. On Windows Server 2012 "
+        "and later: Set-DtcNetworkSetting -DtcName Local -InboundTransactionsEnabled $true "
+        "-OutboundTransactionsEnabled $true -AuthenticationLevel Mutual (use -DtcName <MSDTC-...> from "
+        "Get-Dtc for the clustered DTC; the cmdlet restarts the DTC instance)."
+    )
+    references = (DOCS_MSDTC, DOCS_SET_DTC, f"{DOCS_CMOM} (2.2.3.2-2.2.3.4, 3.3.1.2.3)")
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        states = {node.name: node.get(MsdtcSecurity) for node in nodes}
+        biztalk = {node.name: states[node.name].local.effective() for node in nodes if node.has_role("biztalk")}
+        baseline, ties = _baseline(biztalk)
+        for node in nodes:
+            state = states[node.name]
+            deviations: dict[str, _Deviation] = {}
+            undecided: list[str] = []
+            notes: list[str] = []
+            for instance in state.instances:
+                is_biztalk_local = node.name in biztalk and instance.kind == "local"
+                self._judge(instance, is_biztalk_local, baseline, ties, bool(biztalk), deviations, undecided)
+                if not instance.key_present:
+                    notes.append(f"{instance.label}: the MSDTC registry key is missing (DTC not installed?)")
+                elif not instance.security_present:
+                    notes.append(f"{instance.label}: the Security key is missing (all values at their defaults)")
+            found_all = {inst.label: inst.effective() for inst in state.instances}
+            if deviations:
+                devs = list(deviations.values())
+                yield failed(
+                    "; ".join(d.text() for d in devs),
+                    node=node.name,
+                    expected={d.key: d.expected for d in devs},
+                    found={d.key: d.found for d in devs},
+                    baseline=dict(baseline),
+                    notes=notes,
+                    settings=found_all,
+                )
+            elif undecided:
+                yield errored(
+                    "cannot compare " + "; ".join(undecided),
+                    node=node.name,
+                    expected="the values shared by the BizTalk nodes",
+                    found=found_all,
+                    biztalk_disagreement=ties,
+                )
+            else:
+                labels = ", ".join(inst.label for inst in state.instances)
+                yield passed(
+                    f"{labels}: network DTC access, inbound and outbound on; same security as the BizTalk nodes",
+                    node=node.name,
+                    expected=dict(baseline),
+                    found=found_all,
+                )
+
+    @staticmethod
+    def _judge(
+        instance: DtcInstance,
+        is_biztalk_local: bool,
+        baseline: Mapping[str, int | str],
+        ties: Mapping[str, Mapping[str, int | str]],
+        have_biztalk: bool,
+        deviations: dict[str, _Deviation],
+        undecided: list[str],
+    ) -> None:
+        """Add the deviations of one DTC instance (and what it cannot be judged on) to the lists."""
+        settings = instance.effective()
+        for value in REQUIRED_ON:
+            if settings[value] != 1:
+                deviations[f"{instance.label}: {value}"] = _Deviation(
+                    instance.label, value, 1, settings[value], "must be 1: network DTC access, inbound and outbound on"
+                )
+        if not have_biztalk:
+            undecided.append(f"{instance.label}: no BizTalk node in scope to take the baseline from")
+            return
+        # The required values are judged above against 1, not against a majority of BizTalk nodes.
+        for value in (v for v in COMPARED_VALUES if v not in REQUIRED_ON):
+            found = settings[value]
+            if value in ties:
+                others = ", ".join(f"{n}={v}" for n, v in ties[value].items())
+                if is_biztalk_local:
+                    dev = _Deviation(instance.label, value, "one value on every BizTalk node", found,
+                                     f"the BizTalk nodes disagree: {others}")
+                    deviations[dev.key] = dev
+                else:
+                    undecided.append(f"{instance.label} {value}: the BizTalk nodes disagree ({others})")
+            elif value in baseline and found != baseline[value]:
+                why = "the other BizTalk nodes have" if is_biztalk_local else "the BizTalk nodes have"
+                dev = _Deviation(instance.label, value, baseline[value], found, f"{why} {baseline[value]}")
+                deviations[dev.key] = dev
+
+
+class MsdtcServiceRunning(NodeCheck):
+    """The MSDTC service exists and is running.
+
+    BizTalk and Enterprise SSO enlist in distributed transactions through the local Distributed
+    Transaction Coordinator; with the service stopped or missing, SSO operations that write to the SSO
+    database and BizTalk host instances fail. The guide restarts DTC on the BizTalk nodes after the
+    move, so it must be running again afterwards.
+    """
+
+    id = "DTC003"
+    name = "msdtc-service-running"
+    severity = Severity.HIGH
+    roles = ("biztalk", "sso-cluster", "sql")
+    facts = (Services,)
+    guide_step = "22"
+    remediation = (
+        "Start the Distributed Transaction Coordinator service: 'net start msdtc' (services.msc -> "
+        "Distributed Transaction Coordinator -> Start) and set its startup type to Automatic "
+        "('sc config msdtc start= auto'). If the service is missing, as Administrator run 'msdtc -install', "
+        "then re-apply the MSDTC security settings and reboot."
+    )
+    references = (DOCS_MSDTC,)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        svc = node.get(Services).get("MSDTC")
+        expected = "MSDTC installed and Running"
+        if svc is None:
+            return failed("the MSDTC service is not installed", expected=expected, found="not installed")
+        found = {"state": svc.state, "start_mode": svc.start_mode, "account": svc.account}
+        if svc.state.strip().lower() != "running":
+            return failed(f"MSDTC is {svc.state or 'in an unknown state'}, not Running",
+                          expected=expected, found=found)
+        if svc.start_mode.strip().lower() == "disabled":
+            return warned("MSDTC is running but its startup type is Disabled: it will not start after a reboot",
+                          expected="startup type Automatic or Manual", found=found)
+        return passed(f"MSDTC is Running (start mode {svc.start_mode or 'unknown'})", expected=expected, found=found)
+
+
+DTC_RESOURCE_TYPE = "Distributed Transaction Coordinator"
+
+
+class ClusteredMsdtcResource(GroupCheck):
+    """The cluster has a Distributed Transaction Coordinator resource and it is online.
+
+    The clustering guide requires a clustered MSDTC resource before ENTSSO is clustered: the
+    clustered SSO service takes part in distributed transactions with the SSO database, and without a
+    clustered DTC that follows the role, transactions from the active node fail after a failover.
+    """
+
+    id = "DTC004"
+    name = "clustered-msdtc-resource"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "13"
+    remediation = (
+        "Create the clustered DTC: Failover Cluster Manager -> Roles -> Configure Role -> Distributed "
+        "Transaction Coordinator (DTC), with its own client access point and a clustered disk "
+        "(PowerShell: Add-ClusterServerRole / Add-ClusterResource -ResourceType 'Distributed Transaction "
+        "Coordinator' in that role, with dependencies on its Network Name and disk). If it exists but is "
+        "not online: Start-ClusterResource '<DTC resource name>' (or right-click it -> Bring Online). Then "
+        "apply the same MSDTC security settings as on the BizTalk nodes (DTC002)."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_MSDTC)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        expected = f"a '{DTC_RESOURCE_TYPE}' resource, Online"
+        for node in nodes:
+            cluster = node.get(Cluster)
+            dtcs = cluster.resources_of_type(DTC_RESOURCE_TYPE)
+            found = {r.name: {"state": r.state, "group": r.group, "owner_node": r.owner_node} for r in dtcs}
+            where = f"cluster {cluster.name}" if cluster.name else "the cluster"
+            if not dtcs:
+                yield failed(f"no {DTC_RESOURCE_TYPE} resource in {where}", node=node.name,
+                             expected=expected, found="none")
+                continue
+            online = [r for r in dtcs if r.state.strip().lower() == "online"]
+            offline = [r for r in dtcs if r not in online]
+            if not online:
+                states = ", ".join(f"'{r.name}' is {r.state or 'in an unknown state'}" for r in dtcs)
+                yield failed(f"no clustered DTC is online in {where}: {states}", node=node.name,
+                             expected=expected, found=found)
+            elif offline:
+                states = ", ".join(f"'{r.name}' is {r.state or 'in an unknown state'}" for r in offline)
+                yield warned(f"clustered DTC '{online[0].name}' is online, but {states}", node=node.name,
+                             expected=expected, found=found)
+            else:
+                names = ", ".join(f"'{r.name}' (role {r.group}, on {r.owner_node})" for r in online)
+                yield passed(f"clustered DTC online: {names}", node=node.name, expected=expected, found=found)
+
+
+CHECKS = [MsdtcCidUnique, MsdtcSecurityConsistent, MsdtcServiceRunning, ClusteredMsdtcResource]
