@@ -296,12 +296,13 @@ class PowerShellHost:
         if lowered in ("$env:computername", "[environment]::machinename"):
             return _result(_computer_name(node) + "\r\n")
         verb, _, rest = text.partition(" ")
-        if verb.lower() in ("write-output", "echo", "write"):
+        known = verb.lower() in ("write-output", "echo", "write")
+        if known:
             words = _literals(rest)
             if words is not None:
                 return _result("".join(w + "\r\n" for w in words))
         name = re.split(r"[\s;|(]", text, maxsplit=1)[0]
-        if _COMMAND_NAME.match(name):
+        if _COMMAND_NAME.match(name) and not known:
             return _error(NOT_RECOGNIZED.format(name=name) + "\n" + LAB_HINT)
         return _error(f"ssocheck lab: this PowerShell is not emulated: {text[:80]}\n{LAB_HINT}")
 

@@ -35,6 +35,9 @@ def deep_merge(base: Any, overlay: Any) -> Any:
                 out.pop(key, None)
             elif key in out:
                 out[key] = deep_merge(out[key], value)
+            elif isinstance(value, dict):
+                # A new subtree: merging onto {} drops its nulls too, so "X: null" never creates an X.
+                out[key] = deep_merge({}, value)
             else:
                 out[key] = copy.deepcopy(value)
         return out
