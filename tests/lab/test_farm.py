@@ -40,7 +40,8 @@ def test_inventory_loads_and_keeps_the_password_out(farm: LabFarm, tmp_path: Pat
     assert inv.connection.password_file == tmp_path / "lab" / "inventory.password"
     assert stat.S_IMODE(inv.connection.password_file.stat().st_mode) == 0o600
     assert inv.password().reveal() == farm.password
-    assert (inv.connection.transport, inv.connection.scheme, inv.connection.username) == ("ntlm", "http", "LAB\\ssocheck")
+    conn = inv.connection
+    assert (conn.transport, conn.scheme, conn.username) == ("ntlm", "http", "LAB\\ssocheck")
     assert inv.connection.read_timeout > inv.connection.operation_timeout
     assert inv.phase is not None and inv.phase.value == "post"
     assert (inv.expect.group, inv.expect.cluster_network_name, inv.expect.master_secret_server) == (
