@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Status
+from ssocheck.secrets import redact
 
 # Evidence can be large (a whole event list, a registry dump); reports stay readable and CI
 # artifacts small (GitLab caps a JUnit file at 30 MB), so each rendered evidence block is capped.
@@ -151,3 +153,35 @@ def summary_counts(report: Report) -> list[tuple[Status, int]]:
 def summary_phrase(report: Report) -> str:
     """``"2 fail, 1 error, 0 warn, 3 skip, 10 pass"``: every count, worst first."""
     return ", ".join(f"{n} {status.value}" for status, n in summary_counts(report))
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with every registered secret redacted from every string in it (keys included)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(v) for v in value)
+    return value
+
+
+def redacted(report: Report) -> Report:
+    """A copy of ``report`` with secrets removed from everything a server or a user could have put in it.
+
+    ``output.write_atomic`` redacts again on write, but only the text it is given: once a reporter has
+    escaped a secret (``&amp;`` in XML/HTML, ``\\u00e4`` in JSON) that last line of defence no longer
+    recognises it, so redaction must happen on the model, before any escaping.
+    """
+    return replace(
+        report,
+        group=redact(report.group),
+        source=redact(report.source),
+        nodes=tuple(replace(n, address=redact(n.address), error=scrub(n.error)) for n in report.nodes),
+        results=tuple(
+            replace(r, message=redact(r.message), evidence=scrub(dict(r.evidence)),
+                    waiver=scrub(dict(r.waiver)) if r.waiver is not None else None)
+            for r in report.results
+        ),
+        sections=scrub(dict(report.sections)),
+    )

@@ -18,6 +18,7 @@ from ssocheck.reporters.common import (
     evidence_items,
     meta_for,
     node_order,
+    redacted,
     sorted_results,
     summary_counts,
     waiver_text,
@@ -59,6 +60,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_oth
     results in the table too; the counts always include them. Options meant for other reporters
     are accepted and ignored so the CLI can pass one option set to every reporter.
     """
+    report = redacted(report)  # before any escaping, which would hide secrets from redaction
     paint = _Painter(color)
     lines: list[str] = [_header(report), ""]
     lines += _table(report, paint, verbose)

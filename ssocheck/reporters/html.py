@@ -26,6 +26,7 @@ from ssocheck.reporters.common import (
     format_value,
     meta_for,
     node_order,
+    redacted,
     sorted_results,
     summary_counts,
     waiver_text,
@@ -109,6 +110,7 @@ class _Section:
 
 def render(report: Report, **_other: Any) -> str:
     """The HTML page of ``report``; options meant for other reporters are accepted and ignored."""
+    report = redacted(report)  # before any escaping, which would hide secrets from redaction
     nodes = node_order(report)
     results = sorted_results(report)
     # Every error on an unreachable node says the same thing: one block per node instead of one per check.

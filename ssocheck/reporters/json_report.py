@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ssocheck.model import Report
+from ssocheck.reporters.common import redacted
 
 
 def render(report: Report, **_other: Any) -> str:
@@ -14,4 +15,5 @@ def render(report: Report, **_other: Any) -> str:
     Options meant for other reporters are accepted and ignored. A value a check put in evidence that
     JSON cannot carry (a datetime, a set) is written as its string form rather than losing the report.
     """
-    return json.dumps(report.to_dict(), indent=2, sort_keys=True, default=str) + "\n"
+    # Redacted before serialising: json.dumps escapes non-ASCII, which write_atomic's redaction would miss.
+    return json.dumps(redacted(report).to_dict(), indent=2, sort_keys=True, default=str) + "\n"

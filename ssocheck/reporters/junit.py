@@ -34,6 +34,7 @@ from ssocheck.reporters.common import (
     evidence_text,
     meta_for,
     node_order,
+    redacted,
     waiver_text,
     xml_safe,
 )
@@ -54,6 +55,7 @@ def render(report: Report, *, warn_as: str = "pass", **_other: Any) -> str:
     """
     if warn_as not in WARN_AS:
         raise ValueError(f"warn_as must be one of {', '.join(WARN_AS)}, not {warn_as!r}")
+    report = redacted(report)  # before any escaping, which would hide secrets from redaction
     nodes = node_order(report)
     suites = [_suite(report, node, report.results_for(node.name), warn_as) for node in nodes]
     raw = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
