@@ -1,0 +1,100 @@
+"""Every scenario that states its expectations, run end to end: pywinrm -> loopback WinRM -> lab -> checks.
+
+A scenario's ``expect_not_passing`` is the exact set of non-pass results: ``[CHECK_ID, NODE, status]`` with ``*``
+as a wildcard for the check or the node. Every actual fail/warn/error must match an entry, and every entry
+without a wildcard must match an actual result. Healthy scenarios expect nothing: no fail, warn or error at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ssocheck.lab.state import list_scenarios, load_scenario
+from ssocheck.model import Report, Status
+from ssocheck.snapshot import load_snapshot
+from tests.e2e.conftest import LabRun, case_id, evaluate_inventory, run_cli
+
+pytestmark = pytest.mark.e2e
+
+SCENARIOS = [name for name, _ in list_scenarios() if "expect_not_passing" in load_scenario(name).document]
+# HTTPS (NTLM + channel binding + CA validation) costs a certificate each: a healthy and a failing farm suffice.
+CASES = [(name, "http") for name in SCENARIOS] + [("healthy-post", "https"), ("use-network-name-off", "https")]
+NOT_PASSING = (Status.FAIL, Status.WARN, Status.ERROR)
+
+Triple = tuple[str, str, str]
+
+
+@dataclass
+class Outcome:
+    """One collection + evaluation of a farm, and what the farm counted meanwhile."""
+
+    report: Report
+    actual: set[Triple]
+    commands: dict[str, int]
+
+
+def matches(pattern: list[str], result: Triple) -> bool:
+    """``[CHECK, NODE, status]`` with ``*`` wildcards against ``(check, node, status)``."""
+    return all(p == "*" or p.lower() == r.lower() for p, r in zip(pattern, result, strict=True))
+
+
+def non_passing(report: Report) -> set[Triple]:
+    return {(r.check_id, r.node, r.status.value) for r in report.results if r.status in NOT_PASSING}
+
+
+@pytest.fixture(scope="module")
+def outcome(lab: LabRun) -> Outcome:
+    lab.farm.reset_counters()
+    report = evaluate_inventory(lab.inventory)
+    commands = {name: lab.farm.commands(name) for name in lab.farm.state.nodes}
+    return Outcome(report, non_passing(report), commands)
+
+
+@pytest.mark.parametrize("lab", CASES, ids=case_id, indirect=True)
+class TestScenario:
+    """The same assertions for every (scenario, transport) case; the farm and the run are shared per case."""
+
+    def test_non_pass_results_are_the_expected_ones(self, lab: LabRun, outcome: Outcome) -> None:
+        expected = lab.farm.state.expect_not_passing
+        unexpected = sorted(r for r in outcome.actual if not any(matches(p, r) for p in expected))
+        details = {(r.check_id, r.node): r.message for r in outcome.report.results}
+        assert not unexpected, "unexpected non-pass results:\n" + "\n".join(
+            f"  {c} {n} {s}: {details[(c, n)]}" for c, n, s in unexpected)
+        unmatched = [p for p in expected if "*" not in p[:2] and not any(matches(p, r) for r in outcome.actual)]
+        assert not unmatched, f"expected but not found: {unmatched}"
+        assert outcome.report.results, "the run produced results"
+
+    def test_every_skip_has_a_reason(self, outcome: Outcome) -> None:
+        assert all(r.message.strip() for r in outcome.report.results if r.status is Status.SKIP)
+
+    def test_one_remote_command_per_up_node(self, lab: LabRun, outcome: Outcome) -> None:
+        up = set(lab.up_nodes())
+        assert outcome.commands == {name: 1 if name in up else 0 for name in lab.farm.state.nodes}
+
+
+@pytest.mark.parametrize("lab", [c for c in CASES if c[1] == "http"], ids=case_id, indirect=True)
+def test_cli_run_gives_the_same_verdict(lab: LabRun, outcome: Outcome, tmp_path: Path) -> None:
+    lab.farm.reset_counters()
+    code, stdout, stderr = run_cli(["run", "-i", lab.inventory, "--output-dir", tmp_path, "--format", "json",
+                                    "--no-color"])
+    assert code == int(outcome.report.exit_code()), stdout + stderr
+    assert {name: lab.farm.commands(name) for name in lab.farm.state.nodes} == outcome.commands
+    snapshot = load_snapshot(tmp_path / "ssocheck-snapshot.json")
+    collected = {n.name for n in snapshot.nodes if n.error is None}
+    assert collected == set(lab.up_nodes())
+    assert lab.farm.password not in (tmp_path / "ssocheck-snapshot.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("lab", [("demo", "http")], ids=case_id, indirect=True)
+def test_collect_then_check_offline(lab: LabRun, outcome: Outcome, tmp_path: Path) -> None:
+    snapshot = tmp_path / "snap.json"
+    code, stdout, stderr = run_cli(["collect", "-i", lab.inventory, "-o", snapshot])
+    assert code == 0, stdout + stderr
+    lab.farm.reset_counters()
+    code, stdout, stderr = run_cli(["check", "--snapshot", snapshot, "--output-dir", tmp_path / "reports",
+                                    "--format", "json", "--no-color"])
+    assert code == int(outcome.report.exit_code()) == 1, stdout + stderr
+    assert all(lab.farm.http_requests(name) == 0 for name in lab.farm.state.nodes), "offline means offline"
