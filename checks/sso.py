@@ -1,13 +1,42 @@
-"""Enterprise SSO service checks (CHECKS.md SSO0xx)."""
+"""Enterprise SSO checks (CHECKS.md SSO0xx): installation, service account, its rights and groups,
+the SSO database every SSO server uses, and the master secret backup."""
 
 from __future__ import annotations
 
-from ssocheck.accounts import Domain, is_builtin_service_account, same_account
-from ssocheck.check import Context, NodeCheck, NodeFacts, Outcome, failed, passed
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ssocheck.accounts import Account, Domain, is_builtin_service_account, parse_account, same_account
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.facts.rights import UserRights
 from ssocheck.facts.services import Services
+from ssocheck.facts.sso import (
+    AccountGroups,
+    EntssoConfig,
+    EntssoRegistry,
+    ServiceAccountGroups,
+    SsoBackupFiles,
+    SsoDatabase,
+    SsoDbInfo,
+    same_version,
+    version_key,
+)
 from ssocheck.model import Severity
+from ssocheck.parsers.secedit import entries
 
 DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+DOCS_MOVE_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server"
+DOCS_DISPLAY_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-display-the-sso-database-information"
+DOCS_BACKUP = "https://learn.microsoft.com/en-us/biztalk/core/how-to-back-up-the-master-secret"
+DOCS_RESTORE = "https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret"
+DOCS_SSO_SECURITY = "https://learn.microsoft.com/en-us/biztalk/core/sso-security-recommendations"
+DOCS_LOGON_AS_SERVICE = (
+    "https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/log-on-as-a-service"
+)
+KB_SSO_VERSION = "KB 2908466: the ENTSSO Server and Administration registry values give the installed SSO version"
+ENTSSO_FOLDER = "C:\\Program Files\\Common Files\\Enterprise Single Sign-On"
 
 
 def domain_of(ctx: Context) -> Domain:
@@ -53,4 +82,463 @@ class EntssoServiceAccount(NodeCheck):
         if not same_account(svc.account, want, domain_of(ctx), machine=node.name):
             return failed(f"ENTSSO logs on as {svc.account}, expected {want}", expected=want, found=svc.account)
         return passed(f"ENTSSO logs on as {svc.account}", expected=want, found=svc.account)
-CHECKS = [EntssoServiceAccount]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _sso_summary(cfg: EntssoConfig) -> dict[str, str | None]:
+    return {"server_version": cfg.server_version, "admin_version": cfg.admin_version}
+
+
+def _newer(a: str | None, b: str | None) -> bool:
+    """True when version ``a`` is numerically greater than ``b`` (False if either is not a dotted number)."""
+    ka, kb = version_key(a), version_key(b)
+    return ka is not None and kb is not None and ka > kb
+
+
+# --------------------------------------------------------------------------- SSO001
+
+
+class EntssoInstalled(GroupCheck):
+    """ENTSSO and the SSO Server + Administration components are installed, at the BizTalk nodes' SSO version.
+
+    Each cluster node needs the Enterprise SSO service with the "Master Secret Server" (SSO Server) and
+    "Administration Module" components of the same SSO version, cumulative update included, as the
+    BizTalk nodes: an older SSO server than the database it joins logs 10728 ("not compatible with the SSO
+    database") and does not start. The BizTalk nodes are the reference; their own installation is checked too.
+    """
+
+    id = "SSO001"
+    name = "entsso-installed"
+    severity = Severity.HIGH
+    roles = ("biztalk", "sso-cluster")
+    facts = (Services, EntssoRegistry)
+    guide_step = "3"
+    remediation = (
+        "On the cluster node run BizTalk Server setup and install 'Enterprise Single Sign-On Administration "
+        "Module' and 'Enterprise Single Sign-On Master Secret Server', then apply the same cumulative update as "
+        "on the BizTalk nodes, so that HKLM\\SOFTWARE\\(Wow6432Node\\)Microsoft\\ENTSSO 'Server' and "
+        "'Administration' show the BizTalk nodes' SSO version. Then configure SSO with 'Join an existing SSO system'."
+    )
+    references = (DOCS_CLUSTER_MSS, KB_SSO_VERSION)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        state = {n.name: (n.get(Services).get("ENTSSO"), n.get(EntssoRegistry)) for n in nodes}
+        biztalk = [n for n in nodes if n.has_role("biztalk")]
+        # The BizTalk nodes' SSO versions: what the cluster nodes must match.
+        reference = {
+            n.name: cfg.server_version
+            for n in biztalk
+            if (cfg := state[n.name][1]).installed_server and cfg.server_version
+        }
+        for node in nodes:
+            svc, cfg = state[node.name]
+            found = {"service": svc.state if svc else None, **_sso_summary(cfg)}
+            missing = []
+            if svc is None:
+                missing.append("the ENTSSO service")
+            if not cfg.installed_server:
+                missing.append("the SSO Server component (ENTSSO 'Server' value)")
+            if not cfg.installed_admin:
+                missing.append("the SSO Administration component (ENTSSO 'Administration' value)")
+            if missing:
+                yield failed(
+                    f"not installed: {', '.join(missing)}",
+                    node=node.name,
+                    expected="ENTSSO service, SSO Server and Administration installed",
+                    found=found,
+                )
+                continue
+            version = cfg.server_version
+            if not node.has_role("sso-cluster"):
+                yield passed(f"SSO {version} installed (reference for the cluster nodes)", node=node.name, found=found)
+                continue
+            if not biztalk:
+                yield passed(f"SSO {version} installed (no BizTalk node in the inventory to compare with)",
+                             node=node.name, found=found)
+                continue
+            if not reference:
+                yield errored(
+                    "SSO is installed, but no BizTalk node has an SSO version to compare with",
+                    node=node.name, expected="the BizTalk nodes' SSO version", found=found,
+                )
+                continue
+            evidence = {"expected": sorted(set(reference.values())), "found": found, "biztalk_nodes": reference}
+            if all(same_version(version, v) for v in reference.values()):
+                yield passed(f"SSO {version} installed, the same version as the BizTalk nodes", node=node.name,
+                             **evidence)
+            elif any(_newer(v, version) for v in reference.values()):
+                older = sorted(n for n, v in reference.items() if _newer(v, version))
+                yield failed(
+                    f"SSO {version} is older than on {', '.join(older)} ({reference[older[0]]}): the SSO server "
+                    "would not be compatible with the SSO database (event 10728)",
+                    node=node.name, **evidence,
+                )
+            else:
+                yield warned(
+                    f"SSO {version} differs from the BizTalk nodes' SSO version(s) "
+                    f"{', '.join(sorted(set(reference.values())))}; install the same cumulative update everywhere",
+                    node=node.name, **evidence,
+                )
+
+
+# --------------------------------------------------------------------------- SSO002
+
+
+def _account_keys(names: Iterable[str], domain: Domain) -> frozenset[str]:
+    return frozenset(parse_account(n, domain).key for n in names)
+
+
+class ServiceAccountInSsoAdmins(GroupCheck):
+    """The SSO service account is a member (direct or nested) of the SSO Administrators group in the SSO database.
+
+    The group is the one recorded in the SSO database (``ssomanage -displaydb``, "Single Sign-On
+    Administrators account"), read on any node that could reach an SSO server; the membership is the
+    account's AD groups including nested ones (``tokenGroups``), read on every node. A service account
+    outside that group cannot start the SSO service (event 10550), on the cluster or anywhere else.
+    """
+
+    id = "SSO002"
+    name = "service-account-in-sso-admins"
+    severity = Severity.CRITICAL
+    roles = ("biztalk", "sso-cluster")
+    facts = (SsoDatabase, ServiceAccountGroups)
+    guide_step = "4"
+    remediation = (
+        "Add the SSO service account to the SSO Administrators domain group named in the SSO database "
+        "('ssomanage -displaydb', line 'Single Sign-On Administrators account'), directly or through a nested "
+        "domain group: Active Directory Users and Computers, or 'Add-ADGroupMember -Identity \"<group>\" "
+        "-Members <account>'. Group membership is read at logon: then restart ENTSSO on the BizTalk nodes and "
+        "take the clustered ENTSSO resource offline and online."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_DISPLAY_DB, DOCS_SSO_SECURITY,
+                  "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10550")
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        domain = Domain(ctx.expect.domain_netbios, ctx.expect.domain_dns)
+        readings: dict[str, SsoDbInfo] = {n.name: n.get(SsoDatabase) for n in nodes}
+        usable = {name: info for name, info in readings.items() if info.error is None and info.admin_accounts}
+        if not usable:
+            errors = {name: info.error or "no 'Single Sign-On Administrators account' line" for name, info in
+                      readings.items()}
+            for node in nodes:
+                yield errored("no node could read the SSO Administrators account from the SSO database",
+                              node=node.name, expected="ssomanage -displaydb output on at least one node",
+                              found=errors)
+            return
+        by_value: dict[frozenset[str], list[str]] = defaultdict(list)
+        for name, info in usable.items():
+            by_value[_account_keys(info.admin_accounts, domain)].append(name)
+        if len(by_value) > 1:
+            seen = {name: info.admin_group for name, info in usable.items()}
+            for node in nodes:
+                yield errored(
+                    "the nodes read different SSO Administrators accounts (they use different SSO databases, "
+                    "see SSO005): cannot tell which one applies",
+                    node=node.name, expected="one SSO Administrators account across the nodes", found=seen,
+                )
+            return
+        source = sorted(usable)[0]
+        admins = usable[source].admin_accounts
+        want = ctx.expect.sso_service_account
+        for node in nodes:
+            ident = node.get(ServiceAccountGroups)
+            via = _membership(ident, admins, domain)
+            evidence = {
+                "expected": f"{want} is a member of {' or '.join(admins)}",
+                "admin_group_read_on": source,
+                "account_sid": ident.sid,
+            }
+            if via:
+                yield passed(f"{ident.account} is in the SSO Administrators account {via}", node=node.name, **evidence)
+            else:
+                yield failed(
+                    f"{ident.account} is not a member of the SSO Administrators account "
+                    f"{' or '.join(admins)}, directly or nested",
+                    node=node.name, found=sorted(ident.group_names) or [g.sid for g in ident.groups], **evidence,
+                )
+
+
+def _membership(ident: AccountGroups, admins: Sequence[str], domain: Domain) -> str | None:
+    """The admin account that ``ident`` is, or is a (nested) member of; None when it is in none of them."""
+    for admin in admins:
+        parsed = parse_account(admin, domain)
+        if parsed.sid:
+            if parsed.sid == ident.sid.upper() or parsed.sid in ident.group_sids:
+                return admin
+            continue
+        if same_account(admin, ident.account, domain):
+            return admin  # the SSO Administrators "account" may be the service account itself
+        if any(same_account(admin, g, domain) for g in ident.group_names):
+            return admin
+    return None
+
+
+# --------------------------------------------------------------------------- SSO003
+
+SERVICE_LOGON = "SeServiceLogonRight"
+DENY_SERVICE_LOGON = "SeDenyServiceLogonRight"
+# Well-known groups every domain account's logon token holds (tokenGroups lists only AD groups).
+IN_EVERY_TOKEN = {"S-1-1-0": "Everyone", "S-1-5-11": "Authenticated Users"}
+IN_EVERY_TOKEN_NAMES = {"everyone", "authenticated users", "nt authority\\authenticated users"}
+
+
+@dataclass(frozen=True)
+class _Match:
+    kind: str  # "account", "group", "everyone", "unexpanded", "no"
+    entry: str
+    why: str = ""
+
+
+def _domain_sid(sid: str) -> str | None:
+    parts = sid.upper().split("-")
+    return "-".join(parts[:7]) if len(parts) > 7 and parts[3] == "21" else None
+
+
+def _classify(entry: str, ident: AccountGroups, domain: Domain, machine: str) -> _Match:
+    """How a user-rights entry relates to the service account.
+
+    ``unexpanded``: a local or BUILTIN group, or a group of another domain, that may contain the account
+    but whose membership ``tokenGroups`` does not show (it lists the account's own domain's groups).
+    """
+    acc: Account = parse_account(entry, domain, machine=machine)
+    account_domain = parse_account(ident.account, domain).domain
+    if acc.sid:
+        sid = acc.sid
+        if sid == ident.sid.upper():
+            return _Match("account", entry, ident.account)
+        if sid in ident.group_sids:
+            name = next((g.name for g in ident.groups if g.sid.upper() == sid and g.name), sid)
+            return _Match("group", entry, name)
+        if sid in IN_EVERY_TOKEN:
+            return _Match("everyone", entry, IN_EVERY_TOKEN[sid])
+        if sid.startswith("S-1-5-32-"):
+            return _Match("unexpanded", entry, "BUILTIN group")
+        own = _domain_sid(ident.sid)
+        if _domain_sid(sid) and _domain_sid(sid) != own:
+            return _Match("unexpanded", entry, "local group or another domain's group")
+        return _Match("no", entry)
+    if entry.strip().lower() in IN_EVERY_TOKEN_NAMES:
+        return _Match("everyone", entry, entry.strip())
+    if same_account(entry, ident.account, domain, machine=machine):
+        return _Match("account", entry, ident.account)
+    for group in ident.groups:
+        if group.name and same_account(entry, group.name, domain, machine=machine):
+            return _Match("group", entry, group.name)
+    bare = "\\" not in entry and "@" not in entry
+    if bare or acc.domain in ("builtin", machine.lower(), ".") or (acc.domain and acc.domain != account_domain):
+        return _Match("unexpanded", entry, "local, BUILTIN or another domain's account")
+    return _Match("no", entry)
+
+
+class LogonAsServiceRight(NodeCheck):
+    """The SSO service account holds "Log on as a service" on each cluster node and is not denied it.
+
+    Checked on the node's effective user rights (``secedit /export``): SeServiceLogonRight must name the
+    account or one of its AD groups (nested, by SID or name), and SeDenyServiceLogonRight, which wins over
+    the grant, must name none of them. Without the right the clustered ENTSSO resource fails to start on
+    that node (logon failure, error 1069) exactly when the role fails over to it.
+    """
+
+    id = "SSO003"
+    name = "logon-as-service-right"
+    severity = Severity.CRITICAL
+    roles = ("sso-cluster",)
+    facts = (UserRights, ServiceAccountGroups)
+    guide_step = "4"
+    remediation = (
+        "Grant the SSO service account 'Log on as a service' on this node: secpol.msc -> Local Policies -> "
+        "User Rights Assignment -> 'Log on as a service' -> Add User or Group; remove it (and its groups) from "
+        "'Deny log on as a service'. If the setting comes from a domain GPO (gpresult /scope computer /h), "
+        "change it in that GPO instead, or the next policy refresh undoes the local change."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_LOGON_AS_SERVICE)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        rights = node.get(UserRights)
+        ident = node.get(ServiceAccountGroups)
+        domain = Domain(ctx.expect.domain_netbios, ctx.expect.domain_dns)
+        allow = [_classify(e, ident, domain, node.name) for e in entries(rights, SERVICE_LOGON)]
+        deny = [_classify(e, ident, domain, node.name) for e in entries(rights, DENY_SERVICE_LOGON)]
+        evidence: dict[str, Any] = {
+            "expected": f"{SERVICE_LOGON} holds {ident.account} ({ident.sid}) or one of its groups; "
+                        f"{DENY_SERVICE_LOGON} holds none of them",
+            "found": {right: entries(rights, right) for right in (SERVICE_LOGON, DENY_SERVICE_LOGON)},
+        }
+        denied = [m for m in deny if m.kind in ("account", "group", "everyone")]
+        granted = [m for m in allow if m.kind in ("account", "group", "everyone")]
+        unexpanded_allow = [m.entry for m in allow if m.kind == "unexpanded"]
+        unexpanded_deny = [m.entry for m in deny if m.kind == "unexpanded"]
+        if unexpanded_deny:
+            evidence["not_expanded_in_deny"] = unexpanded_deny
+        if denied:
+            return failed(
+                f"{ident.account} is denied 'Log on as a service' through "
+                + ", ".join(f"{m.entry} ({m.why})" for m in denied),
+                **evidence,
+            )
+        if granted:
+            how = ", ".join(f"{m.entry} ({m.why})" if m.why and m.why != m.entry else m.entry for m in granted)
+            return passed(f"{ident.account} holds 'Log on as a service' through {how}", **evidence)
+        if unexpanded_allow:
+            return warned(
+                f"'Log on as a service' names no AD group of {ident.account}, only {', '.join(unexpanded_allow)} "
+                "(local, BUILTIN or other-domain groups whose members this check cannot see): verify the account "
+                "is a member, or grant the right to the account",
+                **evidence,
+            )
+        return failed(f"{ident.account} does not hold 'Log on as a service' (neither directly nor through a group)",
+                      **evidence)
+
+
+# --------------------------------------------------------------------------- SSO005
+
+
+def sql_instance_key(server: str, node_name: str | None = None) -> tuple[str, str]:
+    """(host, instance) of a SQL Server name, for comparison: case-insensitive, FQDN reduced to its host
+    label, ``tcp:`` prefix and ``,port`` suffix dropped, ``MSSQLSERVER`` = the default instance, and
+    ``.``/``(local)``/``localhost`` = the node itself."""
+    text = server.strip().lower()
+    if text.startswith("tcp:"):
+        text = text[4:]
+    host, _, instance = text.partition("\\")
+    host = host.split(",")[0].strip()
+    instance = instance.split(",")[0].strip()
+    if host in (".", "(local)", "localhost", "127.0.0.1") and node_name:
+        host = node_name.lower()
+    host = host.split(".")[0] if not host.replace(".", "").isdigit() else host
+    if instance == "mssqlserver":
+        instance = ""
+    return host, instance
+
+
+def _db_label(server: str | None, database: str | None) -> str:
+    return f"{server or '?'}/{database or '?'}"
+
+
+class SsoDatabaseJoined(GroupCheck):
+    """Every SSO server uses the existing SSO database: the cluster nodes joined the SSO system, not a new one.
+
+    ENTSSO\\SQL ``Server`` and ``Database`` on every BizTalk and cluster node must name the inventory's SSO
+    database (the BizTalk group's SSODB). A cluster node that points elsewhere was configured with "Create a
+    new SSO system": there must be only one SSO database and one master secret server in the environment.
+    """
+
+    id = "SSO005"
+    name = "sso-database-joined"
+    severity = Severity.CRITICAL
+    roles = ("biztalk", "sso-cluster")
+    facts = (EntssoRegistry,)
+    guide_step = "6"
+    remediation = (
+        "On the node, re-run the Enterprise SSO configuration (BizTalk Server Configuration) and choose "
+        "'Join an existing SSO system' with the existing SSO database server and name and the existing SSO "
+        "service account; do not create a new SSO system. Then restore the master secret on that node "
+        "('ssoconfig -restoreSecret <backup file>') while it owns the SSO role."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_MOVE_MSS, DOCS_SSO_SECURITY)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        want_server, want_db = ctx.expect.sso_db_server, ctx.expect.sso_db_name
+        expected = _db_label(want_server, want_db)
+        configs = {n.name: n.get(EntssoRegistry) for n in nodes}
+        usage: dict[str, list[str]] = defaultdict(list)
+        for name, cfg in configs.items():
+            usage[_db_label(cfg.sql_server, cfg.sql_database)].append(name)
+        for node in nodes:
+            cfg = configs[node.name]
+            found = _db_label(cfg.sql_server, cfg.sql_database)
+            evidence = {"expected": expected, "found": found, "all_nodes": dict(sorted(usage.items()))}
+            if not cfg.sql_server or not cfg.sql_database:
+                yield failed(
+                    "ENTSSO\\SQL 'Server'/'Database' are not set: SSO is not configured on this node",
+                    node=node.name, **evidence,
+                )
+                continue
+            same_server = sql_instance_key(cfg.sql_server, node.name) == sql_instance_key(want_server)
+            same_db = cfg.sql_database.strip().lower() == want_db.strip().lower()
+            if same_server and same_db:
+                yield passed(f"uses the SSO database {found}", node=node.name, **evidence)
+                continue
+            if node.has_role("sso-cluster"):
+                message = (f"uses the SSO database {found}, not the existing {expected}: this node created a new "
+                           "SSO system instead of joining the existing one")
+            else:
+                message = f"uses the SSO database {found}, not the inventory's {expected}"
+            yield failed(message, node=node.name, **evidence)
+
+
+# --------------------------------------------------------------------------- SSO006
+
+
+class MasterSecretBackupPresent(GroupCheck):
+    """A master secret backup file is in the Enterprise SSO folder of each cluster node, the same file on all.
+
+    The move restores the master secret from a backup on every cluster node (guide step 12 copies it to
+    each node); without it a failover to a node that lost its secret cannot be repaired, and everything
+    encrypted in the SSO database is lost with the secret.
+    """
+
+    id = "SSO006"
+    name = "master-secret-backup-present"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (SsoBackupFiles,)
+    guide_step = "12"
+    remediation = (
+        "On the master secret server (the node that owns the SSO role) run 'ssoconfig -backupSecret "
+        f"\"{ENTSSO_FOLDER}\\SSO<date>.bak\"' (keep the password and reminder safe), copy that same file into "
+        f"'{ENTSSO_FOLDER}' on every cluster node and keep a copy off the servers."
+    )
+    references = (DOCS_BACKUP, DOCS_RESTORE, DOCS_CLUSTER_MSS)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        files = {n.name: n.get(SsoBackupFiles) for n in nodes}
+        hashes = {name: {f.sha256 for f in fs if f.sha256} for name, fs in files.items()}
+        holders = Counter(h for hs in hashes.values() for h in hs)
+        ranked = holders.most_common()
+        # The backup most nodes share; none when the best two are tied (nobody to blame) or nobody shares one.
+        reference: str | None = None
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) and (ranked[0][1] > 1 or len(nodes) == 1):
+            reference = ranked[0][0]
+        shared_by_all = reference is not None and holders[reference] == len(nodes)
+        overview = {name: {f.name: f.sha256 for f in fs} for name, fs in files.items()}
+        for node in nodes:
+            mine = files[node.name]
+            evidence = {
+                "expected": f"a *.bak master secret backup in {ENTSSO_FOLDER}, the same file (SHA-256) on every "
+                            "cluster node",
+                "found": {f.name: f.sha256 for f in mine},
+                "cluster_nodes": overview,
+            }
+            if not mine:
+                yield failed(f"no master secret backup (*.bak) in {ENTSSO_FOLDER}", node=node.name, **evidence)
+                continue
+            if not hashes[node.name]:
+                unreadable = {f.name: f.error for f in mine}
+                yield errored("backup file(s) present but none could be read to compare", node=node.name,
+                              unreadable=unreadable, **evidence)
+                continue
+            if reference is not None and reference in hashes[node.name]:
+                name = next(f.name for f in mine if f.sha256 == reference)
+                where = "on every cluster node" if shared_by_all else f"on {holders[reference]} of {len(nodes)} nodes"
+                yield passed(f"master secret backup {name} present, the same file {where}", node=node.name,
+                             **evidence)
+                continue
+            others = sorted(n for n in files if n != node.name and hashes[n])
+            yield failed(
+                "the backup file(s) here differ from the other cluster nodes' "
+                f"({', '.join(others) or 'none'}): copy the same backup file to every node",
+                node=node.name, **evidence,
+            )
+
+
+CHECKS = [
+    EntssoInstalled,
+    ServiceAccountInSsoAdmins,
+    LogonAsServiceRight,
+    EntssoServiceAccount,
+    SsoDatabaseJoined,
+    MasterSecretBackupPresent,
+]
