@@ -128,29 +128,33 @@ class LabFarm:
             return self
         if self._workdir is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="ssocheck-farm-"))
-        self._workdir.mkdir(parents=True, exist_ok=True)
-        certfile = keyfile = None
-        if self.scheme == "https":
-            from ssocheck.lab.certs import generate_lab_certificates
-
-            certs = generate_lab_certificates(self._workdir / "tls")
-            certfile, keyfile, self._ca_cert = certs.cert, certs.key, certs.ca_cert
-        config = EndpointConfig(
-            scheme=self.scheme,
-            auth=self.auth,
-            users={self.username: self.password},
-            certfile=certfile,
-            keyfile=keyfile,
-            receive_wait_seconds=min(5.0, OPERATION_TIMEOUT),
-        )
-        endpoints = LabEndpoints(config, self.host)
+        endpoints: LabEndpoints | None = None
         try:
+            self._workdir.mkdir(parents=True, exist_ok=True)
+            certfile = keyfile = None
+            if self.scheme == "https":
+                from ssocheck.lab.certs import generate_lab_certificates
+
+                certs = generate_lab_certificates(self._workdir / "tls")
+                certfile, keyfile, self._ca_cert = certs.cert, certs.key, certs.ca_cert
+            config = EndpointConfig(
+                scheme=self.scheme,
+                auth=self.auth,
+                users={self.username: self.password},
+                certfile=certfile,
+                keyfile=keyfile,
+                receive_wait_seconds=min(5.0, OPERATION_TIMEOUT),
+            )
+            endpoints = LabEndpoints(config, self.host)
             endpoints.start()
             with self._lock:
                 for node in self.state.iter_nodes():
                     self._add(endpoints, node.name, node.up)
         except BaseException:
-            endpoints.close()
+            # A failed start leaves nothing behind: __exit__ does not run when __enter__ raised.
+            if endpoints is not None:
+                endpoints.close()
+            self.close()
             raise
         self._endpoints = endpoints
         self._stopped.clear()
@@ -170,9 +174,12 @@ class LabFarm:
         endpoints, self._endpoints = self._endpoints, None
         if endpoints is not None:
             endpoints.close()
+        with self._lock:
+            self._listening.clear()  # ports are remembered: a restarted farm binds the same ones again
         if self._own_workdir and self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
+            self._ca_cert = None
         self._stopped.set()
 
     def __enter__(self) -> LabFarm:

@@ -131,6 +131,16 @@ def test_farm_from_state_with_overlay_https_and_close(tmp_path: Path) -> None:
                       ca_trust_path=str(inv.connection.ca_bundle)).run_ps("hostname")
 
 
+def test_a_second_farm_with_the_same_account_fails_cleanly(farm: LabFarm) -> None:
+    # The module's farm holds LAB\\ssocheck with another random password; NTLM_USER_FILE is process-wide.
+    other = LabFarm("healthy-post")
+    with pytest.raises(ValueError, match="already registered"), other:
+        pass
+    with pytest.raises(RuntimeError, match="not started"):
+        other.workdir  # noqa: B018 - the temporary workdir was removed again
+    assert session(farm, "NODE1").run_ps("hostname").status_code == 0, "the first farm is unaffected"
+
+
 def test_own_workdir_is_removed_and_yaml_is_plain(tmp_path: Path) -> None:
     with LabFarm("demo", username="LAB\\tmp") as farm:
         workdir = farm.workdir
