@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed
-from ssocheck.facts.cluster import Cluster, ClusterResource, ClusterState
+from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterResource, ClusterState
 from ssocheck.model import Severity
 
 DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
 DOCS_GENERIC_SERVICE = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/generic-service-private-properties"
+DOCS_PS_CLUSTER = "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/"
+DOCS_TG_CLUSTER = "https://learn.microsoft.com/en-us/biztalk/technical-guides/clustering-the-master-secret-server"
+BLOG_FAILOVER = (
+    "https://www.biztalkgurus.com/blogs/msft-biztalk-community/sso-master-secret-server-does-not-start-after-cluster-failover/"
+)
 
 
 def find_entsso_resource(state: ClusterState, network_name: str) -> tuple[ClusterResource | None, str]:
@@ -71,4 +79,359 @@ class UseNetworkName(GroupCheck):
                     node=node.name,
                     **evidence,
                 )
-CHECKS = [UseNetworkName]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def host(name: str | None) -> str:
+    """The NetBIOS part of a computer name, upper-case; cluster and inventory names compare on it."""
+    return (name or "").strip().lstrip("\\").split(".")[0].upper()
+
+
+def member(state: ClusterState, name: str) -> ClusterNode | None:
+    """The cluster member called ``name`` (NetBIOS part, case-insensitive), if it is one."""
+    return next((m for m in state.nodes if host(m.name) == host(name)), None)
+
+
+_TOKEN = re.compile(r"\[([^\]]*)\]|\(|\)|\band\b|\bor\b", re.I)
+
+
+def required_dependencies(expression: str) -> set[str]:
+    """Resource names (lower-case) that every way of satisfying a dependency expression needs.
+
+    ``[A] and [B]`` needs both; ``[A] or [B]`` needs neither for sure; ``([A] or [B]) and [C]`` needs
+    C. AND binds tighter than OR, as in the cluster's dependency expressions. Malformed text
+    yields what could be read (an unbalanced expression never proves a dependency).
+    """
+    tokens: list[str] = []
+    for match in _TOKEN.finditer(expression or ""):
+        if match.group(1) is not None:
+            tokens.append("[" + match.group(1).strip().lower())
+        else:
+            tokens.append(match.group(0).lower())
+    pos = 0
+
+    def parse_or() -> set[str] | None:
+        nonlocal pos
+        result = parse_and()
+        while pos < len(tokens) and tokens[pos] == "or":
+            pos += 1
+            other = parse_and()
+            result = None if result is None or other is None else result & other
+        return result
+
+    def parse_and() -> set[str] | None:
+        nonlocal pos
+        result = parse_atom()
+        while pos < len(tokens) and tokens[pos] == "and":
+            pos += 1
+            other = parse_atom()
+            result = None if result is None or other is None else result | other
+        return result
+
+    def parse_atom() -> set[str] | None:
+        nonlocal pos
+        if pos >= len(tokens):
+            return None
+        token = tokens[pos]
+        pos += 1
+        if token.startswith("["):
+            return {token[1:]}
+        if token == "(":
+            inner = parse_or()
+            if pos < len(tokens) and tokens[pos] == ")":
+                pos += 1
+                return inner
+            return None
+        return None
+
+    result = parse_or()
+    return result if result is not None and pos == len(tokens) else set()
+
+
+def _not_found(node: NodeFacts, reason: str, ctx: Context) -> Outcome:
+    return failed(reason, node=node.name,
+                  expected=f"an ENTSSO Generic Service resource in the role of {ctx.expect.cluster_network_name}",
+                  found=None)
+
+
+# --------------------------------------------------------------------------- CLU001
+
+
+class ClusterNodesUp(GroupCheck):
+    """Every inventory cluster node is a member of the cluster and Up.
+
+    A node that is Down, Paused or not a member cannot take over the SSO role, so the master secret
+    server is not highly available (and a secret restored there cannot be tested). Each node is
+    judged by every collected view of the cluster: it passes only when all of them list it as Up.
+    A member that some node sees Down or Paused but that has no verdict of its own in this run
+    (its cluster view could not be collected, typically because its cluster service is stopped)
+    is reported as a failure on the node that sees it.
+    """
+
+    id = "CLU001"
+    name = "cluster-nodes-up"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "17"
+    remediation = (
+        "Bring the node back: start the Cluster service on it (Start-ClusterNode -Name <node>), or resume a "
+        "paused node (Resume-ClusterNode -Name <node>); a node that is not a member is added with "
+        "Add-ClusterNode -Name <node> (then install and configure ENTSSO on it and restore the secret there). "
+        "Check with Get-ClusterNode."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        views = {n.name: n.get(Cluster) for n in nodes}
+        names = Counter(host(v.name) for v in views.values())
+        cluster_name = names.most_common(1)[0][0] if names else ""
+        judged = {host(n.name) for n in nodes}
+        for node in nodes:
+            own = views[node.name]
+            seen: dict[str, str] = {}
+            for observer, view in views.items():
+                if host(view.name) != cluster_name:
+                    continue
+                m = member(view, node.name)
+                seen[observer] = m.state if m else "not a member"
+            problems = []
+            if host(own.name) != cluster_name:
+                problems.append(f"this node is in cluster {own.name}, the others in {cluster_name}")
+            bad = {obs: st for obs, st in seen.items() if st.lower() != "up"}
+            if bad:
+                problems.append("seen as " + ", ".join(f"{st} by {obs}" for obs, st in sorted(bad.items())))
+            unjudged = [m for m in own.nodes if host(m.name) not in judged and m.state.lower() != "up"]
+            for m in unjudged:
+                problems.append(f"cluster member {m.name} is {m.state} (seen from this node)")
+            evidence: dict[str, Any] = {
+                "expected": f"member of {cluster_name} and Up",
+                "found": seen,
+                "members": {m.name: m.state for m in own.nodes},
+            }
+            if problems:
+                yield failed("; ".join(problems), node=node.name, **evidence)
+            else:
+                yield passed(f"member of {own.name} and Up ({len(own.nodes)} members)", node=node.name, **evidence)
+
+
+# --------------------------------------------------------------------------- CLU002
+
+
+class EntssoGenericService(GroupCheck):
+    """A Generic Service resource for ENTSSO exists in the role of the cluster network name, and it is online.
+
+    The SSO cluster role holds an IP Address, the Network Name resource named as the inventory's
+    cluster network name (the name the SSO database and every BizTalk node use) and a Generic
+    Service resource with ServiceName ENTSSO. A service resource in another role, or offline,
+    means no master secret server answers under that name.
+    """
+
+    id = "CLU002"
+    name = "entsso-generic-service"
+    severity = Severity.CRITICAL
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "14"
+    remediation = (
+        "In Failover Cluster Manager add a Generic Service resource to the role that holds the cluster network name "
+        "(Add-ClusterGenericServiceRole, or Add-ClusterResource -Name 'Enterprise Single Sign-On Service' -Group "
+        "<role> -ResourceType 'Generic Service', then Set-ClusterParameter ServiceName ENTSSO), and bring it online "
+        "with Start-ClusterResource <ENTSSO resource>; read the cluster log (Get-ClusterLog) if it fails."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_GENERIC_SERVICE)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        for node in nodes:
+            state = node.get(Cluster)
+            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
+            if resource is None:
+                yield _not_found(node, reason, ctx)
+                continue
+            group = next((g for g in state.groups if g.name.lower() == resource.group.lower()), None)
+            evidence = {
+                "resource": resource.name,
+                "role": resource.group,
+                "role_state": group.state if group else None,
+                "owner": resource.owner_node or (group.owner_node if group else None),
+                "expected": "Online",
+                "found": resource.state,
+            }
+            if resource.state.lower() != "online":
+                yield failed(f"resource '{resource.name}' in role {resource.group} is {resource.state or 'unknown'}",
+                             node=node.name, **evidence)
+            else:
+                yield passed(f"resource '{resource.name}' (ServiceName ENTSSO) is Online in role {resource.group}",
+                             node=node.name, **evidence)
+
+
+# --------------------------------------------------------------------------- CLU004
+
+
+class EntssoResourceDependency(GroupCheck):
+    """The clustered ENTSSO resource depends on the Network Name resource (and on the role's disk when it has one).
+
+    The dependency makes the cluster bring the network name online before ENTSSO starts, so the
+    service registers its RPC endpoint under that name ("Use Network Name for computer name" also
+    needs it). A dependency inside an OR clause is not guaranteed and does not count. When the
+    role holds a Physical Disk resource, ENTSSO must depend on one of them too.
+    """
+
+    id = "CLU004"
+    name = "entsso-resource-dependency"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "16"
+    remediation = (
+        "Add-ClusterResourceDependency -Resource <ENTSSO resource> -Provider <Network Name resource> (and "
+        "-Provider <Cluster Disk> when the role has a disk), or in Failover Cluster Manager > ENTSSO resource > "
+        "Properties > Dependencies add them with AND; then take the resource offline and online. Check with "
+        "Get-ClusterResourceDependency <ENTSSO resource>."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        for node in nodes:
+            state = node.get(Cluster)
+            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
+            netname = state.network_name_resource(ctx.expect.cluster_network_name)
+            if resource is None or netname is None:
+                yield _not_found(node, reason, ctx)
+                continue
+            required = required_dependencies(resource.dependency_expression)
+            disks = [r.name for r in state.resources_of_type("Physical Disk")
+                     if r.group.lower() == resource.group.lower()]
+            problems = []
+            if netname.name.lower() not in required:
+                problems.append(f"does not depend on the Network Name resource [{netname.name}]")
+            if disks and not any(d.lower() in required for d in disks):
+                problems.append(f"does not depend on the role's disk ({', '.join(f'[{d}]' for d in disks)})")
+            wanted = f"[{netname.name}]" + (f" and one of {', '.join(f'[{d}]' for d in disks)}" if disks else "")
+            evidence = {"resource": resource.name, "expected": wanted,
+                        "found": resource.dependency_expression or "(no dependencies)"}
+            if problems:
+                yield failed(f"resource '{resource.name}' " + " and ".join(problems)
+                             + f" (dependencies: {resource.dependency_expression or 'none'})",
+                             node=node.name, **evidence)
+            else:
+                yield passed(f"resource '{resource.name}' depends on {resource.dependency_expression}",
+                             node=node.name, **evidence)
+
+
+# --------------------------------------------------------------------------- CLU005
+
+
+class EntssoPossibleOwners(GroupCheck):
+    """Every cluster node is a possible owner of the ENTSSO resource, so failover to each node can work.
+
+    A node missing from the resource's possible owners can never run ENTSSO: a failover leaves the
+    master secret server offline, and the secret cannot be restored on that node (it must own the
+    role during the restore). Members are those of the collected cluster view plus the inventory's
+    cluster nodes.
+    """
+
+    id = "CLU005"
+    name = "entsso-possible-owners"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "17, 21"
+    remediation = (
+        "Set-ClusterOwnerNode -Resource <ENTSSO resource> -Owners NODE1,NODE2 (every cluster node), or in Failover "
+        "Cluster Manager > ENTSSO resource > Properties > Advanced Policies tick every node; check with "
+        "Get-ClusterOwnerNode -Resource <ENTSSO resource>."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        inventory = {host(n.name): n.name for n in nodes}
+        for node in nodes:
+            state = node.get(Cluster)
+            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
+            if resource is None:
+                yield _not_found(node, reason, ctx)
+                continue
+            members = {host(m.name): m.name for m in state.nodes}
+            members.update({k: v for k, v in inventory.items() if k not in members})
+            owners = {host(o) for o in resource.possible_owners}
+            missing = sorted(name for key, name in members.items() if key not in owners)
+            evidence = {"resource": resource.name, "expected": sorted(members.values()),
+                        "found": list(resource.possible_owners)}
+            if missing:
+                yield failed(f"{', '.join(missing)} not a possible owner of '{resource.name}' "
+                             f"(possible owners: {', '.join(resource.possible_owners) or 'none'})",
+                             node=node.name, missing=missing, **evidence)
+            else:
+                yield passed(f"every cluster node is a possible owner of '{resource.name}'", node=node.name, **evidence)
+
+
+# --------------------------------------------------------------------------- CLU006
+
+_ENTSSO_KEY = re.compile(
+    r"^(?:HKLM\\|HKEY_LOCAL_MACHINE\\)?SOFTWARE\\(?:WOW6432NODE\\)?MICROSOFT\\ENTSSO(?:\\|$)", re.I
+)
+
+
+def replicates_entsso(checkpoint: str) -> bool:
+    """True when a registry checkpoint path is SOFTWARE\\Microsoft\\ENTSSO or below it (any case, any hive prefix)."""
+    path = checkpoint.strip().replace("/", "\\").lstrip("\\")
+    return bool(_ENTSSO_KEY.match(path))
+
+
+class NoEntssoRegistryCheckpoint(GroupCheck):
+    """No registry checkpoint replicates SOFTWARE\\Microsoft\\ENTSSO between the cluster nodes.
+
+    The master secret under ENTSSO\\SSOSS is encrypted for each node and service account; a
+    checkpoint copies one node's keys over the other's at failover, which then logs 10565/10521
+    ("the secret could not be loaded") alternately on each node. The restore is done per node
+    instead. Checkpoints on any resource are examined, not only the ENTSSO resource.
+    """
+
+    id = "CLU006"
+    name = "no-entsso-registry-checkpoint"
+    severity = Severity.MEDIUM
+    roles = ("sso-cluster",)
+    facts = (Cluster,)
+    guide_step = "21"
+    remediation = (
+        "Remove-ClusterCheckpoint -ResourceName <resource> -RegistryCheckpoint -CheckpointName "
+        "'SOFTWARE\\Microsoft\\ENTSSO' (as listed by Get-ClusterCheckpoint -ResourceName <resource> "
+        "-RegistryCheckpoint), then restore the master secret on each node while it owns the role "
+        "(ssoconfig -restoreSecret <file>)."
+    )
+    references = (DOCS_CLUSTER_MSS, BLOG_FAILOVER, DOCS_PS_CLUSTER)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        for node in nodes:
+            state = node.get(Cluster)
+            bad = [
+                {"resource": r.name, "checkpoint": c}
+                for r in state.resources
+                for c in r.registry_checkpoints
+                if replicates_entsso(c)
+            ]
+            evidence = {"expected": "no registry checkpoint under SOFTWARE\\Microsoft\\ENTSSO", "found": bad}
+            if bad:
+                yield failed(
+                    "registry checkpoint replicates the ENTSSO key: "
+                    + ", ".join(f"{b['checkpoint']} on '{b['resource']}'" for b in bad),
+                    node=node.name,
+                    **evidence,
+                )
+            else:
+                total = sum(len(r.registry_checkpoints) for r in state.resources)
+                yield passed(f"no ENTSSO registry checkpoint ({total} registry checkpoint(s) in the cluster)",
+                             node=node.name, **evidence)
+
+
+CHECKS = [
+    ClusterNodesUp,
+    EntssoGenericService,
+    UseNetworkName,
+    EntssoResourceDependency,
+    EntssoPossibleOwners,
+    NoEntssoRegistryCheckpoint,
+]

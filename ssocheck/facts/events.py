@@ -1,0 +1,248 @@
+"""Enterprise SSO events from the Application log, and the ENTSSO HRESULT helpers.
+
+The SSO service writes the story of the master secret into the Application log (source ENTSSO):
+who is the master secret server (10534), when a BizTalk node got the secret and from where
+(10529/10533), when it could not (10532), restores (10523/10524), missing or unreadable secrets
+(10520/10521/10565), service starts (10501/10611). Several checks read the same events, so they
+are collected once, here, and parsed into :class:`SsoEvent` with named fields taken from the
+message templates of the event catalogue (:mod:`ssocheck.sso_events`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ssocheck import sso_events
+from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
+
+# The events the checks read (domain.md §8, §9, §11); 10767 is normally an HRESULT, not an event,
+# but it is collected if ever logged.
+EVENT_IDS = (
+    10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550,
+    10565, 10575, 10589, 10599, 10611, 10728, 10767,
+)
+# Newest events kept per event ID, and how far back the probe looks: a flood of one kind (10536
+# audits on a broken BizTalk node) must not push the rare ones (the last restore) out of view.
+PER_ID_CAP = 20
+WINDOW_DAYS = 365
+
+# Events by meaning, for the checks.
+SERVICE_STARTING = (10501, 10611)
+GOT_SECRET = (10529, 10533)
+LOST_SECRET_SERVER = 10532
+RESTORE_OK = 10523
+RESTORE_FAILED = 10524
+SECRET_MISSING = (10520, 10521, 10565)
+IS_SECRET_SERVER = 10534
+API_AUDIT = 10536
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_HRESULT = re.compile(r"0x[0-9A-Fa-f]{8}")
+
+# HRESULTs that matter for the master secret, with what they mean (domain.md §0, §9).
+HRESULT_MEANINGS: dict[int, str] = {
+    0xC0002A0F: "ENTSSO_E_NO_SSO_SERVER: could not contact the SSO server (master secret server unreachable)",
+    0xC0002A13: "ENTSSO_E_NOT_ADMIN: this function can only be performed by a local administrator",
+    0xC0002A1F: "ENTSSO_E_NO_SECRET: the secret is not available from the master secret server",
+    0xC0002A24: "ENTSSO_E_DTC_IMPORT_FAILED1: could not import a DTC transaction",
+    0xC0002A5B: "ENTSSO_E_NO_SECRET2: the secret is not available from the master secret server",
+    0x80002918: "SSO_WARN_NO_SECRETS: no secrets in the registry of the master secret server",
+    0x800706D9: "RPC_S_NO_ENDPOINTS: no more endpoints available from the endpoint mapper "
+    "(SSOSecretServer not registered: UseNetworkName off or a local ENTSSO started outside the cluster)",
+    0x800706BA: "RPC_S_SERVER_UNAVAILABLE: the RPC server is unavailable",
+}
+# Codes that mean a BizTalk node cannot get the master secret from the master secret server.
+SECRET_FAILURE_HRESULTS = frozenset({0xC0002A0F, 0xC0002A1F, 0xC0002A5B, 0x80002918, 0x800706D9, 0x800706BA})
+
+
+def to_hresult(value: str | int) -> int:
+    """An HRESULT as an unsigned 32-bit int from ``0xC0002A0F``, ``C0002A0F`` or a (signed) int."""
+    if isinstance(value, int):
+        return value & 0xFFFFFFFF
+    text = value.strip()
+    try:
+        # Signed decimal is how .NET prints an HRESULT (-1073730033); anything else is hex.
+        return int(text, 10) & 0xFFFFFFFF if text.startswith("-") else int(text, 16) & 0xFFFFFFFF
+    except ValueError as exc:
+        raise ValueError(f"not an HRESULT: {value!r}") from exc
+
+
+def event_id_of(hresult: str | int) -> int:
+    """The SSO event/message ID an ENTSSO HRESULT stands for: its low 16 bits (0xC0002A0F -> 10767)."""
+    return to_hresult(hresult) & 0xFFFF
+
+
+def hresult_meaning(hresult: str | int) -> str:
+    """A one-line meaning of an HRESULT: known codes by name, ENTSSO codes from the catalogue."""
+    code = to_hresult(hresult)
+    if code in HRESULT_MEANINGS:
+        return HRESULT_MEANINGS[code]
+    facility = (code >> 16) & 0x1FFF
+    if facility == 0:
+        entry = sso_events.get(code & 0xFFFF)
+        if entry is not None:
+            return f"{entry.symbol}: {entry.template.split('%r')[0].strip()}"
+    if facility == 7:
+        return f"Win32 error {code & 0xFFFF}"
+    return f"HRESULT 0x{code:08X}"
+
+
+def find_hresult(text: str) -> int | None:
+    """The first ``0x........`` code in ``text`` ("0x80002918, No secrets were found ..."), if any."""
+    match = _HRESULT.search(text or "")
+    return int(match.group(0), 16) if match else None
+
+
+def parse_time(text: str) -> datetime:
+    """A UTC ``yyyy-MM-ddTHH:mm:ssZ`` time as an aware datetime."""
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class SsoEvent:
+    """One ENTSSO event: ID, UTC time, insertion strings, and the strings keyed by template label."""
+
+    id: int
+    time: str
+    strings: tuple[str, ...]
+    fields: dict[str, str] = field(default_factory=dict, hash=False)
+
+    @classmethod
+    def from_strings(cls, event_id: int, time: str, strings: Sequence[str]) -> SsoEvent:
+        """Build an event from its insertion strings (what Get-EventLog's ReplacementStrings gives)."""
+        strs = tuple(strings)
+        return cls(event_id, time, strs, sso_events.fields_from_strings(event_id, strs))
+
+    @classmethod
+    def from_message(cls, event_id: int, time: str, message: str) -> SsoEvent:
+        """Build an event from rendered message text (no insertion strings), e.g. an Event Viewer copy."""
+        return cls(event_id, time, (), sso_events.fields_from_message(event_id, message))
+
+    @property
+    def symbol(self) -> str:
+        """The catalogue's symbolic name of the event."""
+        return sso_events.symbol(self.id)
+
+    @property
+    def when(self) -> datetime:
+        """The event time as an aware UTC datetime."""
+        return parse_time(self.time)
+
+    def field(self, label: str) -> str | None:
+        """A field by template label, case-insensitive (the catalogue spells "Error code" both ways)."""
+        for key, value in self.fields.items():
+            if key.lower() == label.lower():
+                return value
+        return None
+
+    @property
+    def hresult(self) -> int | None:
+        """The HRESULT in the event's "Error Code" field, if any."""
+        return find_hresult(self.field("Error Code") or "")
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready description for evidence (ID, symbol, time, fields)."""
+        return {"id": self.id, "symbol": self.symbol, "time": self.time, "fields": dict(self.fields)}
+
+
+def of_ids(events: Iterable[SsoEvent], ids: int | Iterable[int]) -> list[SsoEvent]:
+    """The events with one of ``ids``, newest first (input order kept among equal times)."""
+    wanted = {ids} if isinstance(ids, int) else set(ids)
+    return [e for e in events if e.id in wanted]
+
+
+def latest(events: Iterable[SsoEvent], ids: int | Iterable[int]) -> SsoEvent | None:
+    """The newest event with one of ``ids`` (``events`` is newest first, as the fact parses it)."""
+    found = of_ids(events, ids)
+    return found[0] if found else None
+
+
+def newer_than(events: Iterable[SsoEvent], ids: int | Iterable[int], than: SsoEvent | None) -> list[SsoEvent]:
+    """Events with one of ``ids`` strictly newer than ``than`` (all of them when ``than`` is None).
+
+    Within the same second the log order decides: an event listed before ``than`` in the
+    newest-first list is newer.
+    """
+    found = of_ids(events, ids)
+    if than is None:
+        return found
+    out = []
+    for event in events:
+        if event is than:
+            break
+        if event in found and event.time >= than.time:
+            out.append(event)
+    return out
+
+
+class SsoEvents(Fact[list[SsoEvent]]):
+    """ENTSSO events of the Application log that tell the master secret story, newest first.
+
+    Read with ``Get-EventLog`` (PowerShell 2.0; ``Get-WinEvent`` XML filters would do too but its
+    "no events" error is harder to tell apart). "No matches" (no such event, or the ENTSSO source
+    was never registered) is an empty list, not an error; any other failure throws. At most
+    ``PER_ID_CAP`` events per ID from the last ``WINDOW_DAYS`` days.
+
+    Raw value: a list of ``{"id": int, "time": "yyyy-MM-ddTHH:mm:ssZ" (UTC), "strings": [..]}``;
+    ``strings`` are the event's ReplacementStrings. An optional ``"message"`` (rendered text) is
+    accepted for events exported without strings.
+    """
+
+    name = "sso_events"
+    description = "ENTSSO Application-log events (secret server, restores, secret retrieval)"
+    script = r"""
+$ids = @(10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550, 10565, 10575, 10589, 10599, 10611, 10728, 10767)
+$cap = 20
+$since = [DateTime]::Now.AddDays(-365)
+$evErr = $null
+$entries = @(Get-EventLog -LogName Application -Source ENTSSO -After $since -ErrorAction SilentlyContinue -ErrorVariable evErr)
+foreach ($err in @($evErr)) {
+    if ($null -ne $err -and ([string]$err.FullyQualifiedErrorId) -notlike 'GetEventLogNoEntriesFound*') { throw $err }
+}
+$count = @{}
+$list = New-Object System.Collections.ArrayList
+$inv = [System.Globalization.CultureInfo]::InvariantCulture
+foreach ($e in $entries) {
+    $id = [int]$e.EventID
+    if ($ids -contains $id) {
+        if (-not $count.ContainsKey($id)) { $count[$id] = 0 }
+        if ($count[$id] -lt $cap) {
+            $count[$id] = $count[$id] + 1
+            $strings = New-Object System.Collections.ArrayList
+            foreach ($s in @($e.ReplacementStrings)) { [void]$strings.Add([string]$s) }
+            [void]$list.Add(@{
+                id = $id
+                time = $e.TimeGenerated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)
+                strings = @($strings.ToArray())
+            })
+        }
+    }
+}
+$value = @($list.ToArray())
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> list[SsoEvent]:
+        events: list[SsoEvent] = []
+        for i, item in enumerate(as_list(raw, cls.name)):
+            where = f"{cls.name}[{i}]"
+            item = expect_type(item, dict, where)
+            ident = item.get("id")
+            if not isinstance(ident, int) or isinstance(ident, bool):
+                raise FactParseError(f"{where}.id: expected an integer event ID, got {ident!r}")
+            time = opt_str(item.get("time"), f"{where}.time") or ""
+            if not _TIME.match(time):
+                raise FactParseError(f"{where}.time: expected yyyy-MM-ddTHH:mm:ssZ, got {time!r}")
+            strings = tuple(opt_str(s, f"{where}.strings[]") or "" for s in as_list(item.get("strings"), where))
+            message = opt_str(item.get("message"), f"{where}.message")
+            if not strings and message:
+                events.append(SsoEvent.from_message(ident, time, message))
+            else:
+                events.append(SsoEvent.from_strings(ident, time, strings))
+        # Newest first; sorted() is stable, so events of the same second keep the log's order.
+        return sorted(events, key=lambda e: e.time, reverse=True)

@@ -1,0 +1,69 @@
+"""The master secret side of a simulated node: ENTSSO events and the SSOSS key names.
+
+* ``sso_events``: the node's ``events`` (scenario state) that the real snippet would return:
+  Application log, source ENTSSO, the watched IDs, newest first, at most ``PER_ID_CAP`` per ID.
+  The snippet's one-year window is not applied: scenario events carry fixed dates and a window
+  relative to the wall clock would make scenarios change behaviour as time passes.
+* ``sso_secret_keys``: the sub-key names of ``HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS`` in the
+  node's registry (``HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS\\<guid>`` keys in the scenario).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ssocheck.lab.emulation import EmulationError, emulates
+from ssocheck.lab.state import FarmState, NodeState
+
+# Duplicated from the snippet in ssocheck/facts/events.py on purpose: the lab never imports the facts.
+WATCHED_IDS = frozenset(
+    {10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550,
+     10565, 10575, 10589, 10599, 10611, 10728, 10767}
+)
+PER_ID_CAP = 20
+SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
+
+
+def _utc(value: Any) -> str:
+    """The event time as the snippet writes it; an unquoted YAML timestamp arrives as a datetime."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+@emulates("sso_events")
+def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``[{"id", "time", "strings"}]`` newest first, as Get-EventLog -Source ENTSSO lists them.
+
+    Events of the same second keep their scenario order reversed (the log lists the newest record
+    first, and scenarios list events oldest first).
+    """
+    counts: dict[int, int] = {}
+    out: list[dict[str, Any]] = []
+    ordered = sorted(enumerate(node.events), key=lambda pair: (_utc(pair[1].time), pair[0]), reverse=True)
+    for _, event in ordered:
+        if event.source.upper() != "ENTSSO" or event.id not in WATCHED_IDS:
+            continue
+        if counts.get(event.id, 0) >= PER_ID_CAP:
+            continue
+        counts[event.id] = counts.get(event.id, 0) + 1
+        out.append({"id": int(event.id), "time": _utc(event.time), "strings": [str(s) for s in event.strings]})
+    return out
+
+
+@emulates("sso_secret_keys")
+def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"present", "keys"}``: whether SSOSS exists and its sub-key names.
+
+    A node can deny the read (``extra.ssoss_access_denied: true`` in the scenario), which the real
+    Get-ChildItem reports as an exception, so the fact fails instead of looking empty.
+    """
+    if node.extra.get("ssoss_access_denied"):
+        raise EmulationError(
+            "Requested registry access is not allowed. (HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS)"
+        )
+    present = node.registry.key_exists(SSOSS)
+    return {"present": present, "keys": node.registry.subkeys(SSOSS) if present else []}
