@@ -376,7 +376,9 @@ class PowerShellHost:
         emulator = self._emulators.get(name)
         if emulator is None:
             # The real snippet would call something this lab does not know; report it as PowerShell would.
-            message = NOT_RECOGNIZED.format(name=name) + " (ssocheck lab: no emulator for this fact)"
+            # Only the first sentence, so the lab's hint stays visible in one-line report messages.
+            first = NOT_RECOGNIZED.format(name=name).split(". ")[0]
+            message = f"{first}. (ssocheck lab: no emulator for this fact)"
             return {"ok": False, "error": message}
         try:
             value = emulator(farm, node, params)
