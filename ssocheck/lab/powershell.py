@@ -267,8 +267,8 @@ class PowerShellHost:
             return _error(problem)
         if script is None:
             return self._cmd(target, f"{command} {arguments}".strip())
-        if _squash(script) == _squash(BOOTSTRAP):
-            # The bootstrap joins the stdin lines and runs them; stdin arrives in the console code page.
+        if _squash(script) == _squash(BOOTSTRAP) or script.strip() == "-":
+            # The bootstrap (or "-Command -") runs the stdin lines; stdin arrives in the console code page.
             script = "\r\n".join(stdin.decode("cp437").splitlines())
         return self.run_powershell(farm, target, script)
 

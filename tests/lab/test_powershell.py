@@ -278,6 +278,8 @@ def test_bootstrap_with_something_else_on_stdin_is_not_a_probe(host: PowerShellH
     result = transport_call(host, "NODE1", "Remove-Item C:\\Windows -Recurse")
     assert result.exit_code == 1
     assert clixml_message(result.stderr).startswith("The term 'Remove-Item' is not recognized")
+    dash = host("NODE1", "powershell -NoProfile -Command -", "", b"hostname\r\n")
+    assert (dash.stdout, dash.exit_code) == (b"NODE1\r\n", 0)
     empty = transport_call(host, "NODE1", "")
     assert (empty.stdout, empty.stderr, empty.exit_code) == (b"", b"", 0)  # nothing to run, nothing printed
 
