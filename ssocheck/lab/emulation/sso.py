@@ -1,0 +1,331 @@
+"""Enterprise SSO side of a simulated node: ENTSSO and BizTalk registry, ``ssomanage -displaydb``, the
+service account's AD groups, the user rights export, and the master secret backup files.
+
+Everything comes from scenario state (the lab never imports ``ssocheck.facts``):
+
+* ``entsso_registry`` / ``biztalk_registry``: the node's ``registry`` (both registry views).
+* ``sso_db_info``: console text rendered like ``ssomanage -displaydb``. ssomanage asks the SSO server the
+  node's tools use: ``sso_server`` in the node document (what ``ssomanage -server`` sets), else the node
+  itself. A cluster network name resolves to the owner node of its role. That server's ENTSSO must be
+  running and reachable (``blocked``: ``"NODE->SERVER:135"``); it reads the SSO database its own
+  ENTSSO\\SQL registry names, looked up in ``sso_databases`` (``"SERVER/NAME"``). Otherwise the text is the
+  real ``ERROR: 0xC0002A0F`` message, hard-wrapped at 80 columns as the console does, with exit code 1.
+* ``service_account_groups``: ``directory`` accounts; nested group membership is followed, and the
+  primary group (Domain Users) is added as ``tokenGroups`` does.
+* ``user_rights``: a secedit INF rendered from ``user_rights`` (rights the scenario does not name keep a
+  member server's defaults); directory accounts are written as ``*SID``, as secedit exports them.
+* ``sso_backup_files``: ``files`` whose path is a ``*.bak`` in a Common Files\\Enterprise Single Sign-On
+  folder: ``{size, sha256, modified}``; ``locked: true`` makes the file unreadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ntpath
+import textwrap
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ssocheck.lab.emulation import EmulationError, emulates
+from ssocheck.lab.state import FarmState, NodeState
+
+ENTSSO_VIEWS = {
+    "native": r"HKLM\SOFTWARE\Microsoft\ENTSSO",
+    "wow6432": r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO",
+}
+BIZTALK_KEYS = (
+    r"HKLM\SOFTWARE\Microsoft\BizTalk Server\3.0",
+    r"HKLM\SOFTWARE\Wow6432Node\Microsoft\BizTalk Server\3.0",
+)
+SSO_FOLDERS = (
+    r"C:\Program Files\Common Files\Enterprise Single Sign-On",
+    r"C:\Program Files (x86)\Common Files\Enterprise Single Sign-On",
+)
+NOT_TRANSLATED = (
+    'Exception calling "Translate" with "1" argument(s): "Some or all identity references could not be translated."'
+)
+NO_SERVER = (
+    "ERROR: 0xC0002A0F : Could not contact the SSO server '{server}'. Check that SSO is configured and that the "
+    "SSO service is running on that server."
+)
+RPC_NO_ENDPOINTS = "(RPC: 0x800706D9: There are no more endpoints available from the endpoint mapper.)"
+RPC_UNAVAILABLE = "(RPC: 0x800706BA: The RPC server is unavailable.)"
+CONSOLE_WIDTH = 80
+# secedit's export of a Windows Server 2016 member server (domain.md 5), minus SeServiceLogonRight defaults
+# that scenarios set themselves; scenario rights replace these per right.
+DEFAULT_RIGHTS: dict[str, list[str]] = {
+    "SeNetworkLogonRight": ["*S-1-1-0", "*S-1-5-32-544", "*S-1-5-32-545", "*S-1-5-32-551"],
+    "SeBackupPrivilege": ["*S-1-5-32-544", "*S-1-5-32-551"],
+    "SeChangeNotifyPrivilege": ["*S-1-1-0", "*S-1-5-19", "*S-1-5-20", "*S-1-5-32-544", "*S-1-5-32-545",
+                                "*S-1-5-32-551"],
+    "SeBatchLogonRight": ["*S-1-5-32-544", "*S-1-5-32-551", "*S-1-5-32-559"],
+    "SeServiceLogonRight": ["*S-1-5-80-0"],
+    "SeInteractiveLogonRight": ["Guest", "*S-1-5-32-544", "*S-1-5-32-545", "*S-1-5-32-551"],
+    "SeDenyInteractiveLogonRight": ["Guest"],
+    "SeAssignPrimaryTokenPrivilege": ["*S-1-5-19", "*S-1-5-20"],
+    "SeImpersonatePrivilege": ["*S-1-5-19", "*S-1-5-20", "*S-1-5-32-544", "*S-1-5-6"],
+}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def _entsso_view(node: NodeState, root: str) -> dict[str, Any] | None:
+    reg = node.registry
+    if not reg.key_exists(root):
+        return None
+    return {
+        "server": _text(reg.value(root, "Server")),
+        "administration": _text(reg.value(root, "Administration")),
+        "sql_server": _text(reg.value(root + "\\SQL", "Server")),
+        "sql_database": _text(reg.value(root + "\\SQL", "Database")),
+    }
+
+
+@emulates("entsso_registry")
+def entsso_registry(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"native": view|None, "wow6432": view|None}`` with ``server``, ``administration``, ``sql_*``."""
+    return {view: _entsso_view(node, root) for view, root in ENTSSO_VIEWS.items()}
+
+
+@emulates("biztalk_registry")
+def biztalk_registry(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{"product_version", "product_edition", "install_path"}`` of the first BizTalk key that exists, else None."""
+    for key in BIZTALK_KEYS:
+        if node.registry.key_exists(key):
+            return {
+                "product_version": _text(node.registry.value(key, "ProductVersion")),
+                "product_edition": _text(node.registry.value(key, "ProductEdition")),
+                "install_path": _text(node.registry.value(key, "InstallPath")),
+            }
+    return None
+
+
+# --------------------------------------------------------------------------- ssomanage -displaydb
+
+
+def _sso_sql(node: NodeState) -> tuple[str | None, str | None]:
+    for root in ENTSSO_VIEWS.values():
+        server = node.registry.value(root + "\\SQL", "Server")
+        database = node.registry.value(root + "\\SQL", "Database")
+        if server and database:
+            return str(server), str(database)
+    return None, None
+
+
+def _resolve_sso_server(farm: FarmState, name: str) -> NodeState | None:
+    """The node that answers for SSO server ``name``: a node by name, or the owner of a cluster network name."""
+    direct = farm.node(name)
+    if direct is not None:
+        return direct
+    for cluster in farm.clusters.values():
+        resources = dict(cluster.get("resources") or {})
+        groups = dict(cluster.get("groups") or {})
+        for res in resources.values():
+            res = dict(res or {})
+            private = dict(res.get("private") or {})
+            if str(res.get("type", "")).lower() != "network name":
+                continue
+            names = {str(private.get("Name", "")).lower(), str(private.get("DnsName", "")).split(".")[0].lower()}
+            if name.split(".")[0].lower() not in names:
+                continue
+            group = dict(groups.get(str(res.get("group"))) or {})
+            if str(group.get("state", "Online")).lower() != "online":
+                return None
+            return farm.node(str(group.get("owner") or ""))
+    return None
+
+
+def _console(lines: list[str]) -> str:
+    """Lines as the console prints them: hard-wrapped at 80 columns (at word boundaries), CRLF."""
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(line, CONSOLE_WIDTH - 1, break_on_hyphens=False) or [""])
+    return "\r\n".join(out) + "\r\n"
+
+
+def _no_server(server: str, rpc: str) -> dict[str, Any]:
+    text = _console([f"Using SSO server : {server}", NO_SERVER.format(server=server), "", rpc])
+    return {"exit_code": 1, "output": text}
+
+
+def _has_admin_tools(node: NodeState) -> bool:
+    return any(node.registry.value(root, "Administration") for root in ENTSSO_VIEWS.values())
+
+
+@emulates("sso_db_info")
+def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"exit_code", "output"}`` of ``ssomanage -displaydb``, or the "not found" answer without SSO tools."""
+    if not _has_admin_tools(node):
+        return {
+            "exit_code": None,
+            "output": "",
+            "error": "ssomanage.exe not found in Common Files\\Enterprise Single Sign-On (SSO administration tools "
+                     "not installed)",
+        }
+    server_name = str(node.extra.get("sso_server") or node.name).upper()
+    server = _resolve_sso_server(farm, server_name)
+    remote = server is not None and server.name.lower() != node.name.lower()
+    if server is None or not server.up or (remote and f"{node.name}->{server_name}:135".lower() in
+                                           {b.lower() for b in farm.blocked}):
+        return _no_server(server_name, RPC_UNAVAILABLE)
+    svc = server.service("ENTSSO")
+    if svc is None or svc.state.lower() != "running":
+        return _no_server(server_name, RPC_NO_ENDPOINTS)
+    sql_server, database = _sso_sql(server)
+    db = None
+    for key, doc in farm.sso_databases.items():
+        if sql_server and database and key.lower() == f"{sql_server}/{database}".lower():
+            db = doc
+    if db is None:
+        # An SSO service without a reachable SSO database does not stay up; clients see it as down.
+        return _no_server(server_name, RPC_NO_ENDPOINTS)
+    width = 50
+    rows = [
+        ("SQL Server", sql_server),
+        ("Single Sign-On database", database),
+        ("Single Sign-On Secret Server name", db.get("secret_server")),
+        ("Single Sign-On Administrators account", db.get("admin_group")),
+        ("Single Sign-On Affiliate Administrators account", db.get("affiliate_group")),
+        ("Size of audit table for deleted applications (number of audit entries)", 1000),
+        ("Size of audit table for deleted user mappings (number of audit entries)", 1000),
+        ("Size of audit table for external credential lookups (number of audit entries)", 1000),
+        ("Ticket timeout (in minutes)", 2),
+        ("Credential cache timeout (in minutes)", 60),
+        ("Single Sign-On Status", "Enabled"),
+        ("Tickets allowed", "No"),
+        ("Validate tickets", "Yes"),
+    ]
+    lines = [f"Using SSO server : {server_name}", ""]
+    lines += [f"{label.ljust(width)} : {'' if value is None else value}" for label, value in rows]
+    # Long labels are never wrapped mid-line by ssomanage itself; only error messages are.
+    return {"exit_code": 0, "output": "\r\n".join(lines) + "\r\n"}
+
+
+# --------------------------------------------------------------------------- directory
+
+
+def _directory_key(farm: FarmState, name: str) -> str | None:
+    """The directory's key for ``DOMAIN\\user``, ``user@dns`` or a bare user name (case-insensitive)."""
+    domain = dict(farm.farm.get("domain") or {})
+    netbios = str(domain.get("netbios") or "")
+    dns = str(domain.get("dns") or "").lower()
+    text = name.strip()
+    if "@" in text:
+        user, _, suffix = text.partition("@")
+        if suffix.lower() not in (dns, dns.split(".")[0]):
+            return None
+        text = f"{netbios}\\{user}"
+    elif "\\" not in text:
+        text = f"{netbios}\\{text}"
+    else:
+        dom, _, user = text.partition("\\")
+        if dom.lower() in (dns, dns.split(".")[0]):
+            text = f"{netbios}\\{user}"
+    for key in farm.directory:
+        if key.lower() == text.lower():
+            return key
+    return None
+
+
+def _groups_of(farm: FarmState, key: str) -> list[str]:
+    """Every directory group that contains ``key``, directly or through other groups (cycles tolerated)."""
+    found: list[str] = []
+    frontier = [key.lower()]
+    while frontier:
+        member = frontier.pop()
+        for name, doc in farm.directory.items():
+            if str(doc.get("type", "")).lower() != "group" or name in found:
+                continue
+            if member in {str(m).lower() for m in doc.get("members") or []}:
+                found.append(name)
+                frontier.append(name.lower())
+    return found
+
+
+@emulates("service_account_groups")
+def service_account_groups(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"account", "sid", "groups": [{"sid", "name"}]}`` of the designated account (tokenGroups semantics)."""
+    wanted = str(params["sso_service_account"])
+    key = _directory_key(farm, wanted)
+    if key is None:
+        raise EmulationError(f"account {wanted} not found: {NOT_TRANSLATED}")
+    account = farm.directory[key]
+    sid = str(account.get("sid") or "")
+    groups = [{"sid": str(farm.directory[g].get("sid")), "name": g} for g in _groups_of(farm, key)]
+    # tokenGroups also holds the primary group, which is not a "member" link in AD.
+    if sid.count("-") >= 7:
+        domain_sid = sid.rsplit("-", 1)[0]
+        kind = str(account.get("type", "user")).lower()
+        rid, label = ("515", "Domain Computers") if kind in ("gmsa", "computer") else ("513", "Domain Users")
+        netbios = key.partition("\\")[0]
+        groups.append({"sid": f"{domain_sid}-{rid}", "name": f"{netbios}\\{label}"})
+    return {"account": key, "sid": sid, "groups": groups}
+
+
+# --------------------------------------------------------------------------- user rights
+
+
+def _secedit_entry(farm: FarmState, entry: str) -> str:
+    """How secedit writes an entry: ``*SID`` for an account it can resolve, else the name as stored."""
+    if entry.startswith("*"):
+        return entry
+    key = _directory_key(farm, entry) if "\\" in entry or "@" in entry else None
+    if key is not None and farm.directory[key].get("sid"):
+        return "*" + str(farm.directory[key]["sid"])
+    return entry
+
+
+@emulates("user_rights")
+def user_rights(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> str:
+    """The INF text of ``secedit /export /areas USER_RIGHTS`` (as read back with ReadAllText: no BOM, CRLF)."""
+    rights = dict(DEFAULT_RIGHTS)
+    rights.update(node.user_rights)
+    lines = ["[Unicode]", "Unicode=yes", "[Privilege Rights]"]
+    for right, members in rights.items():
+        rendered = [_secedit_entry(farm, str(m)) for m in members]
+        if rendered:  # secedit leaves out rights nobody holds
+            lines.append(f"{right} = {','.join(rendered)}")
+    lines += ["[Version]", 'signature="$CHICAGO$"', "Revision=1"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+# --------------------------------------------------------------------------- backup files
+
+
+def _utc(value: Any) -> str:
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+@emulates("sso_backup_files")
+def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``[{"path", "name", "size", "sha256", "modified", "error"}]`` for ``*.bak`` in the SSO folders."""
+    folders = {f.lower() for f in SSO_FOLDERS}
+    out = []
+    for path, raw in sorted(node.files.items()):
+        doc = dict(raw or {})
+        folder, name = ntpath.split(path)
+        if folder.lower() not in folders or not name.lower().endswith(".bak"):
+            continue
+        sha = doc.get("sha256") or hashlib.sha256(str(doc.get("content", path)).encode("utf-8")).hexdigest()
+        locked = bool(doc.get("locked"))
+        out.append(
+            {
+                "path": path,
+                "name": name,
+                "size": int(doc.get("size", 0)),
+                "sha256": None if locked else str(sha).lower(),
+                "modified": _utc(doc.get("modified", "2026-11-19T21:00:00Z")),
+                "error": (f'Exception calling ".ctor" with "4" argument(s): "The process cannot access the file '
+                          f"'{path}' because it is being used by another process.\"") if locked else None,
+            }
+        )
+    return out
