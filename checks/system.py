@@ -33,6 +33,9 @@ BLOG_0X800706D9 = (
     "https://blogs.msdn.microsoft.com/apacbiztalk/2013/01/23/0x800706d9-when-contact-a-sso-master-secret-cluster/"
 )
 
+# Offsets are measured to about a second (the probe's clock has whole seconds); closer than this is a tie.
+TIE_TOLERANCE_S = 0.5
+
 _RANK = {Status.PASS: 0, Status.SKIP: 1, Status.WARN: 2, Status.ERROR: 3, Status.FAIL: 4}
 
 
@@ -50,7 +53,8 @@ def clock_outliers(offsets: Mapping[str, float], limit: float) -> tuple[dict[str
         centre = median(remaining.values())
         distance = {name: abs(off - centre) for name, off in remaining.items()}
         worst = max(distance.values())
-        for name in sorted(n for n, d in distance.items() if d == worst):
+        # Distances within the measurement resolution count as equal (float noise must not pick a culprit).
+        for name in sorted(n for n, d in distance.items() if d >= worst - TIE_TOLERANCE_S):
             outliers.append(name)
             del remaining[name]
     reference = median(remaining.values()) if remaining else median(offsets.values()) if offsets else 0.0
@@ -141,7 +145,8 @@ class NetbiosNameLength(GroupCheck):
     MSDTC and the SSO RPC calls resolve machines by NetBIOS name as well as DNS. Windows truncates a
     longer host name to 15 characters for NetBIOS, so the NetBIOS and DNS names then differ and DTC
     (and DTCPing) misbehave. The real host name is read from DNS and from Tcpip\\Parameters because
-    $env:COMPUTERNAME is already truncated. A name of exactly 15 characters is a warning.
+    $env:COMPUTERNAME is already truncated. A name of exactly 15 characters, a pending rename (NV Hostname)
+    to a longer name, or a NetBIOS name that differs from the host name is a warning.
     """
 
     id = "SYS002"
@@ -171,8 +176,9 @@ class NetbiosNameLength(GroupCheck):
                 findings.append((Status.WARN, f"NetBIOS name {info.computer_name} differs from host name {label}"))
             pending = first_label(info.tcpip_nv_hostname or "")
             if pending and pending.lower() != label.lower():
-                findings += [(s, m + " (pending rename, effective after a reboot)")
-                             for s, m in _netbios_findings(pending, "new host name")]
+                # Not the name in use yet: a warning until the reboot makes it real.
+                findings += [(Status.WARN, m + " (pending rename, effective after a reboot)")
+                             for _, m in _netbios_findings(pending, "new host name")]
             if node.name in hosts:
                 findings += cluster_findings
             evidence = {
