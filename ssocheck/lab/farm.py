@@ -8,8 +8,8 @@ Typical use (tests, ``ssocheck lab serve``)::
         assert farm.commands("NODE1") == 1
 
 A node with ``up: false`` gets a port that was bound and closed again, so connecting to it is refused, like a
-powered-off server. The lab account is ``LAB\\ssocheck`` with a random password per farm, written only to a 0600
-file beside the inventory.
+powered-off server. The lab account is ``LAB\\ssocheck`` with a random password, written only to a 0600 file beside
+the inventory.
 """
 
 from __future__ import annotations
@@ -34,6 +34,10 @@ from ssocheck.lab.state import FarmState, ScenarioError, build_farm, deep_merge,
 log = logging.getLogger(__name__)
 
 LAB_USER = "LAB\\ssocheck"
+# Random, never written in the repository, and the same for every farm of this process: pyspnego's NTLM_USER_FILE
+# is process-wide and holds one password per account, so farms that are alive at the same time (a module-scoped
+# farm plus a per-test one) must agree on it. Pass ``password=`` for a farm-specific one.
+_PROCESS_PASSWORD = secrets.token_urlsafe(18)
 # Small enough that a hung lab fails a test quickly, and operation < read as pywinrm requires.
 OPERATION_TIMEOUT = 5
 READ_TIMEOUT = 10
@@ -66,8 +70,9 @@ class LabFarm:
     ``scheme`` is ``http`` (NTLM with MS-WSMV message encryption, as Windows requires by default) or ``https``
     (a throwaway CA in ``workdir``; NTLM with channel binding). ``auth`` may add ``"basic"``. ``workdir`` holds the
     TLS material (a temporary directory, removed on close, when not given). ``overlay`` is deep-merged onto the
-    scenario. ``username`` is there for tests that keep two farms alive at once: the NTLM user file is
-    process-wide, so two farms must not use the same account with different passwords.
+    scenario. ``username``/``password`` default to ``LAB\\ssocheck`` and a random password shared by the farms
+    of this process; two farms alive at once must not give the same account different passwords (the NTLM user
+    file is process-wide: :meth:`start` raises ValueError).
     """
 
     def __init__(
@@ -79,6 +84,7 @@ class LabFarm:
         workdir: Path | None = None,
         overlay: Path | None = None,
         username: str = LAB_USER,
+        password: str | None = None,
     ) -> None:
         """Load the scenario (nothing listens until :meth:`start`)."""
         if isinstance(scenario, FarmState):
@@ -92,7 +98,7 @@ class LabFarm:
         self.scheme = scheme
         self.auth = frozenset(auth)
         self.username = username
-        self.password = secrets.token_urlsafe(18)
+        self.password = password or _PROCESS_PASSWORD
         self.host = PowerShellHost(state)
         self._own_workdir = workdir is None
         self._workdir = workdir
@@ -338,7 +344,7 @@ class LabFarm:
         doc = self.inventory_document(password_file.name, ca_name)
         header = (
             f"# ssocheck lab inventory for scenario {self.state.name} ({self.scheme}); written by the lab, valid\n"
-            "# while the lab runs. The password is in the file named by connection.password_file.\n"
+            "# while the lab runs. The password itself is only in the 0600 file named below.\n"
         )
         text = header + yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, width=120)
         tmp = path.with_name(f".{path.name}.tmp")

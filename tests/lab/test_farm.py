@@ -131,13 +131,17 @@ def test_farm_from_state_with_overlay_https_and_close(tmp_path: Path) -> None:
                       ca_trust_path=str(inv.connection.ca_bundle)).run_ps("hostname")
 
 
-def test_a_second_farm_with_the_same_account_fails_cleanly(farm: LabFarm) -> None:
-    # The module's farm holds LAB\\ssocheck with another random password; NTLM_USER_FILE is process-wide.
-    other = LabFarm("healthy-post")
-    with pytest.raises(ValueError, match="already registered"), other:
+def test_farms_alive_together_share_the_default_account(farm: LabFarm) -> None:
+    # NTLM_USER_FILE is process-wide: a per-test farm next to the module's farm must not clash with it.
+    with LabFarm("healthy-post") as other:
+        assert (other.username, other.password) == (farm.username, farm.password)
+        assert session(other, "NODE1").run_ps("hostname").std_out == b"NODE1\r\n"
+    # The same account with another password is refused, and the failed start leaves nothing behind.
+    clash = LabFarm("healthy-post", password="something-else")
+    with pytest.raises(ValueError, match="already registered"), clash:
         pass
     with pytest.raises(RuntimeError, match="not started"):
-        other.workdir  # noqa: B018 - the temporary workdir was removed again
+        clash.workdir  # noqa: B018 - the temporary workdir was removed again
     assert session(farm, "NODE1").run_ps("hostname").status_code == 0, "the first farm is unaffected"
 
 
