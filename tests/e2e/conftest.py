@@ -4,8 +4,8 @@ Nothing is mocked: ssocheck talks to the farm with the real pywinrm client over 
 encryption on http, NTLM with channel binding and CA validation on https).
 
 * ``lab`` (module scope, parametrised indirectly with ``(scenario, scheme)``): the running farm and the
-  inventory it wrote. Tests with the same parameter share one farm; pytest finishes one parameter before it
-  starts the next, so only one farm with the lab account is alive at a time (the NTLM user file is process-wide).
+  inventory it wrote. Tests with the same parameter share one farm (pytest finishes one parameter before it
+  starts the next). Farms alive at the same time share the lab account and its per-process random password.
 * :func:`run_cli`: ``ssocheck ...`` through click's CliRunner, returning ``(exit_code, stdout, stderr)``.
 * :func:`evaluate_inventory`: the same pipeline through the Python API (load, collect, evaluate).
 """
