@@ -497,10 +497,12 @@ class MasterSecretBackupPresent(GroupCheck):
         files = {n.name: n.get(SsoBackupFiles) for n in nodes}
         hashes = {name: {f.sha256 for f in fs if f.sha256} for name, fs in files.items()}
         holders = Counter(h for hs in hashes.values() for h in hs)
-        ranked = holders.most_common()
-        # The backup most nodes share; none when the best two are tied (nobody to blame) or nobody shares one.
+        ranked = sorted(holders.items(), key=lambda item: (-item[1], item[0]))
+        with_backup = [name for name, hs in hashes.items() if hs]
+        # The backup most nodes share. With a tie at the top nobody can be blamed, unless only one node has
+        # backups at all: then it is the reference and the nodes without a backup are the ones that fail.
         reference: str | None = None
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) and (ranked[0][1] > 1 or len(nodes) == 1):
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1] or len(with_backup) == 1):
             reference = ranked[0][0]
         shared_by_all = reference is not None and holders[reference] == len(nodes)
         overview = {name: {f.name: f.sha256 for f in fs} for name, fs in files.items()}
@@ -522,9 +524,13 @@ class MasterSecretBackupPresent(GroupCheck):
                 continue
             if reference is not None and reference in hashes[node.name]:
                 name = next(f.name for f in mine if f.sha256 == reference)
-                where = "on every cluster node" if shared_by_all else f"on {holders[reference]} of {len(nodes)} nodes"
-                yield passed(f"master secret backup {name} present, the same file {where}", node=node.name,
-                             **evidence)
+                if shared_by_all:
+                    where = "the same file on every cluster node"
+                elif holders[reference] == 1:
+                    where = "no other cluster node has a backup to compare it with"
+                else:
+                    where = f"the same file on {holders[reference]} of {len(nodes)} cluster nodes"
+                yield passed(f"master secret backup {name} present, {where}", node=node.name, **evidence)
                 continue
             others = sorted(n for n in files if n != node.name and hashes[n])
             yield failed(
