@@ -185,6 +185,8 @@ class MsdtcSecurityConsistent(GroupCheck):
                 elif not instance.security_present:
                     notes.append(f"{instance.label}: the Security key is missing (all values at their defaults)")
             found_all = {inst.label: inst.effective() for inst in state.instances}
+            # The RPC values behind each AuthenticationLevel, so a difference can be traced to the registry.
+            rpc_values = {inst.label: inst.rpc_effective() for inst in state.instances}
             if deviations:
                 devs = list(deviations.values())
                 yield failed(
@@ -195,6 +197,7 @@ class MsdtcSecurityConsistent(GroupCheck):
                     baseline=dict(baseline),
                     notes=notes,
                     settings=found_all,
+                    rpc_values=rpc_values,
                 )
             elif undecided:
                 yield errored(

@@ -237,7 +237,7 @@ class SsoEndpointReachable(NodeCheck):
         found = {
             a.address: {
                 "reverse": a.reverse_name or f"(none: {a.reverse_error or 'no PTR record'})",
-                "tcp_135": "answers" if a.tcp_135 else f"no answer ({a.tcp_error or 'unknown'})",
+                "tcp_135": "answers" if a.tcp_135 else (a.tcp_error or "no answer"),
             }
             for a in probe.addresses
         }

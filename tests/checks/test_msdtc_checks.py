@@ -135,6 +135,7 @@ def test_dtc002_fails_a_cluster_node_with_inbound_off_and_no_auth() -> None:
     assert ev["expected"] == {"local DTC: NetworkDtcAccessInbound": 1, "local DTC: AuthenticationLevel": "Mutual"}
     assert ev["found"] == {"local DTC: NetworkDtcAccessInbound": 0, "local DTC: AuthenticationLevel": "NoAuth"}
     assert "NetworkDtcAccessInbound = 0" in res["NODE2"].message
+    assert ev["rpc_values"]["local DTC"] == no_auth
 
 
 def test_dtc002_compares_the_clustered_dtc_and_the_authentication_level() -> None:

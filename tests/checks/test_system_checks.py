@@ -235,7 +235,7 @@ def test_net001_reverse_missing_or_naming_another_host_fails() -> None:
 def test_net001_tcp_135_closed_fails() -> None:
     res = net001(address(tcp=False, tcp_error="no answer within 3000 ms"))
     assert res.status is Status.FAIL and "TCP 135 does not answer" in res.message
-    assert res.evidence["found"]["10.0.0.50"]["tcp_135"] == "no answer (no answer within 3000 ms)"
+    assert res.evidence["found"]["10.0.0.50"]["tcp_135"] == "no answer within 3000 ms"
 
 
 def test_net001_multi_subnet_partial_answers_warn() -> None:
