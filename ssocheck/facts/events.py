@@ -201,8 +201,11 @@ $cap = 20
 $since = [DateTime]::Now.AddDays(-365)
 $evErr = $null
 $entries = @(Get-EventLog -LogName Application -Source ENTSSO -After $since -ErrorAction SilentlyContinue -ErrorVariable evErr)
+# "No matches found" (GetEventLogNoEntriesFound, category ObjectNotFound) is an empty answer; anything else is real.
 foreach ($err in @($evErr)) {
-    if ($null -ne $err -and ([string]$err.FullyQualifiedErrorId) -notlike 'GetEventLogNoEntriesFound*') { throw $err }
+    if ($null -eq $err) { continue }
+    $noEntries = ([string]$err.FullyQualifiedErrorId) -like 'GetEventLogNoEntriesFound*' -or ([string]$err.CategoryInfo.Category) -eq 'ObjectNotFound'
+    if (-not $noEntries) { throw $err }
 }
 $count = @{}
 $list = New-Object System.Collections.ArrayList
