@@ -78,7 +78,7 @@ function ConvertTo-SsoJson($o, [int]$depth) {
     if ($o -is [double] -or $o -is [single] -or $o -is [decimal]) {
         return ([double]$o).ToString('R', [System.Globalization.CultureInfo]::InvariantCulture)
     }
-    if ($o -is [datetime]) { return (ConvertTo-SsoJsonString $o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')) }
+    if ($o -is [datetime]) { return (ConvertTo-SsoJsonString ($o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'))) }
     if ($o -is [string] -or $o -is [char] -or $o -is [guid] -or $o -is [enum]) { return (ConvertTo-SsoJsonString ([string]$o)) }
     if ($o -is [byte[]]) { return (ConvertTo-SsoJsonString ([Convert]::ToBase64String($o))) }
     if ($o -is [System.Collections.IDictionary]) {
@@ -127,7 +127,6 @@ $SsoResult = @{
     probe = 'ssocheck/1'
     computer = [string]$env:COMPUTERNAME
     ps_version = $PSVersionTable.PSVersion.ToString()
-    clock_utc = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
     facts = $SsoFacts
 }
 """
@@ -145,7 +144,10 @@ try {{
 }}
 """
 
+# The clock is read last, just before the answer leaves: the controller compares it with the time
+# the answer arrives, so reading it earlier would add the probe's run time to the offset (SYS001).
 EPILOGUE = """
+$SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
 [Console]::Out.Write('<<SSOCHECK-BEGIN>>' + (ConvertTo-SsoJson $SsoResult 0) + '<<SSOCHECK-END>>')
 """
 
