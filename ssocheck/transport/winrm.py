@@ -9,6 +9,7 @@ handshake, then Create, Command, Send, Receive, Signal, Delete).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -76,11 +77,22 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         username=conn.username,
         password=password.reveal(),
         server_cert_validation="validate" if conn.verify_tls else "ignore",
-        ca_trust_path=str(conn.ca_bundle) if conn.ca_bundle else "legacy_requests",
+        ca_trust_path=_ca_trust_path(conn),
         operation_timeout_sec=conn.operation_timeout,
         read_timeout_sec=conn.read_timeout,
         message_encryption=encryption,
     )
+
+
+def _ca_trust_path(conn: Connection) -> str | None:
+    """The CA bundle to trust: the inventory's, else the one requests would take from the environment.
+
+    Resolved here rather than with pywinrm's "legacy_requests" mode, which is deprecated and warns;
+    None means the CA store that requests ships with (certifi).
+    """
+    if conn.ca_bundle:
+        return str(conn.ca_bundle)
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
 def describe_failure(exc: BaseException, url: str) -> str:
