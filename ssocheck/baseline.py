@@ -180,3 +180,20 @@ def load_baseline(path: str | Path) -> Baseline:
     except RecursionError as exc:
         raise SnapshotError("nested too deeply: corrupt baseline", source=str(p)) from exc
     return baseline_from_dict(doc, str(p))
+
+
+def load_snapshot_or_baseline(path: str | Path) -> Snapshot:
+    """The snapshot in ``path``, which may be a snapshot file or a baseline file (its saved snapshot).
+
+    Lets ``ssocheck drift --snapshot`` compare two baselines, e.g. to review a new one before committing it.
+    """
+    from ssocheck.snapshot import load_snapshot
+
+    p = Path(path)
+    try:
+        head = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        head = None  # load_snapshot gives the precise error
+    if isinstance(head, dict) and head.get("schema") == SCHEMA:
+        return baseline_from_dict(head, str(p)).snapshot
+    return load_snapshot(p)

@@ -1,8 +1,9 @@
 """The ssocheck command line: thin click commands over the core (load, collect, evaluate, render, write).
 
 Every :class:`SsocheckError` becomes one line on stderr and its exit code; a traceback is shown
-only with ``--debug``. Exit codes: 0 nothing failed or errored, 1 at least one fail, 2 usage or
-configuration error (nothing checked), 3 no fail but at least one error.
+only with ``--debug``. Exit codes: 0 nothing failed or errored, 1 at least one fail (with
+``--fail-on SEVERITY``: at least one fail of that severity or worse; ``drift``: at least one change),
+2 usage or configuration error (nothing checked), 3 no fail but at least one error.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import logging
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -22,13 +24,17 @@ import click
 from ssocheck import __version__
 from ssocheck.check import Context
 from ssocheck.errors import ConfigError, SsocheckError
-from ssocheck.model import ExitCode, Phase, Report
+from ssocheck.model import ExitCode, Phase, Report, Severity
 from ssocheck.registry import LoadedCheck, load_checks, select
 from ssocheck.secrets import RedactingFilter, redact
 
 log = logging.getLogger("ssocheck")
 
 REPORT_FILES = {"junit": "ssocheck-junit.xml", "html": "ssocheck-report.html", "json": "ssocheck-report.json"}
+# `ssocheck drift` writes its own files, so a CI job can run it beside `run` into the same folder.
+DRIFT_REPORT_FILES = {"junit": "ssocheck-drift-junit.xml", "html": "ssocheck-drift-report.html",
+                      "json": "ssocheck-drift-report.json"}
+DRIFT_CHECK_ID = "DRF001"
 SNAPSHOT_FILE = "ssocheck-snapshot.json"
 AUDIT_FILE = "ssocheck-audit.json"
 
@@ -138,6 +144,88 @@ def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    func = click.option(
+        "--fail-on",
+        type=click.Choice([s.value for s in Severity]),
+        default=None,
+        help="Exit 1 only for failures of this severity or worse (default: any failure). "
+             "Lower failures still show as fail in every report.",
+    )(func)
+    func = click.option(
+        "--waivers",
+        "waivers_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="YAML file of accepted findings (check, node glob, justification, expires, ticket).",
+    )(func)
+    func = click.option(
+        "--baseline",
+        "baseline_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Known-good facts ('ssocheck baseline save'); in phase nightly any change fails DRF001.",
+    )(func)
+    return func
+
+
+@dataclass
+class CiInputs:
+    """The optional inputs of ``--baseline`` / ``--waivers`` / ``--fail-on``, loaded before any collection."""
+
+    baseline: Any = None  # ssocheck.baseline.Baseline
+    waivers: Any = None  # ssocheck.waivers.WaiverSet
+    fail_on: Severity | None = None
+
+    @property
+    def baseline_facts(self) -> Mapping[str, Mapping[str, Any]] | None:
+        """``Context.baseline``: node -> fact -> raw, or None without a baseline."""
+        return None if self.baseline is None else self.baseline.facts()
+
+
+def _ci_inputs(baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None) -> CiInputs:
+    """Load and validate the baseline and waivers first: a bad file exits 2 before anything is collected."""
+    inputs = CiInputs(fail_on=Severity(fail_on) if fail_on else None)
+    if baseline_file is not None:
+        from ssocheck.baseline import load_baseline
+
+        inputs.baseline = load_baseline(baseline_file)
+    if waivers_file is not None:
+        from ssocheck.waivers import load_waivers
+
+        inputs.waivers = load_waivers(waivers_file)
+        inputs.waivers.check_known(lc.meta.id for lc in load_checks())
+    return inputs
+
+
+def _finish(report: Report, snapshot: Any, inputs: CiInputs) -> tuple[Report, int]:
+    """Drift section, waivers and the exit-code gate applied to an evaluated report."""
+    from ssocheck.gate import SECTION, exit_code, gate_section
+
+    if inputs.baseline is not None:
+        from ssocheck.drift import attach_drift
+
+        current = {n.name: n.facts for n in snapshot.nodes}
+        report = attach_drift(report, inputs.baseline.facts(), current, check_id=DRIFT_CHECK_ID)
+    if inputs.waivers is not None:
+        from ssocheck.waivers import apply_waivers
+
+        report = apply_waivers(report, inputs.waivers, date.today())
+    if inputs.fail_on is not None:
+        report = replace(report, sections={**report.sections, SECTION: gate_section(report, inputs.fail_on)})
+    return report, int(exit_code(report, inputs.fail_on))
+
+
+def _warn_expired(inputs: CiInputs) -> None:
+    if inputs.waivers is None:
+        return
+    from ssocheck.waivers import expired_waivers
+
+    for w in expired_waivers(inputs.waivers, date.today()):
+        click.echo(f"ssocheck: warning: waiver {w.label} expired on {w.expires.isoformat()} and no longer "
+                   f"applies ({inputs.waivers.source})", err=True)
+
+
 def _checks(only: Sequence[str], skip: Sequence[str]) -> list[LoadedCheck]:
     return select(load_checks(), only, skip)
 
@@ -195,7 +283,7 @@ def _collect(inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: 
 
 def _run_live(
     inventory: Path, phase: str | None, only: Sequence[str], skip: Sequence[str], workers: int,
-    allow_changes: bool = False,
+    allow_changes: bool = False, baseline: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[Report, Any]:
     from ssocheck.inventory import load_inventory
     from ssocheck.runner import evaluate
@@ -206,7 +294,7 @@ def _run_live(
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     snapshot, audit = _collect(inv, checks, workers)
     snapshot.phase = run_phase.value
-    ctx = Context(run_phase, inv.expect, allow_changes=allow_changes or inv.allow_changes)
+    ctx = Context(run_phase, inv.expect, allow_changes=allow_changes or inv.allow_changes, baseline=baseline)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
                       sections={"audit": [a.to_dict() for a in audit]})
     return report, snapshot
@@ -221,16 +309,21 @@ def _run_live(
               help="Inventory YAML file.")
 @_selection_options
 @_output_options
+@_ci_options
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Nodes collected in parallel.")
 def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
-        formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, workers: int) -> None:
+        formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, baseline_file: Path | None,
+        waivers_file: Path | None, fail_on: str | None, workers: int) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
-    report, snapshot = _run_live(inventory, phase, only, skip, workers)
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
+    report, snapshot = _run_live(inventory, phase, only, skip, workers, baseline=inputs.baseline_facts)
+    report, code = _finish(report, snapshot, inputs)
     snapshot_path = output_dir / SNAPSHOT_FILE
     snapshot.save(snapshot_path)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
-    sys.exit(int(report.exit_code()))
+    _warn_expired(inputs)
+    sys.exit(code)
 
 
 @main.command()
@@ -261,19 +354,140 @@ def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[st
               help="Snapshot written by 'ssocheck collect' or 'ssocheck run'.")
 @_selection_options
 @_output_options
+@_ci_options
 def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...],
-          output_dir: Path, formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool) -> None:
+          output_dir: Path, formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool,
+          baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None) -> None:
     """Evaluate the checks offline on a saved snapshot (same reports as a live run)."""
     from ssocheck.runner import evaluate
     from ssocheck.snapshot import load_snapshot
 
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
     snapshot = load_snapshot(snapshot_file)
     checks = _checks(only, skip)
     fallback = Phase(snapshot.phase) if snapshot.phase else None
-    ctx = Context(_phase(phase, fallback), snapshot.expect)
+    ctx = Context(_phase(phase, fallback), snapshot.expect, baseline=inputs.baseline_facts)
     report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
+    report, code = _finish(report, snapshot, inputs)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose)
+    _warn_expired(inputs)
+    sys.exit(code)
+
+
+def _source_snapshot(inventory: Path | None, snapshot_file: Path | None, workers: int) -> tuple[Any, Any]:
+    """(snapshot, audit entries) from a live collection of every check's facts, or from a snapshot file."""
+    if (inventory is None) == (snapshot_file is None):
+        raise click.UsageError("give exactly one of -i/--inventory and --snapshot")
+    if snapshot_file is not None:
+        from ssocheck.baseline import load_snapshot_or_baseline
+
+        return load_snapshot_or_baseline(snapshot_file), []
+    from ssocheck.inventory import load_inventory
+
+    assert inventory is not None
+    inv = load_inventory(inventory)
+    # Every check's facts, whatever the phase: a baseline and a drift run must collect the same set.
+    snapshot, audit = _collect(inv, load_checks(), workers)
+    snapshot.phase = inv.phase.value if inv.phase else None
+    return snapshot, audit
+
+
+@main.group(name="baseline")
+def baseline_group() -> None:
+    """Known-good facts of a validated farm, for nightly drift detection."""
+
+
+@baseline_group.command(name="save")
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path),
+              help="Collect the facts from the farm of this inventory.")
+@click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Or take them from a snapshot written by 'ssocheck run' or 'ssocheck collect'.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Baseline file to write (atomically).")
+@click.option("--allow-incomplete", is_flag=True,
+              help="Save even if a node or a fact could not be collected (those parts stay unwatched).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+def baseline_save(inventory: Path | None, snapshot_file: Path | None, output: Path, allow_incomplete: bool,
+                  workers: int) -> None:
+    """Save the facts of a known-good run as the baseline that 'run --phase nightly --baseline' compares with."""
+    from ssocheck.baseline import baseline_from_snapshot, save_baseline
+    from ssocheck.errors import SnapshotError
+
+    snapshot, _audit = _source_snapshot(inventory, snapshot_file, workers)
+    source = str(snapshot_file) if snapshot_file is not None else f"collection from {inventory}"
+    try:
+        base = baseline_from_snapshot(snapshot, allow_incomplete=allow_incomplete, source=source)
+    except SnapshotError as exc:
+        # Unreachable nodes in a live collection are an error of the run (3), a bad snapshot a usage error (2).
+        _fail(str(exc), ExitCode.ERROR if inventory is not None else ExitCode.USAGE)
+    save_baseline(base, output)
+    facts = sum(len(n.facts) for n in snapshot.nodes)
+    click.echo(f"baseline: {output} ({len(snapshot.nodes)} nodes, {facts} facts, saved {base.saved_at})")
+    for node, unwatched in sorted(base.unwatched().items()):
+        click.echo(f"  not watched on {node}: {', '.join(unwatched)}", err=True)
+
+
+@main.command()
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Baseline written by 'ssocheck baseline save'.")
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path),
+              help="Collect the current facts from the farm of this inventory.")
+@click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Or compare a saved snapshot (or the facts of another baseline file).")
+@click.option("--include-failover", is_flag=True,
+              help="Also report what a plain failover changes (owner node, which cluster node runs ENTSSO).")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Where report files are written.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(DRIFT_REPORT_FILES)),
+              help="Report files to write (default: all of junit, html, json).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | None, include_failover: bool,
+          output_dir: Path, formats: tuple[str, ...], workers: int) -> None:
+    """Compare the current facts with a baseline and list every change (exit 1 on any change, 0 on none)."""
+    from tabulate import tabulate
+
+    from ssocheck.baseline import load_baseline
+    from ssocheck.drift import attach_drift, diff_facts
+    from ssocheck.output import write_atomic
+    from ssocheck.reporters import REPORTERS
+    from ssocheck.runner import evaluate
+
+    base = load_baseline(baseline_file)
+    loaded = [lc for lc in load_checks() if lc.meta.id == DRIFT_CHECK_ID]
+    if not loaded:
+        raise ConfigError(f"the drift check {DRIFT_CHECK_ID} is not installed (built-in pack missing?)")
+    # The same check as in nightly runs, told whether failover changes count.
+    factory: Any = type(loaded[0].check)
+    drift_check = replace(loaded[0], check=factory(include_failover=include_failover))
+    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    snapshot, audit = _source_snapshot(inventory, snapshot_file, workers)
+    ctx = Context(Phase.NIGHTLY, snapshot.expect, baseline=base.facts())
+    source = "live" if inventory is not None else f"snapshot:{snapshot_file}"
+    sections = {"audit": [a.to_dict() for a in audit]} if audit else None
+    report = evaluate([drift_check], snapshot, ctx, source=source, started_at=started, sections=sections)
+    current = {n.name: n.facts for n in snapshot.nodes}
+    report = attach_drift(report, base.facts(), current, include_failover=include_failover,
+                          check_id=DRIFT_CHECK_ID)
+    changes = diff_facts(base.facts(), current, include_failover=include_failover)
+    click.echo(base.describe())
+    if changes:
+        rows = [[c.node, c.fact, c.path or "-", c.kind, _cell(c.before), _cell(c.after)] for c in changes]
+        click.echo(redact(tabulate(rows, headers=["Node", "Fact", "Path", "Change", "Before", "After"])))
+    for result in report.results:
+        if result.status.value == "error":
+            click.echo(f"{result.node}: {result.message}")
+    nodes = len({c.node for c in changes})
+    click.echo(f"{len(changes)} change{'s' if len(changes) != 1 else ''} on {nodes} node{'s' if nodes != 1 else ''}"
+               if changes else "No drift since the baseline.")
+    for fmt in formats or sorted(DRIFT_REPORT_FILES):
+        path = write_atomic(output_dir / DRIFT_REPORT_FILES[fmt], REPORTERS[fmt].render(report))
+        click.echo(f"{fmt:>8}: {path}")
     sys.exit(int(report.exit_code()))
+
+
+def _cell(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @main.command(name="list")
