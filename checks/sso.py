@@ -10,10 +10,12 @@ from typing import Any
 
 from ssocheck.accounts import Account, Domain, is_builtin_service_account, parse_account, same_account
 from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.facts.events import SsoEvent, SsoEvents, of_ids, parse_time
 from ssocheck.facts.rights import UserRights
 from ssocheck.facts.services import Services
 from ssocheck.facts.sso import (
     AccountGroups,
+    BackupFile,
     EntssoConfig,
     EntssoRegistry,
     ServiceAccountGroups,
@@ -477,21 +479,24 @@ class MasterSecretBackupPresent(GroupCheck):
 
     The move restores the master secret from a backup on every cluster node (guide step 12 copies it to
     each node); without it a failover to a node that lost its secret cannot be repaired, and everything
-    encrypted in the SSO database is lost with the secret.
+    encrypted in the SSO database is lost with the secret. An ENTSSO event 10589 ("The master secret has
+    not been backed up") newer than the node's newest backup file means the secret in use was never
+    backed up (for example it was regenerated after the backup was taken).
     """
 
     id = "SSO006"
     name = "master-secret-backup-present"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
-    facts = (SsoBackupFiles,)
+    facts = (SsoBackupFiles, SsoEvents)
     guide_step = "12"
     remediation = (
         "On the master secret server (the node that owns the SSO role) run 'ssoconfig -backupSecret "
         f"\"{ENTSSO_FOLDER}\\SSO<date>.bak\"' (keep the password and reminder safe), copy that same file into "
         f"'{ENTSSO_FOLDER}' on every cluster node and keep a copy off the servers."
     )
-    references = (DOCS_BACKUP, DOCS_RESTORE, DOCS_CLUSTER_MSS)
+    references = (DOCS_BACKUP, DOCS_RESTORE, DOCS_CLUSTER_MSS,
+                  "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10589")
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         files = {n.name: n.get(SsoBackupFiles) for n in nodes}
@@ -508,19 +513,29 @@ class MasterSecretBackupPresent(GroupCheck):
         overview = {name: {f.name: f.sha256 for f in fs} for name, fs in files.items()}
         for node in nodes:
             mine = files[node.name]
-            evidence = {
+            evidence: dict[str, Any] = {
                 "expected": f"a *.bak master secret backup in {ENTSSO_FOLDER}, the same file (SHA-256) on every "
-                            "cluster node",
+                            f"cluster node; no event {BACKUP_REQUIRED} after it",
                 "found": {f.name: f.sha256 for f in mine},
                 "cluster_nodes": overview,
             }
+            problems: list[str] = []
+            unbacked = _backup_required_events(node.get(SsoEvents), mine)
+            if unbacked:
+                evidence["events"] = [e.summary() for e in unbacked]
+                problems.append(f"event {BACKUP_REQUIRED} at {unbacked[0].time}: the master secret in use has not "
+                                "been backed up" + (" since the newest backup file" if mine else ""))
             if not mine:
-                yield failed(f"no master secret backup (*.bak) in {ENTSSO_FOLDER}", node=node.name, **evidence)
+                problems.insert(0, f"no master secret backup (*.bak) in {ENTSSO_FOLDER}")
+                yield failed("; ".join(problems), node=node.name, **evidence)
                 continue
             if not hashes[node.name]:
-                unreadable = {f.name: f.error for f in mine}
-                yield errored("backup file(s) present but none could be read to compare", node=node.name,
-                              unreadable=unreadable, **evidence)
+                evidence["unreadable"] = {f.name: f.error for f in mine}
+                if problems:
+                    yield failed("; ".join(problems), node=node.name, **evidence)
+                else:
+                    yield errored("backup file(s) present but none could be read to compare", node=node.name,
+                                  **evidence)
                 continue
             if reference is not None and reference in hashes[node.name]:
                 name = next(f.name for f in mine if f.sha256 == reference)
@@ -530,14 +545,33 @@ class MasterSecretBackupPresent(GroupCheck):
                     where = "no other cluster node has a backup to compare it with"
                 else:
                     where = f"the same file on {holders[reference]} of {len(nodes)} cluster nodes"
-                yield passed(f"master secret backup {name} present, {where}", node=node.name, **evidence)
-                continue
-            others = sorted(n for n in files if n != node.name and hashes[n])
-            yield failed(
-                "the backup file(s) here differ from the other cluster nodes' "
-                f"({', '.join(others) or 'none'}): copy the same backup file to every node",
-                node=node.name, **evidence,
-            )
+                if not problems:
+                    yield passed(f"master secret backup {name} present, {where}", node=node.name, **evidence)
+                    continue
+            else:
+                others = sorted(n for n in files if n != node.name and hashes[n])
+                problems.insert(0, "the backup file(s) here differ from the other cluster nodes' "
+                                   f"({', '.join(others) or 'none'}): copy the same backup file to every node")
+            yield failed("; ".join(problems), node=node.name, **evidence)
+
+
+BACKUP_REQUIRED = 10589  # SSO_ERROR_BACKUP_SECRET_REQUIRED
+
+
+def _backup_required_events(events: list[SsoEvent], backups: Sequence[BackupFile]) -> list[SsoEvent]:
+    """10589 events (newest first) logged after the newest backup file was written (all of them without one).
+
+    A backup copied to a node keeps its LastWriteTime, so the file time is when the backup was made; an older
+    10589 was answered by that backup.
+    """
+    times = []
+    for backup in backups:
+        try:
+            times.append(parse_time(backup.modified or ""))
+        except ValueError:
+            continue  # no usable time: the file cannot prove a later backup
+    newest = max(times) if times else None
+    return [e for e in of_ids(events, BACKUP_REQUIRED) if newest is None or e.when > newest]
 
 
 CHECKS = [
