@@ -12,7 +12,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from ssocheck.errors import TransportError
 from ssocheck.facts.probe import BOOTSTRAP, POWERSHELL, POWERSHELL_ARGS, encoded_command
@@ -77,7 +77,8 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         username=conn.username,
         password=password.reveal(),
         server_cert_validation="validate" if conn.verify_tls else "ignore",
-        ca_trust_path=_ca_trust_path(conn),
+        # pywinrm documents None ("no additional CA trust path") though its annotation omits it.
+        ca_trust_path=cast(str, _ca_trust_path(conn)),
         operation_timeout_sec=conn.operation_timeout,
         read_timeout_sec=conn.read_timeout,
         message_encryption=encryption,
