@@ -136,15 +136,25 @@ def _node_errors(report: Report, paint: _Painter) -> list[str]:
 def _details(report: Report, paint: _Painter) -> list[str]:
     # Errors on an unreachable node all say the same thing; the node errors block above covers them.
     unreachable = {n.name for n in report.nodes if n.error}
-    findings = [
-        r for r in sorted_results(report)
-        if r.status in (Status.FAIL, Status.WARN)
-        or (r.status is Status.ERROR and r.node not in unreachable)
-    ]
-    if not findings:
+    ordered = sorted_results(report)
+    findings = [r for r in ordered if r.status in (Status.FAIL, Status.WARN)]
+    # One missing or failed fact usually stops several checks on a node with the same message:
+    # show that cause once, with the checks it stopped, instead of once per check.
+    causes: dict[tuple[str, str], list[str]] = {}
+    for r in ordered:
+        if r.status is Status.ERROR and r.node not in unreachable:
+            causes.setdefault((r.node, r.message), []).append(r.check_id)
+    if not findings and not causes:
         return []
-    findings.sort(key=lambda r: STATUS_RANK[r.status])  # stable: keeps node/check order inside a status
     lines = ["", paint("Details:", bold=True)]
+    for (node, message), check_ids in causes.items():
+        lines += [
+            "",
+            f"{paint.status(Status.ERROR)} {_t(', '.join(check_ids))} on {_t(node)}: could not decide",
+            _indent(_t(message), "  "),
+            "  fix the cause above and run again",
+        ]
+    findings.sort(key=lambda r: STATUS_RANK[r.status])  # stable: keeps node/check order inside a status
     for result in findings:
         lines += ["", *_detail(report, result, paint)]
     return lines
@@ -158,9 +168,7 @@ def _detail(report: Report, result: Result, paint: _Painter) -> list[str]:
              _indent(_t(result.message), "  ")]
     for key, value in evidence_items(result.evidence):
         lines.append(_indent(_t(f"{key}: {value}"), "    "))
-    if result.status is Status.ERROR:
-        lines.append("  the check could not decide; fix the cause above and run again")
-    if meta and meta.remediation and result.status is not Status.ERROR:
+    if meta and meta.remediation:
         lines.append(_indent(f"remediation: {meta.remediation}", "  "))
     if meta and meta.guide_step and meta.guide_step != "-":
         lines.append(f"  guide step: {meta.guide_step}")

@@ -109,3 +109,17 @@ def test_all_passing_quiet(make_report: Callable[..., Report]) -> None:
 def test_sections_are_mentioned(report: Report) -> None:
     text = console.render(report)
     assert "audit: 1 entry" in text and "waivers: 1 entry" in text and "drift: 1 entry" in text
+
+
+def test_one_cause_stopping_several_checks_is_shown_once(report: Report) -> None:
+    from dataclasses import replace
+
+    cause = "cannot evaluate: entsso_registry: failed on the node: Access is denied"
+    extra = (
+        Result("SSO001", "NODE1", Status.ERROR, cause),
+        Result("SSO005", "NODE1", Status.ERROR, cause),
+    )
+    text = console.render(replace(report, results=report.results + extra))
+    details = text.split("Details:", 1)[1]
+    assert details.count(cause) == 1
+    assert "SSO001, SSO005 on NODE1: could not decide" in details
