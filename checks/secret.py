@@ -438,7 +438,9 @@ class SingleMasterSecretServer(GroupCheck):
     Rule, per node: it *acts* as master secret server when ENTSSO is Running and its newest 10534
     is not older than its newest service start (10501/10611) - ENTSSO decides at start-up whether
     it is the master secret server. A BizTalk (or SQL) node that acts fails: the old master secret
-    server keeps serving its secret until ENTSSO restarts after the SSO database update. A cluster
+    server keeps serving its secret until ENTSSO restarts after the SSO database update (when its
+    ENTSSO runs but neither event is in the collected window: a warning; other BizTalk nodes without
+    any 10534 pass). A cluster
     node that acts but does not own the role fails, and so does the owner when it runs ENTSSO but
     does not act. The owner comes from the ``cluster`` fact when it was collected on a cluster
     node; without it, more than one acting cluster node fails, and no acting node at all fails.
@@ -468,7 +470,7 @@ class SingleMasterSecretServer(GroupCheck):
         acting_any = [name for name, s in status.items() if s[0]]
         for node in nodes:
             acting, why, evidence = status[node.name]
-            evidence = {**evidence, "acting_nodes": acting_any, "role_owner": owner}
+            evidence = {**evidence, "found": why, "acting_nodes": acting_any, "role_owner": owner}
             if node.has_role("sso-cluster"):
                 is_owner = owner is not None and same_host(owner, node.name)
                 evidence["expected"] = "acts as master secret server" if is_owner else (
@@ -499,9 +501,10 @@ class SingleMasterSecretServer(GroupCheck):
             if acting:
                 yield failed(f"still acts as master secret server: {why}; restart ENTSSO after the SSO database "
                              "update", node=node.name, **evidence)
-            elif acting is None:
-                yield warned(f"cannot tell whether it acts as master secret server: {why}", node=node.name,
-                             **evidence)
+            elif acting is None and same_host(node.name, ctx.expect.master_secret_server):
+                # Only the old master secret server is suspect when its events are out of the window.
+                yield warned(f"cannot tell whether the old master secret server still acts as one: {why}",
+                             node=node.name, **evidence)
             else:
                 yield passed(f"not acting as master secret server ({why})", node=node.name, **evidence)
 

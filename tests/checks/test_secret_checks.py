@@ -345,6 +345,15 @@ def test_sso010_old_mss_not_restarted() -> None:
     assert res["BTSNODE1"].evidence["acting_nodes"] == ["BTSNODE1", "NODE1"]
 
 
+def test_sso010_events_out_of_window() -> None:
+    facts = healthy()
+    facts["BTSNODE1"]["sso_events"] = []
+    facts["BTSNODE2"]["sso_events"] = []
+    res = run(secret.SingleMasterSecretServer, facts, Phase.NIGHTLY)
+    assert res["BTSNODE1"].status is Status.WARN and "old master secret server" in res["BTSNODE1"].message
+    assert res["BTSNODE2"].status is Status.PASS
+
+
 def test_sso010_passive_cluster_node_acting() -> None:
     facts = healthy()
     facts["NODE2"]["services"] = service("Running")
