@@ -1,0 +1,1 @@
+"""Nightly drift, baselines, waivers, phases and the CI gate (issue 4)."""
