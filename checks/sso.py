@@ -252,8 +252,16 @@ class ServiceAccountInSsoAdmins(GroupCheck):
                 "admin_group_read_on": source,
                 "account_sid": ident.sid,
             }
+            untranslated = [g.sid for g in ident.groups if not g.name]
             if via:
                 yield passed(f"{ident.account} is in the SSO Administrators account {via}", node=node.name, **evidence)
+            elif untranslated:
+                # A group whose name could not be resolved on the node may be the SSO Administrators group.
+                yield errored(
+                    f"{ident.account} is in none of the named groups, but {len(untranslated)} of its groups could "
+                    "not be translated to names on this node: cannot tell",
+                    node=node.name, found=sorted(ident.group_names), untranslated=untranslated, **evidence,
+                )
             else:
                 yield failed(
                     f"{ident.account} is not a member of the SSO Administrators account "
