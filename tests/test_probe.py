@@ -1,0 +1,259 @@
+"""Unit tests of ssocheck.facts.probe: parameter encoding, probe assembly, answer parsing, encoding."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from ssocheck.facts.base import Fact
+from ssocheck.facts.probe import (
+    BEGIN,
+    BOOTSTRAP,
+    END,
+    FACT_MARKER,
+    PARAMS_END,
+    PARAMS_START,
+    ProbeOutputError,
+    build_probe,
+    encoded_command,
+    params_json,
+    parse_answer,
+)
+
+# Values an inventory could carry by accident or malice: each tries to end the here-string, become
+# code, break the JSON or the console code page.
+HOSTILE: dict[str, Any] = {
+    "here_string_end": "'@",
+    "here_string_end_on_its_own_line": "x\n'@\nWrite-Output pwned\n@'",
+    "quote": "O'Brien",
+    "double_quote": 'say "hi"',
+    "subexpression": "$(whoami)",
+    "variable": "$env:COMPUTERNAME",
+    "backtick": "`n`0",
+    "newlines": "line1\nline2\r\nline3\r",
+    "unicode_separators": "a\u2028b\u2029c\u0085d",
+    "non_ascii": "caf\u00e9 \u2603 \u4e2d\u6587 \U0001f600",
+    "smart_quotes": "\u2018x\u2019 \u201cy\u201d",
+    "nul": "a\x00b",
+    "comment": "<# x #> # y",
+    "backslash": "CORP\\svc_sso\\",
+    "json_like": '{"a": 1}\'@',
+    "list": ["'@", "$(whoami)", "\u00e9"],
+    "nested": {"k'@": {"$(x)": ["\n'@"]}},
+    "number": 135,
+    "float": 1.5,
+    "flag": True,
+    "nothing": None,
+    "key with '@ and $(whoami)": "v",
+}
+
+
+class Alpha(Fact[Any]):
+    """Test fact."""
+
+    name = "alpha"
+    description = "a"
+    script = "$value = 1"
+
+
+class Beta(Fact[Any]):
+    """Test fact."""
+
+    name = "beta"
+    description = "b"
+    script = "foreach ($i in @(1, 2)) {\n    $value = $i\n}\n"
+
+
+class AlphaAgain(Fact[Any]):
+    """A different class claiming the same snapshot key."""
+
+    name = "alpha"
+    description = "a2"
+    script = "$value = 2"
+
+
+class NonAscii(Fact[Any]):
+    """A snippet with a non-ASCII character."""
+
+    name = "non_ascii"
+    description = "n"
+    script = "$value = 'caf\u00e9'"
+
+
+# ------------------------------------------------------------------------------------------ params_json
+
+
+def assert_safe_here_string_body(text: str) -> None:
+    assert text.isascii()
+    assert "'" not in text
+    assert "\n" not in text and "\r" not in text
+    assert not any(line.startswith("'@") for line in text.splitlines())
+
+
+def test_params_json_hostile_values_round_trip() -> None:
+    text = params_json(HOSTILE)
+    assert_safe_here_string_body(text)
+    assert json.loads(text) == HOSTILE
+
+
+@pytest.mark.parametrize("key", sorted(HOSTILE))
+def test_params_json_each_hostile_value_alone(key: str) -> None:
+    text = params_json({key: HOSTILE[key]})
+    assert_safe_here_string_body(text)
+    assert json.loads(text) == {key: HOSTILE[key]}
+
+
+def test_params_json_every_bmp_character_and_some_astral() -> None:
+    # Every code point from NUL to the end of the BMP (surrogates excluded: not valid str content
+    # for JSON round trips), plus astral ones: one value each, in one document.
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF] + ["\U0001f600", "\U0010ffff"]
+    doc = {"all": "".join(chars), "each": chars}
+    text = params_json(doc)
+    assert_safe_here_string_body(text)
+    assert json.loads(text) == doc
+
+
+def test_params_json_is_stable() -> None:
+    assert params_json({"b": 1, "a": "x"}) == params_json({"a": "x", "b": 1}) == '{"a":"x","b":1}'
+
+
+# ------------------------------------------------------------------------------------------ build_probe
+
+
+def test_probe_here_string_holds_exactly_the_params() -> None:
+    probe = build_probe([Alpha], HOSTILE)
+    lines = probe.split("\n")
+    assert lines[0] == PARAMS_START
+    assert lines[1] == params_json(HOSTILE)
+    assert lines[2] == PARAMS_END
+    # The only line that closes a single-quoted here-string is the one we put there.
+    assert [i for i, line in enumerate(lines) if line.startswith("'@")] == [2]
+    assert probe.isascii()
+
+
+def test_probe_blocks_sorted_and_snippets_indented() -> None:
+    probe = build_probe([Beta, Alpha], {})
+    markers = [line for line in probe.splitlines() if line.startswith(FACT_MARKER)]
+    assert markers == [FACT_MARKER + "alpha", FACT_MARKER + "beta"]
+    assert "        foreach ($i in @(1, 2)) {\n            $value = $i\n        }" in probe
+    assert "$SsoFacts['beta'] = @{ ok = $true; value = $value }" in probe
+    assert "$SsoFacts['beta'] = @{ ok = $false; error = [string]$_.Exception.Message }" in probe
+    assert probe.rstrip().endswith("+ '<<SSOCHECK-END>>')")
+
+
+def test_probe_without_facts_still_answers() -> None:
+    probe = build_probe([], {})
+    assert FACT_MARKER not in probe
+    assert BEGIN in probe and END in probe
+
+
+def test_probe_rejects_duplicate_fact_names() -> None:
+    with pytest.raises(ValueError, match="duplicate fact names"):
+        build_probe([Alpha, AlphaAgain], {})
+    with pytest.raises(ValueError, match="duplicate fact names"):
+        build_probe([Alpha, Alpha], {})
+
+
+def test_probe_rejects_non_ascii_snippet() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        build_probe([Alpha, NonAscii], {})
+
+
+def test_probe_accepts_non_ascii_params_escaped() -> None:
+    probe = build_probe([Alpha], {"name": "caf\u00e9"})
+    assert '"caf\\u00e9"' in probe
+
+
+# ----------------------------------------------------------------------------------------- parse_answer
+
+
+def answer(doc: Any) -> str:
+    return BEGIN + json.dumps(doc) + END
+
+
+GOOD_DOC = {
+    "probe": "ssocheck/1",
+    "computer": "BTSNODE1",
+    "ps_version": "2.0",
+    "clock_utc": "2026-11-20T22:00:00Z",
+    "facts": {
+        "alpha": {"ok": True, "value": [1, {"a": None}]},
+        "beta": {"ok": False, "error": "Get-Cluster : The cluster service is not running"},
+    },
+}
+
+
+def test_parse_answer_with_noise_around_markers() -> None:
+    stdout = "WARNING: profile noise\r\n#< CLIXML\r\n" + answer(GOOD_DOC) + "\r\ntrailing output\r\n"
+    got = parse_answer(stdout, ["alpha", "beta"])
+    assert (got.computer, got.ps_version, got.clock_utc) == ("BTSNODE1", "2.0", "2026-11-20T22:00:00Z")
+    assert got.facts == {"alpha": [1, {"a": None}]}
+    assert got.fact_errors == {"beta": "Get-Cluster : The cluster service is not running"}
+
+
+def test_parse_answer_missing_requested_fact_is_an_error() -> None:
+    got = parse_answer(answer(GOOD_DOC), ["alpha", "beta", "gamma"])
+    assert "gamma" not in got.facts
+    assert "does not contain" in got.fact_errors["gamma"]
+
+
+def test_parse_answer_fact_failures_are_never_values() -> None:
+    doc = dict(GOOD_DOC)
+    doc["facts"] = {
+        "no_message": {"ok": False},
+        "truthy_string": {"ok": "true", "value": 1},
+        "truthy_number": {"ok": 1, "value": 1},
+        "no_ok": {"value": 1},
+        "not_a_dict": [1, 2],
+        "fine": {"ok": True, "value": False},
+    }
+    got = parse_answer(answer(doc))
+    assert got.facts == {"fine": False}
+    assert got.fact_errors["no_message"] == "unknown error"
+    assert set(got.fact_errors) == {"no_message", "truthy_string", "truthy_number", "no_ok", "not_a_dict"}
+    assert "malformed" in got.fact_errors["no_ok"] and "malformed" in got.fact_errors["not_a_dict"]
+
+
+def test_parse_answer_malformed_json() -> None:
+    with pytest.raises(ProbeOutputError, match="not valid JSON"):
+        parse_answer(BEGIN + '{"facts": {"a": ' + END)
+
+
+def test_parse_answer_without_markers_quotes_the_output() -> None:
+    stdout = "  Get-Cluster : The term 'Get-Cluster' is not recognized  " + "x" * 500
+    with pytest.raises(ProbeOutputError) as info:
+        parse_answer(stdout)
+    message = str(info.value)
+    assert "no probe answer" in message
+    assert "Get-Cluster : The term 'Get-Cluster' is not recognized" in message
+    assert len(message) < 300  # a snippet, not the whole output
+    with pytest.raises(ProbeOutputError, match=r"\(empty\)"):
+        parse_answer("   \r\n")
+    with pytest.raises(ProbeOutputError, match="no probe answer"):
+        parse_answer(BEGIN + "{}")  # cut off before the end marker
+
+
+@pytest.mark.parametrize("doc", [{"facts": []}, {"facts": "x"}, {"facts": 1}, [1], "x", None])
+def test_parse_answer_facts_must_be_an_object(doc: Any) -> None:
+    with pytest.raises(ProbeOutputError, match="'facts' object"):
+        parse_answer(answer(doc))
+
+
+def test_parse_answer_tolerates_odd_header_values() -> None:
+    got = parse_answer(answer({"facts": {}, "clock_utc": 12, "computer": None}))
+    assert (got.computer, got.ps_version, got.clock_utc) == ("", "", None)
+    assert got.facts == {} and got.fact_errors == {}
+
+
+# ------------------------------------------------------------------------------------- encoded_command
+
+
+def test_encoded_command_is_base64_utf16le() -> None:
+    assert encoded_command("a") == "YQA="
+    for script in (BOOTSTRAP, "$x = 'caf\u00e9'\n$y = 1"):
+        encoded = encoded_command(script)
+        assert encoded.isascii()
+        assert base64.b64decode(encoded).decode("utf-16-le") == script
