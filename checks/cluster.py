@@ -165,9 +165,8 @@ class ClusterNodesUp(GroupCheck):
     A node that is Down, Paused or not a member cannot take over the SSO role, so the master secret
     server is not highly available (and a secret restored there cannot be tested). Each node is
     judged by every collected view of the cluster: it passes only when all of them list it as Up.
-    A member that some node sees Down or Paused but that has no verdict of its own in this run
-    (its cluster view could not be collected, typically because its cluster service is stopped)
-    is reported as a failure on the node that sees it.
+    A node whose own cluster view could not be collected (typically because its cluster service is
+    stopped) fails when another node sees it Down, Paused or missing; otherwise it is an error.
     """
 
     id = "CLU001"
@@ -175,6 +174,9 @@ class ClusterNodesUp(GroupCheck):
     severity = Severity.HIGH
     roles = ("sso-cluster",)
     facts = (Cluster,)
+    # A node's membership is judged from every node's view, so a node without a view of its own can
+    # still be proven Down by the others (the runner accepts only failures for such a node).
+    partial_ok = True
     guide_step = "17"
     remediation = (
         "Bring the node back: start the Cluster service on it (Start-ClusterNode -Name <node>), or resume a "
@@ -185,12 +187,10 @@ class ClusterNodesUp(GroupCheck):
     references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
-        views = {n.name: n.get(Cluster) for n in nodes}
+        views = {n.name: n.get(Cluster) for n in nodes if n.missing_reason(Cluster) is None}
         names = Counter(host(v.name) for v in views.values())
         cluster_name = names.most_common(1)[0][0] if names else ""
-        judged = {host(n.name) for n in nodes}
         for node in nodes:
-            own = views[node.name]
             seen: dict[str, str] = {}
             for observer, view in views.items():
                 if host(view.name) != cluster_name:
@@ -198,22 +198,20 @@ class ClusterNodesUp(GroupCheck):
                 m = member(view, node.name)
                 seen[observer] = m.state if m else "not a member"
             problems = []
-            if host(own.name) != cluster_name:
+            own = views.get(node.name)
+            if own is not None and host(own.name) != cluster_name:
                 problems.append(f"this node is in cluster {own.name}, the others in {cluster_name}")
             bad = {obs: st for obs, st in seen.items() if st.lower() != "up"}
             if bad:
                 problems.append("seen as " + ", ".join(f"{st} by {obs}" for obs, st in sorted(bad.items())))
-            unjudged = [m for m in own.nodes if host(m.name) not in judged and m.state.lower() != "up"]
-            for m in unjudged:
-                problems.append(f"cluster member {m.name} is {m.state} (seen from this node)")
-            evidence: dict[str, Any] = {
-                "expected": f"member of {cluster_name} and Up",
-                "found": seen,
-                "members": {m.name: m.state for m in own.nodes},
-            }
+            evidence: dict[str, Any] = {"expected": f"member of {cluster_name} and Up", "found": seen}
+            if own is not None:
+                evidence["members"] = {m.name: m.state for m in own.nodes}
+            else:
+                evidence["own_view"] = node.missing_reason(Cluster)
             if problems:
                 yield failed("; ".join(problems), node=node.name, **evidence)
-            else:
+            elif own is not None:
                 yield passed(f"member of {own.name} and Up ({len(own.nodes)} members)", node=node.name, **evidence)
 
 

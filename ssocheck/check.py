@@ -205,9 +205,17 @@ class NodeCheck(Check):
 
 
 class GroupCheck(Check):
-    """A check over all nodes in scope at once; it yields one verdict per node (``Outcome.node`` set)."""
+    """A check over all nodes in scope at once; it yields one verdict per node (``Outcome.node`` set).
+
+    By default the runner passes only nodes whose facts are complete, and turns ``pass`` verdicts
+    into ``error`` when some node in scope is missing facts. A check that sets ``partial_ok = True``
+    receives every node in scope instead (it must test ``node.missing_reason(fact)`` itself) and is
+    trusted to judge partial data; for a node whose own facts are missing, only a ``fail`` or
+    ``warn`` proven from the other nodes' facts is accepted (CLU001: NODE1 sees NODE2 Down).
+    """
 
     shape = "group"
+    partial_ok: ClassVar[bool] = False
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         """Yield one verdict per node of ``nodes``."""

@@ -5,7 +5,8 @@ Rules enforced here rather than in each check:
 * checks outside the run's phase, or that change state without permission, are ``skip`` with a reason;
 * a node whose facts are missing gets ``error`` for every check that needs them;
 * a group check never passes on a partial set of nodes: if any node in scope lacks a fact, the
-  verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands);
+  verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands),
+  unless the check declares ``partial_ok`` and judges partial data itself (see GroupCheck);
 * every node in scope gets exactly one verdict per check.
 """
 
@@ -79,14 +80,18 @@ _SEVERITY_ORDER = {Status.PASS: 0, Status.SKIP: 1, Status.WARN: 2, Status.FAIL: 
 def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context) -> list[Result]:
     incomplete = {n.name: reason for n in nodes if (reason := _missing(check, n))}
     complete = [n for n in nodes if n.name not in incomplete]
+    # A partial_ok check sees every node and may prove failures about the incomplete ones.
+    given = list(nodes) if check.partial_ok else complete
+    names = {n.name for n in given}
     verdicts: dict[str, Outcome] = {}
     if complete:
         try:
-            for out in check.evaluate(complete, ctx):
-                targets = [out.node] if out.node else [n.name for n in complete]
-                for target in targets:
-                    if target not in {n.name for n in complete}:
+            for out in check.evaluate(given, ctx):
+                for target in [out.node] if out.node else [n.name for n in given]:
+                    if target not in names:
                         continue  # a check may not speak for nodes outside its scope
+                    if target in incomplete and out.status not in (Status.FAIL, Status.WARN):
+                        continue  # without its own facts a node can be proven wrong, never right
                     prev = verdicts.get(target)
                     if prev is None or _SEVERITY_ORDER[out.status] > _SEVERITY_ORDER[prev.status]:
                         verdicts[target] = out
@@ -97,15 +102,14 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
     results = []
     partial_note = "; ".join(f"{name} ({reason})" for name, reason in sorted(incomplete.items()))
     for node in nodes:
-        if node.name in incomplete:
+        verdict = verdicts.get(node.name)
+        if node.name in incomplete and verdict is None:
             results.append(
                 Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {incomplete[node.name]}")
             )
-            continue
-        verdict = verdicts.get(node.name)
-        if verdict is None:
+        elif verdict is None:
             results.append(Result(check.id, node.name, Status.ERROR, "the check gave no verdict for this node"))
-        elif incomplete and verdict.status is Status.PASS:
+        elif incomplete and verdict.status is Status.PASS and not check.partial_ok:
             # Uniqueness or consistency proven on a subset of the group proves nothing.
             evidence: dict[str, Any] = dict(verdict.evidence)
             evidence["missing_nodes"] = sorted(incomplete)

@@ -183,3 +183,31 @@ def test_registry_rejects_duplicates_and_bad_classes() -> None:
         build([("p", [BadId])])
     with pytest.raises(PluginLoadError, match="not a NodeCheck"):
         build([("p", [int])])
+
+
+class SeenByOthers(GroupCheck):
+    """A node is fine when every collected view says so (partial data is judged by the check)."""
+
+    id = "TST006"
+    name = "seen-by-others"
+    severity = Severity.HIGH
+    facts = (Color,)
+    partial_ok = True
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        views = {n.name: n.get(Color) for n in nodes if n.missing_reason(Color) is None}
+        for n in nodes:
+            # "blue" in any view means: the node named "B" is down.
+            if n.name == "B" and "blue" in views.values():
+                yield failed("seen down by others", node=n.name)
+            else:
+                yield passed("fine", node=n.name)
+
+
+def test_partial_ok_group_check_may_prove_failures_but_never_passes_for_incomplete_nodes() -> None:
+    res = run(snap(node("A", "blue"), node("B", None, error="refused"), node("C", None, error="refused")),
+              SeenByOthers)
+    assert res["TST006", "A"].status is Status.PASS  # the check takes responsibility for partial data
+    assert res["TST006", "B"].status is Status.FAIL  # proven from A's view
+    assert res["TST006", "C"].status is Status.ERROR  # a pass without own facts is refused
+    assert "refused" in res["TST006", "C"].message
