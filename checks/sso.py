@@ -445,7 +445,9 @@ class SsoDatabaseJoined(GroupCheck):
         "On the node, re-run the Enterprise SSO configuration (BizTalk Server Configuration) and choose "
         "'Join an existing SSO system' with the existing SSO database server and name and the existing SSO "
         "service account; do not create a new SSO system. Then restore the master secret on that node "
-        "('ssoconfig -restoreSecret <backup file>') while it owns the SSO role."
+        "('ssoconfig -restoreSecret <backup file>') while it owns the SSO role. If the move's "
+        "'ssomanage -updatedb <file.xml>' (secretServer = the cluster network name) was run from that node, it "
+        "changed the wrong database: run it again against the existing one, from a node that uses it."
     )
     references = (DOCS_CLUSTER_MSS, DOCS_MOVE_MSS, DOCS_SSO_SECURITY)
 
