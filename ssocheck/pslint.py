@@ -262,6 +262,7 @@ ALIASES: dict[str, str] = {
     "ncso": "new-cimsessionoption", "gv": "get-variable",
 }  # fmt: skip
 
+_REDIRECTION = re.compile(r"(?:[1-6*])?>>?")
 _EXE_SUFFIX = re.compile(r"\.(?:exe|com|bat|cmd)$", re.I)
 _EXE_IN_TEXT = re.compile(r"([A-Za-z0-9_.-]+)\.(?:exe|com)\b", re.I)
 
@@ -352,7 +353,8 @@ def _tree_arg(node: Node) -> _Arg | None:
     if kind == "command_parameter":
         return _param(text)
     if kind == "generic_token":
-        return _Arg("word", text, text)
+        # The grammar reads `2>$null` as a bare word; it is a redirection, not an argument.
+        return None if _REDIRECTION.match(text) else _Arg("word", text, text)
     if kind in ("redirection", "command_argument_sep"):
         return None
     stripped = text.strip()
@@ -428,7 +430,7 @@ class _Tok:
     end: int
 
 
-_WORD_STOP = set(" \t\r\n;|(){},'\"=`")
+_WORD_STOP = set(" \t\r\n;|(){}[],'\"=`")
 _KEYWORDS = {
     "if", "elseif", "else", "switch", "foreach", "for", "while", "do", "until", "try", "catch", "finally",
     "trap", "function", "filter", "workflow", "configuration", "param", "begin", "process", "end",
@@ -637,21 +639,39 @@ def _group_end(toks: list[_Tok], i: int) -> int:
 
 
 def _lex_args(script: str, toks: list[_Tok], i: int) -> list[_Arg]:
+    """Arguments of the command whose name ends before ``toks[i]``, shaped like the tree-sitter ones."""
     args: list[_Arg] = []
     while i < len(toks):
         t = toks[i]
         if t.kind == "nl" or (t.kind == "op" and t.text in ("|", ")", "}", "]", "&&", "||")):
             break
+        start = i
         if t.kind == "op" and t.text in _OPENERS:
-            end = _group_end(toks, i)
-            text = script[t.start : toks[end - 1].end]
-            args.append(_Arg("block" if t.text == "{" else "expr", text, text))
-            i = end
+            i = _group_end(toks, i)
+        elif t.kind == "word" and (redirect := _REDIRECTION.match(t.text)):
+            # A redirection is not an argument: skip it and its target (written apart or attached).
+            i += 1
+            if redirect.group(0) == t.text and i < len(toks) and toks[i].kind != "nl":
+                i += 1
+            while i < len(toks) and toks[i].start == toks[i - 1].end and toks[i].kind != "nl":
+                i += 1
             continue
-        if t.kind == "str":
+        else:
+            i += 1
+        # `$x.Name`, `$x[0]`, `$x.M()`, `(...).Prop`: what touches an expression belongs to it.
+        if t.kind == "var" or (t.kind == "op" and t.text != "{"):
+            while i < len(toks) and toks[i].start == toks[i - 1].end and toks[i].kind in ("word", "op"):
+                nxt = toks[i]
+                if nxt.kind == "op" and nxt.text not in _OPENERS:
+                    break
+                i = _group_end(toks, i) if nxt.kind == "op" else i + 1
+        text = script[t.start : toks[i - 1].end]
+        if i - start > 1 or t.kind == "var" or (t.kind == "op" and t.text != "{"):
+            args.append(_Arg("expr", text, text))
+        elif t.kind == "op":
+            args.append(_Arg("block", text, text))
+        elif t.kind == "str":
             args.append(_Arg("string", t.text, _unquote(t.text)))
-        elif t.kind == "var":
-            args.append(_Arg("expr", t.text, t.text))
         elif t.kind == "word":
             m = re.fullmatch(r"(-[A-Za-z_][\w-]*)(:)(.+)?", t.text)
             if m:
@@ -660,9 +680,10 @@ def _lex_args(script: str, toks: list[_Tok], i: int) -> list[_Arg]:
                     args.append(_Arg("word", m.group(3), m.group(3)))
             elif re.fullmatch(r"-[A-Za-z_?][\w-]*", t.text):
                 args.append(_param(t.text))
+            elif re.match(r"\d", t.text):
+                args.append(_Arg("expr", t.text, t.text))  # a number is an expression, as in the tree
             else:
                 args.append(_Arg("word", t.text, t.text))
-        i += 1
     return args
 
 

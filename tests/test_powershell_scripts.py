@@ -224,6 +224,19 @@ def test_probe_with_every_fact() -> None:
     assert_clean(probe, "probe with every fact", allow_writes=any(FACTS[n].allow_writes for n in NAMES), probe=True)
 
 
+def test_lexer_reads_the_whole_probe_like_the_tree() -> None:
+    """The no-tree-sitter fallback masks the same code and finds the same commands on real scripts."""
+    require_tree_sitter()
+    probe = build_probe([FACTS[n].fact for n in NAMES], HOSTILE_PARAMS)
+    tree, lexer = pslint._analyse(probe, use_tree=True), pslint._analyse(probe, use_tree=False)
+    assert lexer.code == tree.code
+
+    def shape(src: Any) -> list[tuple[int, str, tuple[Any, ...]]]:
+        return sorted((c.line, c.key, c.args) for c in src.commands)
+
+    assert shape(lexer) == shape(tree)
+
+
 @pytest.mark.parametrize(("what", "script"), [("bootstrap", BOOTSTRAP), ("doctor script", DOCTOR_SCRIPT)])
 def test_fixed_scripts(what: str, script: str) -> None:
     assert_parses(script, what)

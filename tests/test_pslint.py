@@ -169,6 +169,7 @@ GOOD: list[str] = [
     "if (Get-Command Get-Dtc -ErrorAction SilentlyContinue) { $d = Get-Dtc } else { $d = $null }",
     # ps3-syntax near misses
     "$s = 'x -in y'",
+    "$op = '-in'; $op2 = \"-notin\"",
     '$s = "class Foo { }"',
     "# [ordered] and [pscustomobject] are PowerShell 3\n$h = @{ a = 1 }",
     "if ($y -contains $x) { $z = 1 }",
@@ -324,3 +325,11 @@ def test_works_without_tree_sitter(monkeypatch: pytest.MonkeyPatch) -> None:
             pslint.lint("$a = 1", use_tree=True)
     finally:
         pslint._parser.cache_clear()
+
+
+@pytest.mark.parametrize("use_tree", MODES)
+def test_crlf_line_endings_give_the_same_findings(use_tree: bool) -> None:
+    script = "$a = 1\n# Stop-Service x\n$s = @'\nRemove-Item\n'@\nStop-Service ENTSSO\n$b = $x -in $y\n"
+    lf = [(f.rule, f.line, f.text) for f in pslint.lint(script, use_tree=use_tree)]
+    crlf = [(f.rule, f.line, f.text) for f in pslint.lint(script.replace("\n", "\r\n"), use_tree=use_tree)]
+    assert lf == crlf == [("write-verb", 6, "Stop-Service ENTSSO"), ("ps3-syntax", 7, "$b = $x -in $y")]
