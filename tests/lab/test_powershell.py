@@ -98,7 +98,7 @@ def test_probe_is_answered_from_state_and_parses(host: PowerShellHost) -> None:
     assert cluster.name == "SSOCLU"
     [entsso] = cluster.entsso_resources()
     assert (entsso.group, entsso.owner_node, entsso.private_str("UseNetworkName")) == ("SSO", "NODE1", "1")
-    assert entsso.dependency_expression == "[BIZTALKCLUSTER]"
+    assert entsso.dependency_expression == "[BIZTALKCLUSTER] and [Cluster Disk 1]"
     assert entsso.possible_owners == ("NODE1", "NODE2")
     network_name = cluster.network_name_resource("biztalkcluster.corp.example.com")
     assert network_name is not None and network_name.group == "SSO"
