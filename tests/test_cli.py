@@ -1,0 +1,105 @@
+"""CLI commands not covered by the scenario tests: list, explain, doctor, demo, lab scenarios, lab serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ssocheck.lab.farm import LabFarm
+from tests.e2e.conftest import run_cli
+
+
+def test_list_json_has_every_check_with_metadata() -> None:
+    code, out, _ = run_cli(["list", "--format", "json"])
+    assert code == 0
+    checks = {c["id"]: c for c in json.loads(out)}
+    assert {"DTC001", "SSO004", "CLU003", "SSO007"} <= set(checks)
+    assert checks["CLU003"]["severity"] == "critical" and checks["CLU003"]["phases"] == ["pre", "post", "nightly"]
+    assert all(c["remediation"] and c["title"] for c in checks.values())
+
+
+def test_explain_shows_remediation_and_unknown_id_exits_2() -> None:
+    code, out, _ = run_cli(["explain", "clu003"])
+    assert code == 0
+    assert "CLU003 use-network-name" in out and "Set-ClusterParameter UseNetworkName 1" in out
+    assert "Guide step: 15" in out
+    code, _, err = run_cli(["explain", "XYZ999"])
+    assert code == 2 and "XYZ999" in err and len(err.strip().splitlines()) == 1
+
+
+def test_unknown_select_is_a_usage_error_before_any_connection(tmp_path: Path) -> None:
+    inventory = tmp_path / "inv.yml"
+    inventory.write_text(
+        "group: G\ncluster_network_name: C\nmaster_secret_server: B\n"
+        "sso: {service_account: CORP\\svc, database: {server: S}}\n"
+        "connection: {username: u, password_env: NOT_SET_ANYWHERE, port: 1}\n"
+        "nodes: [{name: N1, roles: [sso-cluster], address: 127.0.0.1}]\n",
+        encoding="utf-8",
+    )
+    code, _, err = run_cli(["run", "-i", inventory, "--select", "NOPE01"])
+    assert code == 2
+    assert "NOPE01" in err and len(err.strip().splitlines()) == 1
+
+
+def test_lab_scenarios_lists_builtin_farms_but_not_fragments() -> None:
+    code, out, _ = run_cli(["lab", "scenarios"])
+    assert code == 0
+    assert "healthy-post" in out and "demo" in out and "cloned-msdtc-cid" in out
+    assert "_farm" not in out
+
+
+def test_doctor_reports_each_node(tmp_path: Path) -> None:
+    with LabFarm("node-unreachable", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        code, out, _ = run_cli(["doctor", "-i", inventory])
+    assert code == 3  # one node is down
+    lines = {line.split()[0]: line for line in out.splitlines() if line.startswith(("BTS", "NODE"))}
+    assert "5.1.14393.0" in lines["BTSNODE1"] and "yes" in lines["BTSNODE1"]
+    assert "no" in lines["BTSNODE2"] and "cannot connect" in lines["BTSNODE2"]
+
+
+def test_demo_runs_and_writes_reports(tmp_path: Path) -> None:
+    code, out, _ = run_cli(["demo", "--output-dir", tmp_path])
+    assert code == 0
+    assert "FAILED" in out  # the demo farm has deliberate mistakes
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "ssocheck-junit.xml", "ssocheck-report.html", "ssocheck-report.json", "ssocheck-snapshot.json"
+    }
+    assert "'BTSNODE1': 1" in out  # one remote command per node
+
+
+def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path) -> None:
+    inventory = tmp_path / "lab" / "inventory.yml"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ssocheck", "lab", "serve", "healthy-post", "--inventory-out", str(inventory)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not inventory.exists() and time.monotonic() < deadline:
+            assert server.poll() is None, server.communicate()
+            time.sleep(0.1)
+        assert inventory.exists()
+        pw = next(inventory.parent.glob("*.pw*"), None) or next(
+            p for p in inventory.parent.iterdir() if "pass" in p.name
+        )
+        assert oct(pw.stat().st_mode & 0o777) == "0o600"
+        run = subprocess.run(
+            [sys.executable, "-m", "ssocheck", "run", "-i", str(inventory), "--output-dir", str(tmp_path / "out"),
+             "--format", "json"],
+            capture_output=True, text=True, timeout=120, env=env,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    assert server.returncode == 0
