@@ -25,7 +25,7 @@ Rules (``RULES`` holds the one-line summaries):
     ``Get-Content -Raw/-Tail``, ``-NoNewline``. These cannot be guarded: some are parse errors on 2.0.
 ``ps2-dotnet``
     .NET 4+ members PowerShell 2.0 (CLR 2.0) does not have: ``[string]::IsNullOrWhiteSpace``,
-    ``.HasFlag()``, ``Enumerate*``, ``[IO.File]::ReadLines``, ``Is64BitOperatingSystem``,
+    ``.HasFlag()``, ``Enumerate*``, ``[IO.File]::ReadLines``, ``Is64BitOperatingSystem``, ``OpenBaseKey``,
     ``[Guid]::TryParse``, ``[IO.Path]::Combine`` with more than two parts, ``Tuple``...
 ``write-verb``
     Anything that changes state (skipped with ``allow_writes=True``): state-changing cmdlet verbs
@@ -34,7 +34,8 @@ Rules (``RULES`` holds the one-line summaries):
     ``Out-File``/``Tee-Object`` to a file, file redirection (``>`` to anything but ``$null``),
     ``Write-EventLog``, writing methods (``.Put()``, ``.Delete()``, ``.InvokeMethod()``,
     ``.Create()``, ``.SaveChanges()``, ``.SetInfo()``, ``.Change()``, registry ``SetValue``...),
-    ``[IO.File]::Delete/Write*/Move/...`` and external programs that change state.
+    ``[IO.File]::Delete/Write*/Move/...``, streams opened for writing (``FileMode::Create``,
+    ``FileAccess::Write``, ``StreamWriter``) and external programs that change state.
 ``non-ascii``
     Any character outside ASCII: the probe travels on stdin in the console code page (437).
 ``param-interpolation``
@@ -759,6 +760,7 @@ _WRITE_METHODS = (
     "|MoveTo|MoveHere|Rename|Kill|StartService|StopService|PauseService|ResumeService|Change|ChangeStartMode"
     "|SetValue|CreateSubKey|DeleteValue|DeleteSubKey|DeleteSubKeyTree|ExecuteNonQuery|Start|Stop|Terminate"
     "|Reboot|Shutdown|Win32Shutdown|SetSecurityDescriptor|SetAccessControl|Encrypt|Decrypt|Install|Uninstall"
+    "|CreateText|AppendText|OpenWrite|CreateSubdirectory"
 )
 _INSTANCE_WRITE = re.compile(r"\.(" + _WRITE_METHODS + r")\s*\(", re.I)
 _FILE_TYPES = r"\[(?:System\.)?IO\.(?:File|Directory|FileInfo|DirectoryInfo)\]"
@@ -770,7 +772,10 @@ _STATIC_FILE_WRITE = re.compile(
 _FILE_DELETE = re.compile(r"\[(?:System\.)?IO\.File\]::Delete\s*\(", re.I)
 _STATIC_WRITE = re.compile(
     r"\[(?:Microsoft\.Win32\.)?Registry\]::SetValue\s*\(|\[(?:System\.)?Diagnostics\.Process\]::Start\s*\("
-    r"|\[(?:System\.)?Environment\]::SetEnvironmentVariable\s*\(",
+    r"|\[(?:System\.)?Environment\]::SetEnvironmentVariable\s*\("
+    # Streams opened for writing, whatever the constructor or method that receives the mode.
+    r"|FileMode\]::(?:Create|CreateNew|Append|Truncate|OpenOrCreate)\b|FileAccess\]::(?:Write|ReadWrite)\b"
+    r"|\bIO\.(?:StreamWriter|BinaryWriter)\b",
     re.I,
 )
 _ADSI_INVOKE = re.compile(
@@ -833,6 +838,10 @@ _DOTNET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"::Is64Bit(?:OperatingSystem|Process)\b", re.I),
         "Environment.Is64Bit* is .NET 4; use [IntPtr]::Size or $env:PROCESSOR_ARCHITECTURE",
+    ),
+    (
+        re.compile(r"::OpenBaseKey\s*\(|\bRegistryView\]", re.I),
+        "RegistryKey.OpenBaseKey/RegistryView are .NET 4; read Wow6432Node paths instead",
     ),
     (
         re.compile(r"\[(?:System\.)?(?:Enum|Guid|TimeSpan|Version)\]::TryParse\s*\(", re.I),

@@ -84,6 +84,7 @@ BAD: list[tuple[str, str]] = [
     ("ps2-dotnet", "$x64 = [Environment]::Is64BitOperatingSystem"),
     ("ps2-dotnet", "$ok = [Guid]::TryParse($s, [ref]$g)"),
     ("ps2-dotnet", "$p = [System.IO.Path]::Combine($a, 'b', 'c')"),
+    ("ps2-dotnet", "$hk = [Microsoft.Win32.RegistryKey]::OpenBaseKey('LocalMachine', 'Registry64')"),
     # ---- write-verb: cmdlets and aliases
     ("write-verb", "New-Item -Path $p -ItemType File"),
     ("write-verb", "ni $p"),
@@ -119,6 +120,10 @@ BAD: list[tuple[str, str]] = [
     ("write-verb", "[System.IO.File]::Delete('C:\\Windows\\Temp\\x.txt')"),
     ("write-verb", "[IO.File]::WriteAllText($p, 'x')"),
     ("write-verb", "$k = $hive.OpenSubKey('SOFTWARE\\X', $true)"),
+    ("write-verb", "$f = New-Object System.IO.FileStream($p, [System.IO.FileMode]::Create)"),
+    ("write-verb", "$f = New-Object IO.FileStream($p, [IO.FileMode]::Open, [IO.FileAccess]::ReadWrite)"),
+    ("write-verb", "$w = New-Object System.IO.StreamWriter($p)"),
+    ("write-verb", "$w = (Get-Item $p).AppendText()"),
     # ---- write-verb: programs
     ("write-verb", "msdtc -resetlog"),
     ("write-verb", "& msdtc.exe -uninstall"),
@@ -186,6 +191,8 @@ GOOD: list[str] = [
     "$classic = 1\n$h = @{ class = 'x'; enum = 'y' }",
     "$x = $item.Whereabouts",
     "$text = [System.IO.File]::ReadAllText($p)",
+    "$s = New-Object IO.FileStream($p, [IO.FileMode]::Open, [IO.FileAccess]::Read, [IO.FileShare]::ReadWrite)",
+    "$r = New-Object System.IO.StreamReader($p)",
     "$v = 'using namespace System'",
     "$h = @{ a = 1 }\n$v = $h.a",
     # ps2-dotnet near misses
