@@ -16,7 +16,8 @@ Whether SSO can encrypt the new port configuration is derived from the scenario 
 real chain works: the node's own ENTSSO must run; it uses the SSO database its ``ENTSSO\\SQL``
 registry names; that database's ``secret_server`` must answer (a cluster network name: its group
 and name online on an up owner node, the clustered ENTSSO resource online with UseNetworkName 1; a
-computer name: up with ENTSSO running) and the server it reaches must hold the secret (sub-keys
+computer name: up with ENTSSO running and acting as master secret server, i.e. its newest 10534
+event is not older than its newest service start) and the server it reaches must hold the secret (sub-keys
 under ``HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS``). The lab never imports ``ssocheck.facts``; the
 few constants it shares with the snippet are duplicated here.
 """
@@ -77,6 +78,8 @@ ENTSSO_E_NO_SSO_SERVER = 0xC0002A0F
 ENTSSO_E_NO_SECRET = 0xC0002A1F
 RPC_S_NO_ENDPOINTS = 0x800706D9
 RPC_S_SERVER_UNAVAILABLE = 0x800706BA
+SERVICE_STARTS = (10501, 10611)
+IS_SECRET_SERVER = 10534
 # The SSO API the adapter configuration goes through when a port is saved [U: name not confirmed].
 AUDIT_FUNCTION = "SetConfigInfo"
 
@@ -137,6 +140,27 @@ def _computer_name(node: NodeState) -> str:
 def _service_running(node: NodeState, name: str = "ENTSSO") -> bool:
     svc = node.service(name)
     return svc is not None and svc.state.lower() == "running"
+
+
+def _event_time(value: Any) -> str:
+    """An event time as sortable UTC text (an unquoted YAML timestamp arrives as a datetime)."""
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+def acts_as_master_secret_server(node: NodeState) -> bool:
+    """Whether a computer's own ENTSSO serves the secret: it decides so when it starts, and logs 10534 then.
+
+    Its newest 10534 must not be older than its newest service start (10501/10611); a node whose scenario tells
+    no event story at all is taken at its word (running is enough), as SSO010 reads the same events.
+    """
+    starts = [_event_time(e.time) for e in node.events if e.id in SERVICE_STARTS]
+    mss = [_event_time(e.time) for e in node.events if e.id == IS_SECRET_SERVER]
+    if not mss:
+        return not starts
+    return not starts or max(mss) >= max(starts)
 
 
 def _blocked(farm: FarmState, source: str, target: str, port: int) -> bool:
@@ -224,7 +248,9 @@ def sso_failure(farm: FarmState, node: NodeState) -> SsoFailure | None:
             rpc = RPC_S_NO_ENDPOINTS if known else RPC_S_SERVER_UNAVAILABLE
         elif not target.up:
             rpc = RPC_S_SERVER_UNAVAILABLE
-        elif not _service_running(target):
+        elif not _service_running(target) or not acts_as_master_secret_server(target):
+            # The computer answers RPC, but its ENTSSO (stopped, or started as a plain SSO server because the
+            # database named someone else then) has no SSOSecretServer endpoint registered.
             rpc = RPC_S_NO_ENDPOINTS
         else:
             host = target
