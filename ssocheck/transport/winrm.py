@@ -71,6 +71,9 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
     encryption: Literal["auto", "always", "never"] = "auto" if https else "always"
     if conn.transport == "basic":
         encryption = "never"
+        if not https:
+            # Only reachable with allow_basic_over_http: the inventory refuses it otherwise.
+            log.warning("%s: Basic authentication over plain HTTP sends the password in clear text", node.name)
     return Protocol(
         endpoint_url(conn, node),
         transport=PYWINRM_TRANSPORT[conn.transport],

@@ -115,3 +115,22 @@ def test_no_password_source_and_no_tty(tmp_path: Path) -> None:
     assert inv.password(prompt=lambda _: "typed-Secret").reveal() == "typed-Secret"
     with pytest.raises(CredentialError, match="no terminal"):
         inv.password()
+
+
+def test_basic_over_http_only_when_allowed_and_then_warned(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from ssocheck.lab.farm import LabFarm
+    from ssocheck.secrets import Secret
+    from ssocheck.transport.winrm import run_script
+
+    doc = base()
+    doc["connection"] = {"username": "LAB\\ssocheck", "transport": "basic", "scheme": "http"}
+    with pytest.raises(InventoryError, match="clear text"):
+        parse_inventory(doc, tmp_path / "x.yml")
+    doc["connection"]["allow_basic_over_http"] = True
+    inv = parse_inventory(doc, tmp_path / "x.yml")
+    with LabFarm("healthy-post", workdir=tmp_path / "farm", auth=("ntlm", "basic")) as farm:
+        node = inv.nodes[0].__class__("BTSNODE1", ("biztalk",), "127.0.0.1", farm.port("BTSNODE1"))
+        with caplog.at_level("WARNING"):
+            result = run_script(inv.connection, node, Secret(farm.password), "hostname")
+    assert "BTSNODE1" in result.stdout
+    assert "clear text" in caplog.text
