@@ -38,6 +38,9 @@ class Expectations:
     domain_netbios: str | None = None
     domain_dns: str | None = None
     max_clock_skew_seconds: int = 60
+    # The BizTalk management database (BTS001); None: read from each node's BizTalk configuration.
+    biztalk_mgmt_db_server: str | None = None
+    biztalk_mgmt_db_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -52,6 +55,8 @@ class Expectations:
             "domain_netbios": self.domain_netbios,
             "domain_dns": self.domain_dns,
             "max_clock_skew_seconds": self.max_clock_skew_seconds,
+            "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
+            "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
         }
 
     def probe_params(self) -> dict[str, Any]:
@@ -62,6 +67,8 @@ class Expectations:
             "sso_service_account": self.sso_service_account,
             "sso_db_server": self.sso_db_server,
             "sso_db_name": self.sso_db_name,
+            "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
+            "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
         }
 
 

@@ -200,6 +200,8 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     sso = r.sub("sso", required=True)
     db = sso.sub("database", required=True)
     domain = r.sub("domain")
+    biztalk = r.sub("biztalk")
+    mgmt = biztalk.sub("management_database")
     expect = Expectations(
         group=r.get("group", str, required=True),
         cluster_network_name=r.get("cluster_network_name", str, required=True),
@@ -211,7 +213,11 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         domain_netbios=domain.get("netbios", str, None),
         domain_dns=domain.get("dns", str, None),
         max_clock_skew_seconds=r.get("max_clock_skew_seconds", int, 60),
+        biztalk_mgmt_db_server=mgmt.get("server", str, None),
+        biztalk_mgmt_db_name=mgmt.get("name", str, None),
     )
+    mgmt.finish()
+    biztalk.finish()
     db.finish()
     sso.finish()
     domain.finish()
