@@ -101,9 +101,17 @@ def _farm_starts_unchanged(request: pytest.FixtureRequest) -> None:
 # -- report readers -------------------------------------------------------------------------------------------------
 
 
+REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "ssocheck" / "schemas" / "report.schema.json"
+
+
 def json_report(output_dir: Path, name: str = "ssocheck-report.json") -> dict[str, Any]:
-    """The JSON report written into ``output_dir``."""
+    """The JSON report written into ``output_dir``, checked against the published report schema."""
+    from tests.reporters.schema_lite import validate
+
     doc: dict[str, Any] = json.loads((output_dir / name).read_text(encoding="utf-8"))
+    if doc.get("schema") == "ssocheck-report/1":
+        problems = validate(doc, json.loads(REPORT_SCHEMA.read_text(encoding="utf-8")))
+        assert not problems, problems
     return doc
 
 
