@@ -177,7 +177,10 @@ $ptWorker = {
         }
         if ($o -is [System.Collections.IDictionary]) {
             $parts = New-Object System.Collections.ArrayList
-            foreach ($k in $o.Keys) { [void]$parts.Add((ConvertTo-PtJson ([string]$k)) + ':' + (ConvertTo-PtJson $o[$k])) }
+            foreach ($k in $o.Keys) {
+                $key = ConvertTo-PtJson ([string]$k)
+                [void]$parts.Add($key + ':' + (ConvertTo-PtJson $o[$k]))
+            }
             return '{' + [string]::Join(',', [string[]]$parts.ToArray()) + '}'
         }
         if ($o -is [System.Collections.IEnumerable]) {
@@ -428,7 +431,9 @@ try {
         } finally {
             $ErrorActionPreference = $ptEap
         }
-        $ptText = [string]::Join("`n", [string[]]@($ptLines | ForEach-Object { [string]$_ }))
+        $ptParts = New-Object System.Collections.ArrayList
+        foreach ($ptLine in $ptLines) { [void]$ptParts.Add([string]$ptLine) }
+        $ptText = [string]::Join("`n", [string[]]$ptParts.ToArray())
         $ptB = $ptText.IndexOf('<<SSOCHECK-PORTTEST>>')
         $ptE = $ptText.IndexOf('<<SSOCHECK-PORTTEST-END>>')
         if ($ptB -lt 0 -or $ptE -lt $ptB) {
