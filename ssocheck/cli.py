@@ -292,7 +292,9 @@ def _run_live(
     checks = _checks(only, skip)
     run_phase = _phase(phase, inv.phase)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    snapshot, audit = _collect(inv, checks, workers)
+    # With a baseline, drift is judged on every fact the baseline holds: collect what all checks need,
+    # not only the selected ones (else `--select DRF001` would compare nothing).
+    snapshot, audit = _collect(inv, load_checks() if baseline is not None else checks, workers)
     snapshot.phase = run_phase.value
     ctx = Context(run_phase, inv.expect, allow_changes=allow_changes or inv.allow_changes, baseline=baseline)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,

@@ -303,3 +303,15 @@ def test_baseline_save_needs_exactly_one_source(tmp_path: Path, live_farm: LiveF
                    "-o", tmp_path / "b.json")
     assert neither.exit_code == both.exit_code == 2
     assert "exactly one of -i/--inventory and --snapshot" in neither.stderr
+
+
+def test_drift_check_alone_still_compares_every_fact(live_farm: LiveFarm, baseline: Path, tmp_path: Path) -> None:
+    with live_farm.changed(node1_entsso_account(live_farm.document)):
+        out = nightly(live_farm, baseline, tmp_path, "--select", "DRF001")
+    assert out.exit_code == 1
+    doc = json_report(tmp_path)
+    assert set(doc["checks"]) == {"DRF001"}
+    drf = results_by(doc, "DRF001")
+    assert drf["NODE1"]["status"] == "fail" and "services/ENTSSO/account" in drf["NODE1"]["message"]
+    assert {drf[n]["status"] for n in ("NODE2", "BTSNODE1", "BTSNODE2")} == {"pass"}
+    assert len(drf["NODE2"]["evidence"]["compared"]) >= 10
