@@ -262,3 +262,26 @@ def test_bts001_is_registered_by_the_builtin_pack() -> None:
     if "porttest" not in MODULES:
         pytest.skip("checks/__init__.py MODULES does not list 'porttest' yet (the lead adds it)")
     assert [lc.meta.id for lc in select(load_checks(), ["BTS001"])] == ["BTS001"]
+
+
+def test_the_inventory_management_database_is_used_and_passed_as_data(tmp_path: Path) -> None:
+    with lab("healthy-post", tmp_path) as env:
+        path = tmp_path / "inventory.yml"
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc["biztalk"] = {"management_database": {"server": "sql01", "name": "BizTalkMgmtDb"}}
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        env.inventory = load_inventory(path)
+        good = env.run(allow_changes=True, checks=only_bts001())
+        # A quote in the name stays data: the lab answers "cannot open database", nothing runs as code.
+        doc["biztalk"]["management_database"]["name"] = "BizTalkMgmtDb'; DROP DATABASE x; --"
+        path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+        env.inventory = load_inventory(path)
+        bad = env.run(allow_changes=True, checks=only_bts001())
+        after = env.ports()
+    for result in good.bts001().values():
+        assert result.status is Status.PASS and result.evidence["mgmt_db_source"] == "inventory"
+        assert result.evidence["mgmt_db"] == "sql01/BizTalkMgmtDb"
+    for result in bad.bts001().values():
+        assert result.status is Status.ERROR and "Cannot open database" in result.message
+        assert "DROP DATABASE" in result.evidence["mgmt_db"]
+    assert not ours(after)
