@@ -13,6 +13,8 @@ How values are compared:
   different enumeration order on the node is never drift and a change inside one element is named by
   that element's identity;
 * lists of plain values as multisets (order ignored), reported as one change of the whole list;
+* multi-line text (secedit INF, ssomanage output) line by line, order and blank lines ignored; the
+  change lists only the lines that differ (``before``: lines gone, ``after``: lines new);
 * anything else by value.
 
 What is *volatile by nature* is ignored (:data:`VOLATILE`): timestamps and clocks, the ENTSSO event
@@ -251,6 +253,8 @@ class _Differ:
             self.mappings(before, after, path)
         elif isinstance(before, list) and isinstance(after, list):
             self.lists(before, after, path)
+        elif isinstance(before, str) and isinstance(after, str) and ("\n" in before or "\n" in after):
+            self.text(before, after, path)
         elif type(before) is not type(after) and not _both_numbers(before, after):
             self.add(path, before, after)  # "1" vs 1, null vs a mapping: a change of kind, always shown
         elif before != after:
@@ -281,6 +285,17 @@ class _Differ:
         if Counter(_canon(x) for x in before) != Counter(_canon(x) for x in after):
             self.add(path, before, after)
 
+    def text(self, before: str, after: str, path: tuple[str, ...]) -> None:
+        # Multi-line tool output (the secedit INF, ssomanage -displaydb) is compared line by line, ignoring
+        # order, blank lines and trailing blanks; before/after show only the lines that differ, which is
+        # what someone reading the report needs (the whole text would hide the change).
+        old_lines, new_lines = _lines(before), _lines(after)
+        if Counter(old_lines) == Counter(new_lines):
+            return
+        removed = list((Counter(old_lines) - Counter(new_lines)).elements())
+        added = list((Counter(new_lines) - Counter(old_lines)).elements())
+        self.add(path, [ln for ln in old_lines if ln in removed], [ln for ln in new_lines if ln in added])
+
     def keyed(self, before: dict[str, Mapping[str, Any]], after: dict[str, Mapping[str, Any]],
               path: tuple[str, ...]) -> None:
         after_by = {k.lower(): k for k in after}
@@ -295,6 +310,10 @@ class _Differ:
             sub = (*path, key)
             if low not in before_by and not self.ignored(sub):
                 self.add(sub, None, dict(after[key]), ADDED)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
 def _both_numbers(a: Any, b: Any) -> bool:

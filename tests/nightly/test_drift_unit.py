@@ -299,3 +299,14 @@ def test_attach_drift_outside_nightly_only_adds_the_section() -> None:
     report = attach_drift(_report(Phase.POST), farm(), {"NODE1": node1()})
     assert len(report.sections["drift"]) == 1
     assert [r.node for r in report.results] == ["NODE1"]
+
+
+def test_multiline_text_is_compared_line_by_line() -> None:
+    inf = "[Unicode]\r\nUnicode=yes\r\n[Privilege Rights]\r\nSeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1\r\n"
+    reformatted = "[Unicode]\r\nUnicode=yes\r\n\r\n[Privilege Rights]  \r\nSeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1"
+    changed = inf.replace(",*S-1-5-21-1", "") + "SeDenyServiceLogonRight = *S-1-5-21-1\r\n"
+    assert diff_facts({"N": {"user_rights": inf}}, {"N": {"user_rights": reformatted}}) == []
+    [change] = diff_facts({"N": {"user_rights": inf}}, {"N": {"user_rights": changed}})
+    assert (change.path, change.kind) == ("", CHANGED)
+    assert change.before == ["SeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1"]
+    assert change.after == ["SeServiceLogonRight = *S-1-5-80-0", "SeDenyServiceLogonRight = *S-1-5-21-1"]
