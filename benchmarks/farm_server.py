@@ -15,8 +15,9 @@ writes the inventory, prints one JSON line ``{"ready": true, ...}`` on stdout an
 commands on stdin, one JSON line each:
 
 * ``stats``: ``{"nodes": {NAME: {"commands": .., "http_requests": .., "shells_created": ..,
-  "connections": ..}}}`` (the lab's counters since the last reset);
-* ``reset``: zero the counters, answers ``{"ok": true}``;
+  "connections": ..}}, "cpu_s": ..}`` (the lab's counters since the last reset, and the CPU seconds the
+  lab process has used so far);
+* ``reset``: zero the counters, answers ``{"ok": true, "cpu_s": ..}``;
 * ``quit`` (or end of stdin): stop the farm and exit.
 
 Running the lab in a separate process keeps its CPU time and memory out of the measured client
@@ -30,6 +31,7 @@ import copy
 import json
 import logging
 import re
+import resource
 import sys
 import uuid
 from collections.abc import Sequence
@@ -148,7 +150,7 @@ def scaled_document(nodes: int, scenario: str = SCENARIO, template: str = TEMPLA
     if count < 1 + len(dropped):
         raise ValueError(f"--nodes must be at least {len(kept) + 1 + len(dropped)} for scenario {scenario}")
     clones = [clone_name(i) for i in range(1, count + 1)]
-    world = _rewrite_world({k: v for k, v in doc.items() if k != "nodes"}, template, dropped, clones)
+    world: dict[str, Any] = _rewrite_world({k: v for k, v in doc.items() if k != "nodes"}, template, dropped, clones)
     if isinstance(world.get("dns"), dict):
         for i, name in enumerate(clones, start=1):
             world["dns"][name] = clone_address(i)
@@ -178,7 +180,10 @@ def stats(farm: LabFarm) -> dict[str, Any]:
         c = endpoints.counters(name)
         out[name] = {"commands": c.commands, "http_requests": c.http_requests,
                      "shells_created": c.shells_created, "connections": c.connections}
-    return {"nodes": out}
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # The lab's own CPU time: on a small machine the lab and the client share the cores, so a run whose probe
+    # costs the lab more CPU than the floor's trivial command is slower for reasons that are not the client's.
+    return {"nodes": out, "cpu_s": round(usage.ru_utime + usage.ru_stime, 4)}
 
 
 def serve(nodes: int, inventory: Path, scenario: str = SCENARIO) -> None:
@@ -194,7 +199,7 @@ def serve(nodes: int, inventory: Path, scenario: str = SCENARIO) -> None:
                 _emit(stats(farm))
             elif command == "reset":
                 farm.reset_counters()
-                _emit({"ok": True})
+                _emit({"ok": True, "cpu_s": stats(farm)["cpu_s"]})
             elif command == "quit":
                 break
             elif command:
