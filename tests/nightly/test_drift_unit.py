@@ -303,7 +303,8 @@ def test_attach_drift_outside_nightly_only_adds_the_section() -> None:
 
 def test_multiline_text_is_compared_line_by_line() -> None:
     inf = "[Unicode]\r\nUnicode=yes\r\n[Privilege Rights]\r\nSeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1\r\n"
-    reformatted = "[Unicode]\r\nUnicode=yes\r\n\r\n[Privilege Rights]  \r\nSeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1"
+    reformatted = ("[Unicode]\r\nUnicode=yes\r\n\r\n[Privilege Rights]  \r\n"
+                   "SeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1")
     changed = inf.replace(",*S-1-5-21-1", "") + "SeDenyServiceLogonRight = *S-1-5-21-1\r\n"
     assert diff_facts({"N": {"user_rights": inf}}, {"N": {"user_rights": reformatted}}) == []
     [change] = diff_facts({"N": {"user_rights": inf}}, {"N": {"user_rights": changed}})
