@@ -141,6 +141,7 @@ _TIME = "timestamps and clocks change by themselves"
 VOLATILE: tuple[Rule, ...] = (
     Rule("*_events", "**", "the event log is history, not configuration; the checks judge recent events"),
     Rule("*", "**/process_id", "a service gets a new process id at every start"),
+    Rule("*", "**/*event_count*", "event counters grow by themselves"),
     *(Rule("*", f"**/{key}", _TIME) for key in (
         "time", "*_time", "timestamp", "*_timestamp", "*_utc", "clock", "clock_*", "modified", "*_modified",
         "*_at", "uptime*", "last_boot*",

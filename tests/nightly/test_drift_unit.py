@@ -175,10 +175,12 @@ def test_path_segments_are_escaped_like_json_pointer() -> None:
     lambda f: f["sso_events"].append({"id": 10533, "time": "2026-11-21T01:00:00Z", "strings": []}),
     lambda f: f["services"][0].update(process_id=9999),
     lambda f: f.update(host={"clock_utc": "2026-11-21T01:00:00Z", "last_boot_time": "x", "modified": "y"}),
-], ids=["new-event", "process-id", "timestamps"])
+    lambda f: f["sso_secret_keys"].update(error_event_counts={"10520": 3}),
+], ids=["new-event", "process-id", "timestamps", "event-counter"])
 def test_volatile_facts_are_ignored(mutate: Any) -> None:
     base = farm()
     base["NODE1"]["host"] = {"clock_utc": "2026-11-20T01:00:00Z", "last_boot_time": "w", "modified": "z"}
+    base["NODE1"]["sso_secret_keys"]["error_event_counts"] = {"10520": 1}
     cur = copy.deepcopy(base)
     mutate(cur["NODE1"])
     assert diff_facts(base, cur) == []
