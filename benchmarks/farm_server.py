@@ -129,10 +129,15 @@ def _rewrite_world(value: Any, template: str, dropped: Sequence[str], clones: Se
                 items.append(_rewrite_world(item, template, dropped, clones))
         return items
     if isinstance(value, str):
-        subs = [(_name_pattern(template), clones[0])]
-        subs += [(_name_pattern(d), clones[min(i + 1, len(clones) - 1)]) for i, d in enumerate(dropped)]
-        return _rewrite_strings(value, subs)
+        return _rewrite_strings(value, _renames(template, dropped, clones))
     return copy.deepcopy(value)
+
+
+def _renames(template: str, dropped: Sequence[str], clones: Sequence[str]) -> list[tuple[re.Pattern[str], str]]:
+    """Substitutions naming a clone wherever the template (the first clone) or a dropped node (the next) was named."""
+    subs = [(_name_pattern(template), clones[0])]
+    subs += [(_name_pattern(d), clones[min(i + 1, len(clones) - 1)]) for i, d in enumerate(dropped)]
+    return subs
 
 
 def scaled_document(nodes: int, scenario: str = SCENARIO, template: str = TEMPLATE_NODE) -> dict[str, Any]:
@@ -155,7 +160,9 @@ def scaled_document(nodes: int, scenario: str = SCENARIO, template: str = TEMPLA
         for i, name in enumerate(clones, start=1):
             world["dns"][name] = clone_address(i)
     out_nodes = {name: clone_node(raw_nodes[template], template, name) for name in clones}
-    out_nodes.update(copy.deepcopy(kept))
+    # The kept (cluster) nodes may name the old BizTalk nodes in their data (e.g. events recording where the
+    # master secret was backed up): those names follow the same renaming, string by string.
+    out_nodes.update(_rewrite_strings(kept, _renames(template, dropped, clones)))
     world["nodes"] = out_nodes
     world["description"] = f"{scenario} scaled to {nodes} nodes ({count} BizTalk clones of {template})"
     world["expect_not_passing"] = []

@@ -472,8 +472,15 @@ def machine() -> dict[str, Any]:
 
     from ssocheck import __version__
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                            check=False).stdout.strip()
+    def git(*args: str) -> str:
+        try:
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:  # no git: a copy of the sources
+            return ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    # Uncommitted changes to tracked files mean the figures are not exactly those of the commit.
+    dirty = bool(git("status", "--porcelain", "--untracked-files=no")) if commit else None
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu_count": os.cpu_count(),
@@ -483,12 +490,13 @@ def machine() -> dict[str, Any]:
         "pyspnego": version("pyspnego"),
         "ssocheck": __version__,
         "git_commit": commit or None,
+        "git_dirty": dirty,
         "platform": platform.platform(),
     }
 
 
 def run_benchmark(nodes: Sequence[int], workers: int, repeat: int, out: Path | None,
-                  keep: Path | None = None, warmup: bool = True) -> dict[str, Any]:
+                  keep: Path | None = None, warmup: bool = True, label: str = "") -> dict[str, Any]:
     """Measure every N, print nothing; return (and write to ``out``) the JSON document."""
     started = time.perf_counter()
     rows = []
@@ -498,6 +506,7 @@ def run_benchmark(nodes: Sequence[int], workers: int, repeat: int, out: Path | N
     doc = {
         "schema": SCHEMA,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "label": label,
         "machine": machine(),
         "settings": {"nodes": list(nodes), "workers": workers, "repeat": repeat, "warmup": warmup,
                      "transport": "ntlm",
@@ -534,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file (default: %(default)s)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the work files (reports, logs) here")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unmeasured floor + run pair per N")
+    parser.add_argument("--label", default="", help="free text stored in the JSON (what was measured)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--evaluate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--report-json", type=Path, help=argparse.SUPPRESS)
@@ -546,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeat < 1 or args.workers < 1:
         parser.error("--repeat and --workers must be at least 1")
 
-    doc = run_benchmark(args.nodes, args.workers, args.repeat, args.out, args.keep, not args.no_warmup)
+    doc = run_benchmark(args.nodes, args.workers, args.repeat, args.out, args.keep, not args.no_warmup, args.label)
     m = doc["machine"]
     print(f"ssocheck {m['ssocheck']} ({m['git_commit']}), Python {m['python']}, pywinrm {m['pywinrm']}, "
           f"{m['cpu_count']} cores; workers {args.workers}, median of {args.repeat}; NTLM + message encryption")
