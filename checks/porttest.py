@@ -126,8 +126,9 @@ class PortCreateTestCheck(NodeCheck):
     name = "port-create-test"
     severity = Severity.CRITICAL
     roles = ("biztalk",)
-    # CHECKS.md: post, opt-in. A nightly run would need --allow-changes too (the runner enforces it).
-    phases = (Phase.POST,)
+    # CHECKS.md: post, opt-in; issue 5 adds nightly when changes are explicitly allowed. Both need
+    # --allow-changes (or allow_changes: true in the inventory); the runner enforces it.
+    phases = (Phase.POST, Phase.NIGHTLY)
     facts = (PortCreateTest,)
     writes = True
     guide_step = "24"

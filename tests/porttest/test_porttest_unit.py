@@ -290,7 +290,7 @@ def test_metadata_matches_the_catalog() -> None:
     [loaded] = build([("builtin", CHECKS)])
     meta = loaded.meta
     assert (meta.id, meta.name, meta.severity.value, meta.shape) == ("BTS001", "port-create-test", "critical", "node")
-    assert set(meta.roles) == {"biztalk"} and set(meta.phases) == {Phase.POST}
+    assert set(meta.roles) == {"biztalk"} and set(meta.phases) == {Phase.POST, Phase.NIGHTLY}
     assert loaded.check.writes and PortCreateTest.writes
 
 
