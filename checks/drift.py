@@ -43,10 +43,6 @@ class FactDrift(GroupCheck):
     )
     references = (DOCS_CLUSTER_MSS, DOCS_BACKUP_SECRET)
 
-    def __init__(self, include_failover: bool = False) -> None:
-        """``include_failover`` compares what a plain failover changes too (``drift --include-failover``)."""
-        self.include_failover = include_failover
-
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         if ctx.baseline is None:
             for node in nodes:
@@ -64,15 +60,15 @@ class FactDrift(GroupCheck):
                     found=f"{node.name} ({', '.join(node.roles)})",
                 )
                 continue
-            yield self._verdict(node, entry[1])
+            yield self._verdict(node, entry[1], ctx)
 
-    def _verdict(self, node: NodeFacts, base: Mapping[str, Any]) -> Outcome:
+    def _verdict(self, node: NodeFacts, base: Mapping[str, Any], ctx: Context) -> Outcome:
         if node.node_error:
             return errored(f"cannot compare with the baseline: node not collected ({node.node_error})", node=node.name)
         if not base:
             return errored("cannot compare: the baseline holds no facts of this node (it was not collected "
                            "when the baseline was saved)", node=node.name)
-        changes = diff_node(node.name, base, node.raw, include_failover=self.include_failover)
+        changes = diff_node(node.name, base, node.raw, include_failover=ctx.include_failover)
         missing = uncompared(base, node.raw)
         not_compared = {
             fact: (f"failed on the node: {node.fact_errors[fact]}" if fact in node.fact_errors

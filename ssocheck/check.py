@@ -83,6 +83,8 @@ class Context:
     # Raw facts of a known-good run (node name -> fact name -> raw value), for drift detection;
     # None when no baseline was given.
     baseline: Mapping[str, Mapping[str, Any]] | None = None
+    # Drift: also count what a plain failover changes (owner node, which node runs ENTSSO).
+    include_failover: bool = False
 
 
 class NodeFacts:

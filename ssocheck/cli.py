@@ -146,6 +146,11 @@ def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 def _ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option(
+        "--include-failover",
+        is_flag=True,
+        help="With --baseline: a plain failover (owner node, which node runs ENTSSO) counts as drift too.",
+    )(func)
+    func = click.option(
         "--fail-on",
         type=click.Choice([s.value for s in Severity]),
         default=None,
@@ -198,22 +203,20 @@ def _ci_inputs(baseline_file: Path | None, waivers_file: Path | None, fail_on: s
     return inputs
 
 
-def _finish(report: Report, snapshot: Any, inputs: CiInputs) -> tuple[Report, int]:
-    """Drift section, waivers and the exit-code gate applied to an evaluated report."""
-    from ssocheck.gate import SECTION, exit_code, gate_section
-
+def _finish(report: Report, snapshot: Any, inputs: CiInputs, include_failover: bool = False) -> tuple[Report, int]:
+    """Drift section, waivers and the ``--fail-on`` threshold applied to an evaluated report."""
     if inputs.baseline is not None:
         from ssocheck.drift import attach_drift
 
         current = {n.name: n.facts for n in snapshot.nodes}
-        report = attach_drift(report, inputs.baseline.facts(), current, check_id=DRIFT_CHECK_ID)
+        report = attach_drift(report, inputs.baseline.facts(), current, include_failover=include_failover,
+                              check_id=DRIFT_CHECK_ID)
     if inputs.waivers is not None:
         from ssocheck.waivers import apply_waivers
 
         report = apply_waivers(report, inputs.waivers, date.today())
-    if inputs.fail_on is not None:
-        report = replace(report, sections={**report.sections, SECTION: gate_section(report, inputs.fail_on)})
-    return report, int(exit_code(report, inputs.fail_on))
+    report = replace(report, fail_on=inputs.fail_on)
+    return report, int(report.exit_code())
 
 
 def _warn_expired(inputs: CiInputs) -> None:
@@ -261,7 +264,9 @@ def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
         click.echo(f"{kind:>8}: {path}")
 
 
-def _collect(inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: bool = False) -> tuple[Any, Any]:
+def _collect(
+    inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: bool = False, allow_changes: bool = False
+) -> tuple[Any, Any]:
     from ssocheck.collect import gather
     from ssocheck.progress import Progress
 
@@ -275,6 +280,7 @@ def _collect(inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: 
             password,
             workers=workers,
             on_node_done=lambda snap: progress.node_done(snap.name, snap.error is None),
+            allow_changes=allow_changes,
         )
     finally:
         progress.finish()
@@ -284,6 +290,7 @@ def _collect(inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: 
 def _run_live(
     inventory: Path, phase: str | None, only: Sequence[str], skip: Sequence[str], workers: int,
     allow_changes: bool = False, baseline: Mapping[str, Mapping[str, Any]] | None = None,
+    include_failover: bool = False,
 ) -> tuple[Report, Any]:
     from ssocheck.inventory import load_inventory
     from ssocheck.runner import evaluate
@@ -294,9 +301,12 @@ def _run_live(
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     # With a baseline, drift is judged on every fact the baseline holds: collect what all checks need,
     # not only the selected ones (else `--select DRF001` would compare nothing).
-    snapshot, audit = _collect(inv, load_checks() if baseline is not None else checks, workers)
+    allowed = allow_changes or inv.allow_changes
+    snapshot, audit = _collect(
+        inv, load_checks() if baseline is not None else checks, workers, allow_changes=allowed
+    )
     snapshot.phase = run_phase.value
-    ctx = Context(run_phase, inv.expect, allow_changes=allow_changes or inv.allow_changes, baseline=baseline)
+    ctx = Context(run_phase, inv.expect, allow_changes=allowed, baseline=baseline, include_failover=include_failover)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
                       sections={"audit": [a.to_dict() for a in audit]})
     return report, snapshot
@@ -314,13 +324,17 @@ def _run_live(
 @_ci_options
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256),
               help="Nodes collected in parallel.")
+@click.option("--allow-changes", is_flag=True,
+              help="Let BTS001 create and remove temporary ports on each BizTalk node (the one check that writes).")
 def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
         formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, baseline_file: Path | None,
-        waivers_file: Path | None, fail_on: str | None, workers: int) -> None:
+        waivers_file: Path | None, fail_on: str | None, include_failover: bool, workers: int,
+        allow_changes: bool) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
     inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
-    report, snapshot = _run_live(inventory, phase, only, skip, workers, baseline=inputs.baseline_facts)
-    report, code = _finish(report, snapshot, inputs)
+    report, snapshot = _run_live(inventory, phase, only, skip, workers, allow_changes=allow_changes,
+                                 baseline=inputs.baseline_facts, include_failover=include_failover)
+    report, code = _finish(report, snapshot, inputs, include_failover)
     snapshot_path = output_dir / SNAPSHOT_FILE
     snapshot.save(snapshot_path)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
@@ -359,7 +373,8 @@ def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[st
 @_ci_options
 def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...],
           output_dir: Path, formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool,
-          baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None) -> None:
+          baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None,
+          include_failover: bool) -> None:
     """Evaluate the checks offline on a saved snapshot (same reports as a live run)."""
     from ssocheck.runner import evaluate
     from ssocheck.snapshot import load_snapshot
@@ -368,9 +383,10 @@ def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: t
     snapshot = load_snapshot(snapshot_file)
     checks = _checks(only, skip)
     fallback = Phase(snapshot.phase) if snapshot.phase else None
-    ctx = Context(_phase(phase, fallback), snapshot.expect, baseline=inputs.baseline_facts)
+    ctx = Context(_phase(phase, fallback), snapshot.expect, baseline=inputs.baseline_facts,
+                  include_failover=include_failover)
     report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
-    report, code = _finish(report, snapshot, inputs)
+    report, code = _finish(report, snapshot, inputs, include_failover)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose)
     _warn_expired(inputs)
     sys.exit(code)
@@ -458,15 +474,12 @@ def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | Non
     loaded = [lc for lc in load_checks() if lc.meta.id == DRIFT_CHECK_ID]
     if not loaded:
         raise ConfigError(f"the drift check {DRIFT_CHECK_ID} is not installed (built-in pack missing?)")
-    # The same check as in nightly runs, told whether failover changes count.
-    factory: Any = type(loaded[0].check)
-    drift_check = replace(loaded[0], check=factory(include_failover=include_failover))
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     snapshot, audit = _source_snapshot(inventory, snapshot_file, workers)
-    ctx = Context(Phase.NIGHTLY, snapshot.expect, baseline=base.facts())
+    ctx = Context(Phase.NIGHTLY, snapshot.expect, baseline=base.facts(), include_failover=include_failover)
     source = "live" if inventory is not None else f"snapshot:{snapshot_file}"
     sections = {"audit": [a.to_dict() for a in audit]} if audit else None
-    report = evaluate([drift_check], snapshot, ctx, source=source, started_at=started, sections=sections)
+    report = evaluate(loaded, snapshot, ctx, source=source, started_at=started, sections=sections)
     current = {n.name: n.facts for n in snapshot.nodes}
     report = attach_drift(report, base.facts(), current, include_failover=include_failover,
                           check_id=DRIFT_CHECK_ID)

@@ -165,6 +165,9 @@ class Report:
     # Extra sections added by later stages (drift, waivers, audit trail); each a JSON-ready value.
     sections: Mapping[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
+    # ``--fail-on``: only failures of at least this severity make the exit code 1 (None: every one).
+    # Failures below it still show as ``fail`` in every report; errors always count (exit 3).
+    fail_on: Severity | None = None
 
     def counts(self) -> dict[Status, int]:
         """Number of results per status (every status present, zero if none)."""
@@ -175,12 +178,25 @@ class Report:
         """Results of one node, in check-ID order."""
         return sorted((r for r in self.results if r.node == node), key=lambda r: r.check_id)
 
+    def counted_failures(self) -> tuple[int, int]:
+        """(failures that count for the exit code, failures below the ``fail_on`` threshold)."""
+        counted = below = 0
+        for result in self.results:
+            if result.status is not Status.FAIL:
+                continue
+            meta = self.checks.get(result.check_id)
+            # A result of an unknown check counts: a threshold must never hide a failure by accident.
+            if self.fail_on is None or meta is None or meta.severity.at_least(self.fail_on):
+                counted += 1
+            else:
+                below += 1
+        return counted, below
+
     def exit_code(self) -> ExitCode:
-        """0 nothing failed or errored, 1 at least one fail, 3 no fail but at least one error."""
-        counts = self.counts()
-        if counts[Status.FAIL]:
+        """0 nothing failed or errored, 1 at least one (counted) fail, 3 no such fail but an error."""
+        if self.counted_failures()[0]:
             return ExitCode.FAIL
-        if counts[Status.ERROR]:
+        if self.counts()[Status.ERROR]:
             return ExitCode.ERROR
         return ExitCode.OK
 
@@ -203,6 +219,8 @@ class Report:
             "duration_s": round(self.duration_s, 3),
             "verdict": self.verdict(),
             "exit_code": int(self.exit_code()),
+            "fail_on": self.fail_on.value if self.fail_on else None,
+            "failures_below_threshold": self.counted_failures()[1],
             "summary": {s.value: n for s, n in self.counts().items()},
             "nodes": [n.to_dict() for n in self.nodes],
             "checks": {cid: meta.to_dict() for cid, meta in sorted(self.checks.items())},

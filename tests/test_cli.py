@@ -103,3 +103,39 @@ def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     assert server.returncode == 0
+
+
+def test_allow_changes_runs_bts001_through_the_cli_and_audits_it(tmp_path: Path) -> None:
+    with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        ports_before = json.dumps(farm.state.biztalk.get("ports"), sort_keys=True)
+        code, out, err = run_cli(["run", "-i", inventory, "--output-dir", tmp_path / "skip", "--select", "BTS001"])
+        assert code == 0, out + err
+        skipped = json.loads((tmp_path / "skip" / "ssocheck-report.json").read_text(encoding="utf-8"))
+        assert {r["status"] for r in skipped["results"]} == {"skip"}
+        assert not any(a["changes_state"] for a in skipped["sections"]["audit"])
+        assert farm.commands("BTSNODE1") == 1
+
+        farm.reset_counters()
+        code, out, err = run_cli(["run", "-i", inventory, "--output-dir", tmp_path / "ok", "--select", "BTS001",
+                                  "--allow-changes"])
+        assert code == 0, out + err
+        assert (farm.commands("BTSNODE1"), farm.commands("NODE1")) == (2, 1)
+        assert json.dumps(farm.state.biztalk.get("ports"), sort_keys=True) == ports_before
+    doc = json.loads((tmp_path / "ok" / "ssocheck-report.json").read_text(encoding="utf-8"))
+    assert {(r["node"], r["status"]) for r in doc["results"]} == {("BTSNODE1", "pass"), ("BTSNODE2", "pass")}
+    changing = [a for a in doc["sections"]["audit"] if a["changes_state"]]
+    assert [a["node"] for a in changing] == ["BTSNODE1", "BTSNODE2"]
+
+
+def test_include_failover_makes_a_failover_count_as_drift(tmp_path: Path) -> None:
+    with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        baseline = tmp_path / "baseline.json"
+        assert run_cli(["baseline", "save", "-i", inventory, "-o", baseline])[0] == 0
+        farm.apply_overlay({"clusters": {"SSOCLU": {"groups": {"SSO": {"owner": "NODE2"}}}}})
+        args = ["run", "-i", inventory, "--phase", "nightly", "--baseline", baseline, "--select", "DRF001"]
+        plain = run_cli([*args, "--output-dir", tmp_path / "plain"])
+        strict = run_cli([*args, "--output-dir", tmp_path / "strict", "--include-failover"])
+    assert plain[0] == 0, plain[1] + plain[2]
+    assert strict[0] == 1, strict[1] + strict[2]

@@ -8,7 +8,6 @@ import pytest
 from ssocheck_checks.drift import FactDrift
 
 from ssocheck.check import Context, Expectations
-from ssocheck.gate import counted_failures, exit_code, gate_section
 from ssocheck.model import CheckMeta, ExitCode, Phase, Report, Result, Severity, Status
 from ssocheck.registry import build, load_checks
 from ssocheck.runner import evaluate
@@ -22,10 +21,10 @@ def meta(check_id: str, severity: Severity) -> CheckMeta:
                      (), ())
 
 
-def report(*results: Result) -> Report:
+def report(*results: Result, fail_on: Severity | None = None) -> Report:
     checks = {"CRT001": meta("CRT001", Severity.CRITICAL), "MED001": meta("MED001", Severity.MEDIUM),
               "LOW001": meta("LOW001", Severity.LOW)}
-    return Report("0", Phase.POST, "G", "live", "s", "f", (), checks, results)
+    return Report("0", Phase.POST, "G", "live", "s", "f", (), checks, results, fail_on=fail_on)
 
 
 @pytest.mark.parametrize(
@@ -42,17 +41,17 @@ def report(*results: Result) -> Report:
     ],
 )
 def test_exit_code_with_threshold(statuses: dict[str, Status], fail_on: Severity | None, expected: ExitCode) -> None:
-    rep = report(*(Result(cid, "N", status, "m") for cid, status in statuses.items()))
-    assert exit_code(rep, fail_on) is expected
-    if fail_on is None:
-        assert exit_code(rep) is rep.exit_code()
+    rep = report(*(Result(cid, "N", status, "m") for cid, status in statuses.items()), fail_on=fail_on)
+    assert rep.exit_code() is expected
+    assert rep.to_dict()["exit_code"] == int(expected)  # every report states the same exit code
 
 
-def test_gate_section_records_threshold_and_counts() -> None:
-    rep = report(Result("CRT001", "N", Status.FAIL, "m"), Result("LOW001", "N", Status.FAIL, "m"))
-    assert counted_failures(rep, Severity.HIGH) == (1, 1)
-    assert gate_section(rep, Severity.HIGH) == {"fail_on": "high", "exit_code": 1, "failures_counted": 1,
-                                                "failures_below_threshold": 1}
+def test_report_records_threshold_and_counts() -> None:
+    rep = report(Result("CRT001", "N", Status.FAIL, "m"), Result("LOW001", "N", Status.FAIL, "m"),
+                 fail_on=Severity.HIGH)
+    assert rep.counted_failures() == (1, 1)
+    doc = rep.to_dict()
+    assert (doc["fail_on"], doc["exit_code"], doc["failures_below_threshold"]) == ("high", 1, 1)
 
 
 # -- DRF001 through the runner -----------------------------------------------------------------------------------
@@ -138,12 +137,11 @@ def test_node_without_baseline_facts_is_an_error() -> None:
     assert out["NODE1"].status is Status.ERROR and "holds no facts" in out["NODE1"].message
 
 
-def test_include_failover_instance_reports_owner_changes() -> None:
+def test_include_failover_context_reports_owner_changes() -> None:
     base = {"NODE1": {"cluster": {"groups": [{"name": "SSO", "owner_node": "NODE1"}]}}}
     cur = snap(NODE1={"cluster": {"groups": [{"name": "SSO", "owner_node": "NODE2"}]}})
     [lc] = build([("test", [FactDrift])])
     plain = evaluate([lc], cur, Context(Phase.NIGHTLY, EXPECT, baseline=base))
     assert plain.results[0].status is Status.PASS
-    strict = evaluate([lc.__class__(FactDrift(include_failover=True), lc.meta)], cur,
-                      Context(Phase.NIGHTLY, EXPECT, baseline=base))
+    strict = evaluate([lc], cur, Context(Phase.NIGHTLY, EXPECT, baseline=base, include_failover=True))
     assert strict.results[0].status is Status.FAIL
