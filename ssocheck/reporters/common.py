@@ -83,6 +83,25 @@ def waiver_text(waiver: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
+def waived_message(result: Result) -> str:
+    """The message of ``result`` with its waiver spelled out exactly once.
+
+    ``apply_waivers`` already puts expiry and justification in the skip message, so the waiver text is
+    added only when the message lacks the justification; the finding that was waived is appended so
+    the reader still sees what was accepted.
+    """
+    if result.waiver is None:
+        return result.message
+    message = result.message
+    justification = _first(result.waiver, ("justification", "reason"))
+    if justification is None or str(justification) not in message:
+        message = f"{message}; {waiver_text(result.waiver)}"
+    finding = result.waiver.get("finding")
+    if finding and str(finding) not in message:
+        message = f"{message} [waived finding: {finding}]"
+    return message
+
+
 def _first(mapping: Mapping[str, Any], keys: Iterable[str]) -> Any:
     for key in keys:
         if mapping.get(key) not in (None, ""):

@@ -21,7 +21,7 @@ from ssocheck.reporters.common import (
     redacted,
     sorted_results,
     summary_counts,
-    waiver_text,
+    waived_message,
 )
 
 _STYLE: dict[Status, dict[str, Any]] = {
@@ -102,9 +102,7 @@ def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
 
 def _message(result: Result) -> str:
     """The table message; a waived result says so, with expiry and justification."""
-    if result.waiver is not None:
-        return f"{result.message} ({waiver_text(result.waiver)})"
-    return result.message
+    return waived_message(result)
 
 
 def _summary(report: Report, paint: _Painter) -> str:

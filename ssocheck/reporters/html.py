@@ -29,6 +29,7 @@ from ssocheck.reporters.common import (
     redacted,
     sorted_results,
     summary_counts,
+    waived_message,
     waiver_text,
 )
 
@@ -162,9 +163,7 @@ def _matrix(report: Report, node_names: list[str], anchors: Mapping[tuple[str, s
                 row.cells.append(_Cell("none", NOT_IN_SCOPE, "not in scope", None))
             else:
                 anchor = anchors[(cid, name)] if result.status is not Status.PASS else None
-                message = result.message
-                if result.waiver is not None:
-                    message = f"{message}; {waiver_text(result.waiver)}"
+                message = waived_message(result)
                 row.cells.append(_Cell(result.status.value, SYMBOLS[result.status], cap(message, 300), anchor))
         rows.append(row)
     return rows

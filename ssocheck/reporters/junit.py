@@ -35,7 +35,7 @@ from ssocheck.reporters.common import (
     meta_for,
     node_order,
     redacted,
-    waiver_text,
+    waived_message,
     xml_safe,
 )
 
@@ -147,9 +147,7 @@ def _case(report: Report, node: NodeInfo, result: Result, warn_as: str) -> TestC
             error_type="error",
         )
     elif status is Status.SKIP:
-        reason = result.message
-        if result.waiver is not None:
-            reason = f"{reason}; {waiver_text(result.waiver)}"
+        reason = waived_message(result)
         if result.status is Status.WARN:
             reason = f"WARNING: {reason}"
         case.add_skipped_info(message=_attr(reason), output=xml_safe(reason))

@@ -123,3 +123,29 @@ def test_one_cause_stopping_several_checks_is_shown_once(report: Report) -> None
     details = text.split("Details:", 1)[1]
     assert details.count(cause) == 1
     assert "SSO001, SSO005 on NODE1: could not decide" in details
+
+
+def test_waiver_from_apply_waivers_is_spelled_out_once(report: Report) -> None:
+    from dataclasses import replace
+
+    from ssocheck.reporters import REPORTERS
+
+    waived = Result(
+        "CLU003", "BTSNODE1", Status.SKIP, "waived until 2099-01-31: cut-over in progress (CHG123)",
+        waiver={"expires": "2099-01-31", "justification": "cut-over in progress", "ticket": "CHG123",
+                "finding": "fail: UseNetworkName = 0"},
+    )
+    rep = replace(report, results=(*report.results, waived))
+    console_text = REPORTERS["console"].render(rep, verbose=True)
+    assert console_text.count("cut-over in progress") == 1
+    assert "UseNetworkName = 0" in console_text
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(REPORTERS["junit"].render(rep))
+    [case] = [
+        c for c in root.iter("testcase")
+        if c.get("name", "").startswith("CLU003") and "BTSNODE1" in c.get("classname", "")
+    ]
+    skipped = case.find("skipped")
+    assert skipped is not None and (skipped.text or "").count("cut-over in progress") == 1
+    assert "UseNetworkName = 0" in (skipped.text or "")
