@@ -17,10 +17,11 @@ scaled to N nodes, HTTP + NTLM with message encryption) and measures, against th
   ``time.perf_counter`` around ``runner.evaluate`` and each of the four reporters (console, junit,
   html, json), then around writing the three report files (``output.write_atomic``).
 
-With ``--repeat R`` (default 3), floor and run alternate R times and the medians are reported
-(the first pair is a warm-up of the lab's lazy imports only in the sense that it is one of three).
-It prints a table and writes JSON (documented in ``benchmarks/README.md``) with the machine's core
-count and the Python, pywinrm and ssocheck versions.
+After one unmeasured floor + run pair (the lab's first requests pay for lazy imports; ``--no-warmup``
+skips it), floor and run alternate ``--repeat`` times (default 3) and the medians are reported. The
+client's and the lab's CPU seconds are recorded too: on a small machine both share the cores. It
+prints a table and writes JSON (documented in ``benchmarks/README.md``) with the machine's core count
+and the Python, pywinrm and ssocheck versions.
 
 Internal modes (used by the benchmark itself): ``--floor SPEC.json`` and ``--evaluate SNAPSHOT``.
 """
