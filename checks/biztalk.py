@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed, skipped
+from ssocheck.evidence import group_summary
 from ssocheck.facts.biztalk import BizTalkRegistry
 from ssocheck.facts.sso import EntssoRegistry, same_version, version_key
 from ssocheck.model import Severity
@@ -86,6 +87,8 @@ class BizTalkVersionParity(GroupCheck):
         overview = {
             n.name: {"biztalk": biztalk[n.name].product_version, "sso": sso[n.name].server_version} for n in nodes
         }
+        summary = group_summary({name: f"BizTalk {v['biztalk'] or '-'}, SSO {v['sso'] or '-'}"
+                                 for name, v in overview.items()})
         for node in nodes:
             problems: list[str] = []
             bts = bts_versions.get(node.name)
@@ -102,7 +105,7 @@ class BizTalkVersionParity(GroupCheck):
             evidence: dict[str, Any] = {
                 "expected": {"biztalk": bts_ref, "sso": sso_ref},
                 "found": overview[node.name],
-                "group": overview,
+                "group": summary,
             }
             if problems:
                 yield failed("; ".join(problems), node=node.name, **evidence)

@@ -25,6 +25,7 @@ from ssocheck.check import (
     warned,
 )
 from ssocheck.errors import FactError
+from ssocheck.evidence import group_summary
 from ssocheck.facts.cluster import Cluster, ClusterState
 from ssocheck.facts.events import (
     API_AUDIT,
@@ -161,7 +162,7 @@ class MasterSecretServerName(GroupCheck):
             else:
                 readings[node.name] = (info.secret_server or "").strip()
         values = sorted({host(v) for v in readings.values()})
-        base: dict[str, Any] = {"expected": expected, "read_on": dict(readings)}
+        base: dict[str, Any] = {"expected": expected, "read_on": group_summary(readings)}
         verdict: Outcome | None = None
         if len(values) > 1:
             verdict = failed(

@@ -10,6 +10,7 @@ from typing import Any
 
 from ssocheck.accounts import Account, Domain, is_builtin_service_account, parse_account, same_account
 from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.evidence import group_summary
 from ssocheck.facts.events import SsoEvent, SsoEvents, of_ids, parse_time
 from ssocheck.facts.rights import UserRights
 from ssocheck.facts.services import Services
@@ -455,13 +456,11 @@ class SsoDatabaseJoined(GroupCheck):
         want_server, want_db = ctx.expect.sso_db_server, ctx.expect.sso_db_name
         expected = _db_label(want_server, want_db)
         configs = {n.name: n.get(EntssoRegistry) for n in nodes}
-        usage: dict[str, list[str]] = defaultdict(list)
-        for name, cfg in configs.items():
-            usage[_db_label(cfg.sql_server, cfg.sql_database)].append(name)
+        all_nodes = group_summary({name: _db_label(c.sql_server, c.sql_database) for name, c in configs.items()})
         for node in nodes:
             cfg = configs[node.name]
             found = _db_label(cfg.sql_server, cfg.sql_database)
-            evidence = {"expected": expected, "found": found, "all_nodes": dict(sorted(usage.items()))}
+            evidence = {"expected": expected, "found": found, "all_nodes": all_nodes}
             if not cfg.sql_server or not cfg.sql_database:
                 yield failed(
                     "ENTSSO\\SQL 'Server'/'Database' are not set: SSO is not configured on this node",

@@ -19,7 +19,15 @@ from ssocheck.errors import CredentialError
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+# Longest first, rebuilt on register: redact() runs for every string of every report (millions of calls on a
+# 500-node farm), so it must not sort or lock each time. Swapping a tuple is atomic; readers need no lock.
+_by_length: tuple[str, ...] = ()
 REDACTED = "********"
+
+
+def generation() -> object:
+    """A token that changes whenever a new secret is registered (lets callers cache redacted output)."""
+    return _by_length
 
 
 class Secret:
@@ -46,16 +54,16 @@ class Secret:
 
 def register(value: str) -> None:
     """Remember a secret so :func:`redact` removes it from any text."""
+    global _by_length
     if value and len(value) >= 3:  # shorter values would redact innocent text everywhere
         with _lock:
             _secrets.add(value)
+            _by_length = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 def redact(text: str) -> str:
     """Replace every registered secret in ``text`` with asterisks."""
-    with _lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for value in known:
+    for value in _by_length:
         if value in text:
             text = text.replace(value, REDACTED)
     return text

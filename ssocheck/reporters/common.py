@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from ssocheck import secrets
 from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Status
 from ssocheck.secrets import redact
 
@@ -174,14 +175,24 @@ def summary_phrase(report: Report) -> str:
     return ", ".join(f"{n} {status.value}" for status, n in summary_counts(report))
 
 
-def scrub(value: Any) -> Any:
-    """``value`` with every registered secret redacted from every string in it (keys included)."""
+def scrub(value: Any, _memo: dict[int, Any] | None = None) -> Any:
+    """``value`` with every registered secret redacted from every string in it (keys included).
+
+    A container met twice (group checks share one overview dict among all their results) is scrubbed once.
+    """
     if isinstance(value, str):
         return redact(value)
-    if isinstance(value, Mapping):
-        return {scrub(k): scrub(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(scrub(v) for v in value)
+    if isinstance(value, (Mapping, list, tuple)):
+        memo = {} if _memo is None else _memo
+        done = memo.get(id(value))
+        if done is not None and done[0] is value:
+            return done[1]
+        if isinstance(value, Mapping):
+            clean: Any = {scrub(k, memo): scrub(v, memo) for k, v in value.items()}
+        else:
+            clean = type(value)(scrub(v, memo) for v in value)
+        memo[id(value)] = (value, clean)  # the original is kept alive, so its id cannot be reused meanwhile
+        return clean
     return value
 
 
@@ -192,15 +203,35 @@ def redacted(report: Report) -> Report:
     escaped a secret (``&amp;`` in XML/HTML, ``\\u00e4`` in JSON) that last line of defence no longer
     recognises it, so redaction must happen on the model, before any escaping.
     """
+    # One run renders the same Report with four reporters: scrub it once, not four times (on a 500-node farm
+    # the scrub is most of the rendering time). Keyed on identity and on the secrets known at the time.
+    cached = _last_redacted
+    if cached is not None and cached[0] is report and cached[1] is secrets.generation():
+        return cached[2]
+    clean = _redacted(report)
+    _remember(report, clean)
+    return clean
+
+
+_last_redacted: tuple[Report, object, Report] | None = None
+
+
+def _remember(report: Report, clean: Report) -> None:
+    global _last_redacted
+    _last_redacted = (report, secrets.generation(), clean)
+
+
+def _redacted(report: Report) -> Report:
+    memo: dict[int, Any] = {}
     return replace(
         report,
         group=redact(report.group),
         source=redact(report.source),
-        nodes=tuple(replace(n, address=redact(n.address), error=scrub(n.error)) for n in report.nodes),
+        nodes=tuple(replace(n, address=redact(n.address), error=scrub(n.error, memo)) for n in report.nodes),
         results=tuple(
-            replace(r, message=redact(r.message), evidence=scrub(dict(r.evidence)),
-                    waiver=scrub(dict(r.waiver)) if r.waiver is not None else None)
+            replace(r, message=redact(r.message), evidence=scrub(dict(r.evidence), memo),
+                    waiver=scrub(dict(r.waiver), memo) if r.waiver is not None else None)
             for r in report.results
         ),
-        sections=scrub(dict(report.sections)),
+        sections=scrub(dict(report.sections), memo),
     )

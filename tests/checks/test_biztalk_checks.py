@@ -43,7 +43,7 @@ def test_bts002_cluster_node_sso_differs() -> None:
     assert statuses(res) == {"BTSNODE1": "pass", "BTSNODE2": "pass", "NODE1": "pass", "NODE2": "fail"}
     assert "SSO 9.0.1865.0 differs from 10.0.1000.0 on BTSNODE1, BTSNODE2" in res["NODE2"].message
     assert res["NODE2"].evidence["expected"] == {"biztalk": BT_VERSION, "sso": SSO_VERSION}
-    assert res["NODE2"].evidence["group"]["NODE2"] == {"biztalk": None, "sso": "9.0.1865.0"}
+    assert res["NODE2"].evidence["group"]["BizTalk -, SSO 9.0.1865.0"] == {"count": 1, "nodes": ["NODE2"]}
 
 
 def test_bts002_cluster_nodes_cannot_outvote_the_biztalk_nodes() -> None:

@@ -386,7 +386,8 @@ def test_sso005_cluster_nodes_created_a_new_sso_system() -> None:
     assert "created a new SSO system" in res["NODE1"].message
     ev = res["NODE2"].evidence
     assert ev["expected"] == "SQL01/SSODB" and ev["found"] == "SQL01/SSODB_CLU"
-    assert ev["all_nodes"] == {"SQL01/SSODB": ["BTSNODE1", "BTSNODE2"], "SQL01/SSODB_CLU": ["NODE1", "NODE2"]}
+    assert ev["all_nodes"] == {"SQL01/SSODB": {"count": 2, "nodes": ["BTSNODE1", "BTSNODE2"]},
+                               "SQL01/SSODB_CLU": {"count": 2, "nodes": ["NODE1", "NODE2"]}}
 
 
 def test_sso005_other_instance_biztalk_node_and_unconfigured_node() -> None:
