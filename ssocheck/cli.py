@@ -59,8 +59,12 @@ def _setup_logging(debug: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     # Libraries below us can log request details; keep them quiet unless debugging.
-    for noisy in ("urllib3", "requests_ntlm", "spnego", "winrm"):
+    for noisy in ("urllib3", "winrm"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.ERROR)
+    # The NTLM layers log authentication tokens at DEBUG: an NTLMv2 response can be cracked offline,
+    # so they never go below WARNING, not even with --debug.
+    for auth in ("requests_ntlm", "spnego"):
+        logging.getLogger(auth).setLevel(logging.WARNING)
 
 
 class SsocheckGroup(click.Group):

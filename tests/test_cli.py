@@ -139,3 +139,16 @@ def test_include_failover_makes_a_failover_count_as_drift(tmp_path: Path) -> Non
         strict = run_cli([*args, "--output-dir", tmp_path / "strict", "--include-failover"])
     assert plain[0] == 0, plain[1] + plain[2]
     assert strict[0] == 1, strict[1] + strict[2]
+
+
+def test_debug_logging_never_includes_ntlm_tokens(tmp_path: Path, capfd: object) -> None:
+    import logging
+
+    with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        code, out, err = run_cli(["--debug", "run", "-i", inventory, "--output-dir", tmp_path / "out",
+                                  "--select", "SSO004"])
+    assert code == 0
+    assert logging.getLogger("spnego").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("requests_ntlm").getEffectiveLevel() >= logging.WARNING
+    assert "TlRMTVNTUA" not in out + err  # base64 of "NTLMSSP": no token in the debug output
