@@ -12,9 +12,11 @@ from ssocheck.facts.biztalk import BizTalkRegistry
 from ssocheck.facts.sso import EntssoRegistry, same_version, version_key
 from ssocheck.model import Severity
 
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import KB_SSO_VERSION
+
 DOCS_BIZTALK_VERSION = "https://learn.microsoft.com/en-us/biztalk/core/what-version-of-biztalk-server-do-i-have"
 DOCS_BIZTALK_VERSIONS = "https://learn.microsoft.com/archive/technet-wiki/7915.biztalk-server-versions"
-KB_SSO_VERSION = "KB 2908466: the ENTSSO Server and Administration registry values give the installed SSO version"
 
 
 def _canon(version: str) -> str:

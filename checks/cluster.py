@@ -8,36 +8,14 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed
-from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterResource, ClusterState
+from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterState
 from ssocheck.model import Severity
 
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import BLOG_FAILOVER, DOCS_CLUSTER_MSS, find_entsso_resource, host, resource_role
+
 DOCS_GENERIC_SERVICE = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/generic-service-private-properties"
 DOCS_PS_CLUSTER = "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/"
-DOCS_TG_CLUSTER = "https://learn.microsoft.com/en-us/biztalk/technical-guides/clustering-the-master-secret-server"
-BLOG_FAILOVER = (
-    "https://www.biztalkgurus.com/blogs/msft-biztalk-community/sso-master-secret-server-does-not-start-after-cluster-failover/"
-)
-
-
-def find_entsso_resource(state: ClusterState, network_name: str) -> tuple[ClusterResource | None, str]:
-    """The ENTSSO Generic Service resource in the role that holds the cluster network name.
-
-    Returns the resource, or None with the reason it could not be found.
-    """
-    candidates = state.entsso_resources()
-    if not candidates:
-        return None, "no Generic Service resource with ServiceName ENTSSO in the cluster"
-    netname = state.network_name_resource(network_name)
-    if netname is None:
-        return None, f"no Network Name resource named {network_name} in the cluster"
-    in_role = [r for r in candidates if r.group.lower() == netname.group.lower()]
-    if not in_role:
-        return None, (
-            f"the ENTSSO resource is in role {candidates[0].group}, but network name {network_name} "
-            f"is in role {netname.group}"
-        )
-    return in_role[0], ""
 
 
 class UseNetworkName(GroupCheck):
@@ -82,11 +60,6 @@ class UseNetworkName(GroupCheck):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def host(name: str | None) -> str:
-    """The NetBIOS part of a computer name, upper-case; cluster and inventory names compare on it."""
-    return (name or "").strip().lstrip("\\").split(".")[0].upper()
 
 
 def member(state: ClusterState, name: str) -> ClusterNode | None:
@@ -248,7 +221,7 @@ class EntssoGenericService(GroupCheck):
             if resource is None:
                 yield _not_found(node, reason, ctx)
                 continue
-            group = next((g for g in state.groups if g.name.lower() == resource.group.lower()), None)
+            group = resource_role(state, resource)
             evidence = {
                 "resource": resource.name,
                 "role": resource.group,

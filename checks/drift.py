@@ -9,8 +9,8 @@ from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, errored, fai
 from ssocheck.drift import diff_node, summarize, uncompared
 from ssocheck.model import Phase, Severity
 
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
-DOCS_BACKUP_SECRET = "https://learn.microsoft.com/en-us/biztalk/core/how-to-back-up-the-master-secret"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import DOCS_BACKUP, DOCS_CLUSTER_MSS
 
 
 class FactDrift(GroupCheck):
@@ -41,7 +41,7 @@ class FactDrift(GroupCheck):
         "known-good state: ssocheck baseline save -i INVENTORY -o BASELINE (or waive the finding until "
         "the change is complete)."
     )
-    references = (DOCS_CLUSTER_MSS, DOCS_BACKUP_SECRET)
+    references = (DOCS_CLUSTER_MSS, DOCS_BACKUP)
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         if ctx.baseline is None:

@@ -24,8 +24,9 @@ from ssocheck.facts.msdtc_security import AUTH_LEVEL, SECURITY_VALUES, DtcInstan
 from ssocheck.facts.services import Services
 from ssocheck.model import Severity
 
-DOCS_MSDTC = "https://learn.microsoft.com/en-us/biztalk/core/troubleshooting-problems-with-msdtc"
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import DOCS_CLUSTER_MSS, DOCS_MSDTC
+
 DOCS_SET_DTC = "https://learn.microsoft.com/en-us/powershell/module/msdtc/set-dtcnetworksetting"
 DOCS_CMOM = "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cmom/"
 

@@ -18,13 +18,12 @@ from ssocheck.facts.porttest import PortCreateTest, PortTestResult
 from ssocheck.model import Phase, Severity
 from ssocheck.sso_events import get as sso_event
 
-DOCS_HA_MSS = "https://learn.microsoft.com/en-us/biztalk/technical-guides/high-availability-for-the-master-secret-server"
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS, DOCS_HA_MSS, ENTSSO_E_NO_SSO_SERVER
+
 DOCS_RECEIVE_LOCATIONS = "https://learn.microsoft.com/en-us/biztalk/core/receivelocations-biztalk-server-sample"
 DOCS_SEND_PORTS = "https://learn.microsoft.com/en-us/biztalk/core/sendports-biztalk-server-sample"
-BLOG_NO_ENDPOINTS = "https://blogs.msdn.microsoft.com/apacbiztalk/2013/01/23/0x800706d9-when-contact-a-sso-master-secret-cluster/"
 
-ENTSSO_E_NO_SSO_SERVER = 0xC0002A0F
 ENTSSO_E_NOT_ADMIN = 0xC0002A13
 ENTSSO_E_NO_SECRET = 0xC0002A1F
 ENTSSO_E_NO_SECRET2 = 0xC0002A5B

@@ -50,29 +50,22 @@ from ssocheck.facts.sso import SsoDatabase
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .cluster import find_entsso_resource
-
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
-DOCS_MOVE_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server"
-DOCS_UPDATE_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-update-the-sso-database"
-DOCS_RESTORE = "https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret"
-DOCS_HA_MSS = "https://learn.microsoft.com/en-us/biztalk/technical-guides/high-availability-for-the-master-secret-server"
-BLOG_NO_ENDPOINTS = "https://blogs.msdn.microsoft.com/apacbiztalk/2013/01/23/0x800706d9-when-contact-a-sso-master-secret-cluster/"
-BLOG_FAILOVER = (
-    "https://www.biztalkgurus.com/blogs/msft-biztalk-community/sso-master-secret-server-does-not-start-after-cluster-failover/"
+from .common import (
+    BLOG_FAILOVER,
+    BLOG_NO_ENDPOINTS,
+    DOCS_CLUSTER_MSS,
+    DOCS_HA_MSS,
+    DOCS_MOVE_MSS,
+    DOCS_RESTORE,
+    ENTSSO_E_NO_SSO_SERVER,
+    ENTSSO_FOLDER,
+    find_entsso_resource,
+    host,
+    resource_role,
+    same_host,
 )
-SSO_FOLDER = r"C:\Program Files\Common Files\Enterprise Single Sign-On"
-NO_SSO_SERVER = 0xC0002A0F
 
-
-def host(name: str | None) -> str:
-    """The NetBIOS part of a computer name, upper-case (``biztalkcluster.corp.example.com`` -> ``BIZTALKCLUSTER``)."""
-    return (name or "").strip().lstrip("\\").split(".")[0].upper()
-
-
-def same_host(a: str | None, b: str | None) -> bool:
-    """True when two computer names are the same machine name (NetBIOS part, case-insensitive)."""
-    return bool(host(a)) and host(a) == host(b)
+DOCS_UPDATE_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-update-the-sso-database"
 
 
 def entsso_running(node: NodeFacts) -> tuple[bool, str]:
@@ -105,7 +98,7 @@ def role_owner(state: ClusterState, network_name: str) -> str | None:
         return None
     if resource.owner_node:
         return resource.owner_node
-    group = next((g for g in state.groups if g.name.lower() == resource.group.lower()), None)
+    group = resource_role(state, resource)
     return group.owner_node if group and group.owner_node else None
 
 
@@ -136,7 +129,7 @@ class MasterSecretServerName(GroupCheck):
     facts = (SsoDatabase, Services)
     guide_step = "18-19"
     remediation = (
-        "After the move: in '" + SSO_FOLDER + "' create UpdateMSS.xml containing only "
+        "After the move: in '" + ENTSSO_FOLDER + "' create UpdateMSS.xml containing only "
         "<sso><globalInfo><secretServer>CLUSTER-NETWORK-NAME</secretServer></globalInfo></sso> (the cluster "
         "network name, e.g. BIZTALKCLUSTER; no SSO Administrators element when run from a computer that is not "
         "the master secret server) and run 'ssomanage -updatedb UpdateMSS.xml' as an SSO administrator "
@@ -255,7 +248,7 @@ class MasterSecretRestored(GroupCheck):
     remediation = (
         "On each failing cluster node in turn: move the SSO role to it (Move-ClusterGroup <SSO role> -Node "
         "<node>), take the ENTSSO resource offline and online (Stop-ClusterResource / Start-ClusterResource "
-        "<ENTSSO resource>), then in '" + SSO_FOLDER + "' run 'ssoconfig -restoreSecret <backup file>' with the "
+        "<ENTSSO resource>), then in '" + ENTSSO_FOLDER + "' run 'ssoconfig -restoreSecret <backup file>' with the "
         "backup password (event 10523 confirms, with the MSID). Use the same backup file on every node; if the "
         "service account changed, restore again (10565)."
     )
@@ -324,7 +317,7 @@ def secret_failures_after(events: Sequence[SsoEvent], since: SsoEvent | None) ->
     10536 audits (a user not allowed to read an application) say nothing about the secret.
     """
     out = []
-    for event in newer_than(events, (LOST_SECRET_SERVER, API_AUDIT, event_id_of(NO_SSO_SERVER)), since):
+    for event in newer_than(events, (LOST_SECRET_SERVER, API_AUDIT, event_id_of(ENTSSO_E_NO_SSO_SERVER)), since):
         if event.id == API_AUDIT and event.hresult not in SECRET_FAILURE_HRESULTS:
             continue
         out.append(event)

@@ -29,17 +29,21 @@ from ssocheck.facts.sso import (
 from ssocheck.model import Severity
 from ssocheck.parsers.secedit import entries
 
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
-DOCS_MOVE_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-move-the-master-secret-server"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import (
+    DOCS_BACKUP,
+    DOCS_CLUSTER_MSS,
+    DOCS_MOVE_MSS,
+    DOCS_RESTORE,
+    DOCS_SSO_SECURITY,
+    ENTSSO_FOLDER,
+    KB_SSO_VERSION,
+)
+
 DOCS_DISPLAY_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-display-the-sso-database-information"
-DOCS_BACKUP = "https://learn.microsoft.com/en-us/biztalk/core/how-to-back-up-the-master-secret"
-DOCS_RESTORE = "https://learn.microsoft.com/en-us/biztalk/core/how-to-restore-the-master-secret"
-DOCS_SSO_SECURITY = "https://learn.microsoft.com/en-us/biztalk/core/sso-security-recommendations"
 DOCS_LOGON_AS_SERVICE = (
     "https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/log-on-as-a-service"
 )
-KB_SSO_VERSION = "KB 2908466: the ENTSSO Server and Administration registry values give the installed SSO version"
-ENTSSO_FOLDER = "C:\\Program Files\\Common Files\\Enterprise Single Sign-On"
 
 
 def domain_of(ctx: Context) -> Domain:

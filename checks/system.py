@@ -21,16 +21,13 @@ from ssocheck.facts.network import SsoEndpoint
 from ssocheck.facts.system import NETBIOS_MAX, HostNames, TimeSync, clock_offset, first_label
 from ssocheck.model import Severity, Status
 
-DOCS_SSO_SECURITY = "https://learn.microsoft.com/en-us/biztalk/core/sso-security-recommendations"
-DOCS_MSDTC = "https://learn.microsoft.com/en-us/biztalk/core/troubleshooting-problems-with-msdtc"
-DOCS_CLUSTER_MSS = "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-the-master-secret-server1"
+# Relative: the pack installs as ssocheck_checks but type-checks as checks.
+from .common import BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS, DOCS_MSDTC, DOCS_SSO_SECURITY
+
 DOCS_SSO_PORTS = "https://learn.microsoft.com/en-us/biztalk/core/ports-for-the-enterprise-single-sign-on-servers"
 DOCS_NAMING = (
     "https://learn.microsoft.com/en-us/troubleshoot/windows-server/active-directory/"
     "naming-conventions-for-computer-domain-site-ou"
-)
-BLOG_0X800706D9 = (
-    "https://blogs.msdn.microsoft.com/apacbiztalk/2013/01/23/0x800706d9-when-contact-a-sso-master-secret-cluster/"
 )
 
 # Offsets are measured to about a second (the probe's clock has whole seconds); closer than this is a tie.
@@ -220,7 +217,7 @@ class SsoEndpointReachable(NodeCheck):
         "Verify from the BizTalk node with 'ping -a <address>', 'Test-NetConnection <cluster network name> "
         "-Port 135' or 'portqry -n <cluster network name> -e 135'."
     )
-    references = (DOCS_SSO_PORTS, DOCS_CLUSTER_MSS, DOCS_MSDTC, BLOG_0X800706D9)
+    references = (DOCS_SSO_PORTS, DOCS_CLUSTER_MSS, DOCS_MSDTC, BLOG_NO_ENDPOINTS)
 
     def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
         probe = node.get(SsoEndpoint)
