@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed
-from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterState
+from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterResource, ClusterState
 from ssocheck.model import Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
@@ -18,7 +18,39 @@ DOCS_GENERIC_SERVICE = "https://learn.microsoft.com/en-us/previous-versions/wind
 DOCS_PS_CLUSTER = "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/"
 
 
-class UseNetworkName(GroupCheck):
+class EntssoResourceCheck(GroupCheck):
+    """Base of the checks that judge the clustered ENTSSO resource in each cluster node's own view (CLU002-CLU005).
+
+    Not a check itself (it is in no CHECKS list). ``evaluate`` finds the ENTSSO Generic Service
+    resource in the role of the cluster network name on every node; a node whose view has none gets
+    ``not_found``'s failure, the others ``judge``'s verdict.
+    """
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        for node in nodes:
+            state = node.get(Cluster)
+            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
+            if resource is None:
+                yield self.not_found(node, reason, ctx)
+            else:
+                yield self.judge(node, state, resource, nodes, ctx)
+
+    def not_found(self, node: NodeFacts, reason: str, ctx: Context) -> Outcome:
+        """The failure of a node whose cluster view has no ENTSSO resource in the network name's role."""
+        return failed(reason, node=node.name,
+                      expected=f"an ENTSSO Generic Service resource in the role of {ctx.expect.cluster_network_name}",
+                      found=None)
+
+    def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
+              ctx: Context) -> Outcome:
+        """The verdict on ``node``, whose cluster view ``state`` holds the ENTSSO ``resource``.
+
+        ``nodes`` are all the nodes in scope (CLU005 counts the inventory's cluster nodes as members).
+        """
+        raise NotImplementedError
+
+
+class UseNetworkName(EntssoResourceCheck):
     """The clustered ENTSSO resource has "Use Network Name for computer name" (UseNetworkName = 1).
 
     Without it the service reports the physical node name, the SSOSecretServer RPC endpoint is not
@@ -39,24 +71,24 @@ class UseNetworkName(GroupCheck):
     )
     references = (DOCS_CLUSTER_MSS, DOCS_GENERIC_SERVICE)
 
-    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
-        netname = ctx.expect.cluster_network_name
-        for node in nodes:
-            resource, reason = find_entsso_resource(node.get(Cluster), netname)
-            if resource is None:
-                yield failed(reason, node=node.name, expected=f"ENTSSO Generic Service in the role of {netname}")
-                continue
-            raw = resource.private_str("UseNetworkName")
-            evidence = {"resource": resource.name, "role": resource.group, "expected": "UseNetworkName = 1",
-                        "found": f"UseNetworkName = {raw or '(not set)'}"}
-            if raw.strip() in ("1", "True", "true"):
-                yield passed(f"resource '{resource.name}' has UseNetworkName = 1", node=node.name, **evidence)
-            else:
-                yield failed(
-                    f"resource '{resource.name}' has UseNetworkName = {raw or '(not set, default 0)'}",
-                    node=node.name,
-                    **evidence,
-                )
+    def not_found(self, node: NodeFacts, reason: str, ctx: Context) -> Outcome:
+        """CLU003's own wording of the missing resource (no ``found``), kept as released."""
+        return failed(reason, node=node.name,
+                      expected=f"ENTSSO Generic Service in the role of {ctx.expect.cluster_network_name}")
+
+    def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
+              ctx: Context) -> Outcome:
+        """Pass when the resource's UseNetworkName private property is 1."""
+        raw = resource.private_str("UseNetworkName")
+        evidence = {"resource": resource.name, "role": resource.group, "expected": "UseNetworkName = 1",
+                    "found": f"UseNetworkName = {raw or '(not set)'}"}
+        if raw.strip() in ("1", "True", "true"):
+            return passed(f"resource '{resource.name}' has UseNetworkName = 1", node=node.name, **evidence)
+        return failed(
+            f"resource '{resource.name}' has UseNetworkName = {raw or '(not set, default 0)'}",
+            node=node.name,
+            **evidence,
+        )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -123,12 +155,6 @@ def required_dependencies(expression: str) -> set[str]:
     return result if result is not None and pos == len(tokens) else set()
 
 
-def _not_found(node: NodeFacts, reason: str, ctx: Context) -> Outcome:
-    return failed(reason, node=node.name,
-                  expected=f"an ENTSSO Generic Service resource in the role of {ctx.expect.cluster_network_name}",
-                  found=None)
-
-
 # --------------------------------------------------------------------------- CLU001
 
 
@@ -191,7 +217,7 @@ class ClusterNodesUp(GroupCheck):
 # --------------------------------------------------------------------------- CLU002
 
 
-class EntssoGenericService(GroupCheck):
+class EntssoGenericService(EntssoResourceCheck):
     """A Generic Service resource for ENTSSO exists in the role of the cluster network name, and it is online.
 
     The SSO cluster role holds an IP Address, the Network Name resource named as the inventory's
@@ -214,34 +240,29 @@ class EntssoGenericService(GroupCheck):
     )
     references = (DOCS_CLUSTER_MSS, DOCS_GENERIC_SERVICE)
 
-    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
-        for node in nodes:
-            state = node.get(Cluster)
-            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
-            if resource is None:
-                yield _not_found(node, reason, ctx)
-                continue
-            group = resource_role(state, resource)
-            evidence = {
-                "resource": resource.name,
-                "role": resource.group,
-                "role_state": group.state if group else None,
-                "owner": resource.owner_node or (group.owner_node if group else None),
-                "expected": "Online",
-                "found": resource.state,
-            }
-            if resource.state.lower() != "online":
-                yield failed(f"resource '{resource.name}' in role {resource.group} is {resource.state or 'unknown'}",
-                             node=node.name, **evidence)
-            else:
-                yield passed(f"resource '{resource.name}' (ServiceName ENTSSO) is Online in role {resource.group}",
-                             node=node.name, **evidence)
+    def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
+              ctx: Context) -> Outcome:
+        """Pass when the resource is Online."""
+        group = resource_role(state, resource)
+        evidence = {
+            "resource": resource.name,
+            "role": resource.group,
+            "role_state": group.state if group else None,
+            "owner": resource.owner_node or (group.owner_node if group else None),
+            "expected": "Online",
+            "found": resource.state,
+        }
+        if resource.state.lower() != "online":
+            return failed(f"resource '{resource.name}' in role {resource.group} is {resource.state or 'unknown'}",
+                          node=node.name, **evidence)
+        return passed(f"resource '{resource.name}' (ServiceName ENTSSO) is Online in role {resource.group}",
+                      node=node.name, **evidence)
 
 
 # --------------------------------------------------------------------------- CLU004
 
 
-class EntssoResourceDependency(GroupCheck):
+class EntssoResourceDependency(EntssoResourceCheck):
     """The clustered ENTSSO resource depends on the Network Name resource (and on the role's disk when it has one).
 
     The dependency makes the cluster bring the network name online before ENTSSO starts, so the
@@ -264,38 +285,35 @@ class EntssoResourceDependency(GroupCheck):
     )
     references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
 
-    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
-        for node in nodes:
-            state = node.get(Cluster)
-            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
-            netname = state.network_name_resource(ctx.expect.cluster_network_name)
-            if resource is None or netname is None:
-                yield _not_found(node, reason, ctx)
-                continue
-            required = required_dependencies(resource.dependency_expression)
-            disks = [r.name for r in state.resources_of_type("Physical Disk")
-                     if r.group.lower() == resource.group.lower()]
-            problems = []
-            if netname.name.lower() not in required:
-                problems.append(f"does not depend on the Network Name resource [{netname.name}]")
-            if disks and not any(d.lower() in required for d in disks):
-                problems.append(f"does not depend on the role's disk ({', '.join(f'[{d}]' for d in disks)})")
-            wanted = f"[{netname.name}]" + (f" and one of {', '.join(f'[{d}]' for d in disks)}" if disks else "")
-            evidence = {"resource": resource.name, "expected": wanted,
-                        "found": resource.dependency_expression or "(no dependencies)"}
-            if problems:
-                yield failed(f"resource '{resource.name}' " + " and ".join(problems)
-                             + f" (dependencies: {resource.dependency_expression or 'none'})",
-                             node=node.name, **evidence)
-            else:
-                yield passed(f"resource '{resource.name}' depends on {resource.dependency_expression}",
-                             node=node.name, **evidence)
+    def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
+              ctx: Context) -> Outcome:
+        """Pass when the dependency expression requires the Network Name resource and, if any, a role disk."""
+        netname = state.network_name_resource(ctx.expect.cluster_network_name)
+        if netname is None:  # for the type checker: the resource was found through this Network Name
+            return self.not_found(node, "", ctx)
+        required = required_dependencies(resource.dependency_expression)
+        disks = [r.name for r in state.resources_of_type("Physical Disk")
+                 if r.group.lower() == resource.group.lower()]
+        problems = []
+        if netname.name.lower() not in required:
+            problems.append(f"does not depend on the Network Name resource [{netname.name}]")
+        if disks and not any(d.lower() in required for d in disks):
+            problems.append(f"does not depend on the role's disk ({', '.join(f'[{d}]' for d in disks)})")
+        wanted = f"[{netname.name}]" + (f" and one of {', '.join(f'[{d}]' for d in disks)}" if disks else "")
+        evidence = {"resource": resource.name, "expected": wanted,
+                    "found": resource.dependency_expression or "(no dependencies)"}
+        if problems:
+            return failed(f"resource '{resource.name}' " + " and ".join(problems)
+                          + f" (dependencies: {resource.dependency_expression or 'none'})",
+                          node=node.name, **evidence)
+        return passed(f"resource '{resource.name}' depends on {resource.dependency_expression}",
+                      node=node.name, **evidence)
 
 
 # --------------------------------------------------------------------------- CLU005
 
 
-class EntssoPossibleOwners(GroupCheck):
+class EntssoPossibleOwners(EntssoResourceCheck):
     """Every cluster node is a possible owner of the ENTSSO resource, so failover to each node can work.
 
     A node missing from the resource's possible owners can never run ENTSSO: a failover leaves the
@@ -317,26 +335,21 @@ class EntssoPossibleOwners(GroupCheck):
     )
     references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
 
-    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+    def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
+              ctx: Context) -> Outcome:
+        """Pass when every member of this view and every inventory cluster node is a possible owner."""
         inventory = {host(n.name): n.name for n in nodes}
-        for node in nodes:
-            state = node.get(Cluster)
-            resource, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
-            if resource is None:
-                yield _not_found(node, reason, ctx)
-                continue
-            members = {host(m.name): m.name for m in state.nodes}
-            members.update({k: v for k, v in inventory.items() if k not in members})
-            owners = {host(o) for o in resource.possible_owners}
-            missing = sorted(name for key, name in members.items() if key not in owners)
-            evidence = {"resource": resource.name, "expected": sorted(members.values()),
-                        "found": list(resource.possible_owners)}
-            if missing:
-                yield failed(f"{', '.join(missing)} not a possible owner of '{resource.name}' "
-                             f"(possible owners: {', '.join(resource.possible_owners) or 'none'})",
-                             node=node.name, missing=missing, **evidence)
-            else:
-                yield passed(f"every cluster node is a possible owner of '{resource.name}'", node=node.name, **evidence)
+        members = {host(m.name): m.name for m in state.nodes}
+        members.update({k: v for k, v in inventory.items() if k not in members})
+        owners = {host(o) for o in resource.possible_owners}
+        missing = sorted(name for key, name in members.items() if key not in owners)
+        evidence = {"resource": resource.name, "expected": sorted(members.values()),
+                    "found": list(resource.possible_owners)}
+        if missing:
+            return failed(f"{', '.join(missing)} not a possible owner of '{resource.name}' "
+                          f"(possible owners: {', '.join(resource.possible_owners) or 'none'})",
+                          node=node.name, missing=missing, **evidence)
+        return passed(f"every cluster node is a possible owner of '{resource.name}'", node=node.name, **evidence)
 
 
 # --------------------------------------------------------------------------- CLU006
