@@ -7,17 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssocheck.check import (
-    Context,
-    GroupCheck,
-    NodeCheck,
-    NodeFacts,
-    Outcome,
-    errored,
-    failed,
-    passed,
-    warned,
-)
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
 from ssocheck.facts.cluster import Cluster
 from ssocheck.facts.msdtc import MSDTC_DESCRIPTIONS, MsdtcCids
 from ssocheck.facts.msdtc_security import AUTH_LEVEL, SECURITY_VALUES, DtcInstance, MsdtcSecurity

@@ -13,17 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ssocheck.check import (
-    Context,
-    GroupCheck,
-    NodeCheck,
-    NodeFacts,
-    Outcome,
-    errored,
-    failed,
-    passed,
-    warned,
-)
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
 from ssocheck.errors import FactError
 from ssocheck.evidence import group_summary
 from ssocheck.facts.cluster import Cluster, ClusterState

@@ -6,17 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from statistics import median
 from typing import Any
 
-from ssocheck.check import (
-    Context,
-    GroupCheck,
-    NodeCheck,
-    NodeFacts,
-    Outcome,
-    errored,
-    failed,
-    passed,
-    warned,
-)
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
 from ssocheck.facts.network import SsoEndpoint
 from ssocheck.facts.system import NETBIOS_MAX, HostNames, TimeSync, clock_offset, first_label
 from ssocheck.model import Severity, Status
