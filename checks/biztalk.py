@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -13,7 +13,7 @@ from ssocheck.facts.sso import EntssoRegistry, same_version, version_key
 from ssocheck.model import Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import KB_SSO_VERSION
+from .common import KB_SSO_VERSION, strict_majority
 
 DOCS_BIZTALK_VERSION = "https://learn.microsoft.com/en-us/biztalk/core/what-version-of-biztalk-server-do-i-have"
 DOCS_BIZTALK_VERSIONS = "https://learn.microsoft.com/archive/technet-wiki/7915.biztalk-server-versions"
@@ -29,15 +29,10 @@ def reference_version(versions: Mapping[str, str]) -> str | None:
 
     With a tie nobody can say which side is right, so every node of the group is reported.
     """
-    groups: dict[str, list[str]] = defaultdict(list)
-    for node, version in versions.items():
-        groups[_canon(version)].append(node)
-    if not groups:
+    canonical = strict_majority(Counter(_canon(v) for v in versions.values()))
+    if canonical is None:
         return None
-    ranked = sorted(groups.values(), key=len, reverse=True)
-    if len(ranked) > 1 and len(ranked[0]) == len(ranked[1]):
-        return None
-    return versions[ranked[0][0]]
+    return next(v for v in versions.values() if _canon(v) == canonical)  # as the first node holding it spells it
 
 
 def _compare(what: str, version: str, reference: str | None, versions: Mapping[str, str]) -> str | None:

@@ -5,7 +5,12 @@ Only what two or more modules use lives here; a reference used by one module sta
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import TypeVar
+
 from ssocheck.facts.cluster import ClusterGroup, ClusterResource, ClusterState
+
+T = TypeVar("T")
 
 # --------------------------------------------------------------------------- references
 
@@ -26,6 +31,21 @@ KB_SSO_VERSION = "KB 2908466: the ENTSSO Server and Administration registry valu
 
 ENTSSO_FOLDER = "C:\\Program Files\\Common Files\\Enterprise Single Sign-On"
 ENTSSO_E_NO_SSO_SERVER = 0xC0002A0F  # could not contact the SSO server
+
+# --------------------------------------------------------------------------- majorities
+
+
+def strict_majority(counts: Counter[T]) -> T | None:
+    """The value counted more often than every other one; None when nothing is counted or the top is a tie.
+
+    Group checks take the value most nodes share as the reference and blame the others; with a tie
+    at the top nobody can say which side is right. The counted values must not be None.
+    """
+    ranked = counts.most_common(2)
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        return ranked[0][0]
+    return None
+
 
 # --------------------------------------------------------------------------- computer names
 

@@ -15,7 +15,7 @@ from ssocheck.facts.services import Services
 from ssocheck.model import Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import DOCS_CLUSTER_MSS, DOCS_MSDTC
+from .common import DOCS_CLUSTER_MSS, DOCS_MSDTC, strict_majority
 
 DOCS_SET_DTC = "https://learn.microsoft.com/en-us/powershell/module/msdtc/set-dtcnetworksetting"
 DOCS_CMOM = "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cmom/"
@@ -118,11 +118,11 @@ def _baseline(
     ties: dict[str, dict[str, int | str]] = {}
     for value in COMPARED_VALUES:
         counts = Counter(settings[value] for settings in biztalk.values())
-        ranked = counts.most_common()
-        if not ranked:
+        if not counts:
             continue
-        if len(ranked) == 1 or ranked[0][1] > ranked[1][1]:
-            baseline[value] = ranked[0][0]
+        top = strict_majority(counts)
+        if top is not None:
+            baseline[value] = top
         else:
             ties[value] = {node: settings[value] for node, settings in sorted(biztalk.items())}
     return baseline, ties

@@ -30,7 +30,6 @@ ENTSSO_E_NO_SECRET2 = 0xC0002A5B
 SSO_WARN_NO_SECRETS = 0x80002918
 RPC_S_NO_ENDPOINTS = 0x800706D9
 RPC_S_SERVER_UNAVAILABLE = 0x800706BA
-RPC_CODES = frozenset({RPC_S_NO_ENDPOINTS, RPC_S_SERVER_UNAVAILABLE})
 
 # Exception texts without a code (message catalogue 10767/10783, Win32 RPC messages) -> the code they stand for.
 _TEXT_CODES = (

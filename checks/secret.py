@@ -53,6 +53,7 @@ from .common import (
     host,
     resource_role,
     same_host,
+    strict_majority,
 )
 
 DOCS_UPDATE_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-update-the-sso-database"
@@ -249,8 +250,7 @@ class MasterSecretRestored(GroupCheck):
         events = {n.name: n.get(SsoEvents) for n in nodes}
         sets = {name: info.guids for name, info in keys.items() if info.has_secret}
         counts = Counter(sets.values())
-        ranked = counts.most_common()
-        majority = ranked[0][0] if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]) else None
+        majority = strict_majority(counts)
         all_sets = {name: sorted(g) for name, g in sorted(sets.items())}
         for node in nodes:
             info, evs = keys[node.name], events[node.name]

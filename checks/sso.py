@@ -38,6 +38,7 @@ from .common import (
     DOCS_SSO_SECURITY,
     ENTSSO_FOLDER,
     KB_SSO_VERSION,
+    strict_majority,
 )
 
 DOCS_DISPLAY_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-display-the-sso-database-information"
@@ -223,7 +224,7 @@ class ServiceAccountInSsoAdmins(GroupCheck):
                   "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10550")
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
-        domain = Domain(ctx.expect.domain_netbios, ctx.expect.domain_dns)
+        domain = domain_of(ctx)
         readings: dict[str, SsoDbInfo] = {n.name: n.get(SsoDatabase) for n in nodes}
         usable = {name: info for name, info in readings.items() if info.error is None and info.admin_accounts}
         if not usable:
@@ -373,7 +374,7 @@ class LogonAsServiceRight(NodeCheck):
     def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
         rights = node.get(UserRights)
         ident = node.get(ServiceAccountGroups)
-        domain = Domain(ctx.expect.domain_netbios, ctx.expect.domain_dns)
+        domain = domain_of(ctx)
         allow = [_classify(e, ident, domain, node.name) for e in entries(rights, SERVICE_LOGON)]
         deny = [_classify(e, ident, domain, node.name) for e in entries(rights, DENY_SERVICE_LOGON)]
         evidence: dict[str, Any] = {
@@ -515,13 +516,12 @@ class MasterSecretBackupPresent(GroupCheck):
         files = {n.name: n.get(SsoBackupFiles) for n in nodes}
         hashes = {name: {f.sha256 for f in fs if f.sha256} for name, fs in files.items()}
         holders = Counter(h for hs in hashes.values() for h in hs)
-        ranked = sorted(holders.items(), key=lambda item: (-item[1], item[0]))
         with_backup = [name for name, hs in hashes.items() if hs]
         # The backup most nodes share. With a tie at the top nobody can be blamed, unless only one node has
         # backups at all: then it is the reference and the nodes without a backup are the ones that fail.
-        reference: str | None = None
-        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1] or len(with_backup) == 1):
-            reference = ranked[0][0]
+        reference = strict_majority(holders)
+        if reference is None and len(with_backup) == 1:
+            reference = min(holders)  # that node's files, each held once: the lowest hash, a stable choice
         shared_by_all = reference is not None and holders[reference] == len(nodes)
         overview = {name: {f.name: f.sha256 for f in fs} for name, fs in files.items()}
         for node in nodes:

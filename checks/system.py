@@ -23,8 +23,6 @@ DOCS_NAMING = (
 # Offsets are measured to about a second (the probe's clock has whole seconds); closer than this is a tie.
 TIE_TOLERANCE_S = 0.5
 
-_RANK = {Status.PASS: 0, Status.SKIP: 1, Status.WARN: 2, Status.ERROR: 3, Status.FAIL: 4}
-
 
 def clock_outliers(offsets: Mapping[str, float], limit: float) -> tuple[dict[str, float], list[str]]:
     """Split nodes into those whose clocks agree within ``limit`` seconds and those out of line.
@@ -177,9 +175,9 @@ class NetbiosNameLength(GroupCheck):
             if not findings:
                 yield passed(f"host name {label} ({len(label)} characters) fits NetBIOS", node=node.name, **evidence)
                 continue
-            worst = max((s for s, _ in findings), key=lambda s: _RANK[s])
-            message = "; ".join(m for _, m in findings)
-            yield (failed if worst is Status.FAIL else warned)(message, node=node.name, **evidence)
+            # Findings are failures or warnings; one failure makes the verdict a failure.
+            verdict = failed if any(s is Status.FAIL for s, _ in findings) else warned
+            yield verdict("; ".join(m for _, m in findings), node=node.name, **evidence)
 
 
 class SsoEndpointReachable(NodeCheck):
