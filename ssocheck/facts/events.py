@@ -180,6 +180,25 @@ def newer_than(events: Iterable[SsoEvent], ids: int | Iterable[int], than: SsoEv
     return out
 
 
+def parse_event(item: Any, where: str) -> SsoEvent:
+    """One raw event ``{"id", "time", "strings" | "message"}`` as an SsoEvent (FactParseError naming ``where``).
+
+    Shared by every fact that carries ENTSSO events (the event log fact, the port create test).
+    """
+    item = expect_type(item, dict, where)
+    ident = item.get("id")
+    if not isinstance(ident, int) or isinstance(ident, bool):
+        raise FactParseError(f"{where}.id: expected an integer event ID, got {ident!r}")
+    time = opt_str(item.get("time"), f"{where}.time") or ""
+    if not _TIME.match(time):
+        raise FactParseError(f"{where}.time: expected yyyy-MM-ddTHH:mm:ssZ, got {time!r}")
+    strings = tuple(opt_str(s, f"{where}.strings[]") or "" for s in as_list(item.get("strings"), where))
+    message = opt_str(item.get("message"), f"{where}.message")
+    if not strings and message:
+        return SsoEvent.from_message(ident, time, message)
+    return SsoEvent.from_strings(ident, time, strings)
+
+
 class SsoEvents(Fact[list[SsoEvent]]):
     """ENTSSO events of the Application log that tell the master secret story, newest first.
 
@@ -231,21 +250,6 @@ $value = @($list.ToArray())
 
     @classmethod
     def parse(cls, raw: Any) -> list[SsoEvent]:
-        events: list[SsoEvent] = []
-        for i, item in enumerate(as_list(raw, cls.name)):
-            where = f"{cls.name}[{i}]"
-            item = expect_type(item, dict, where)
-            ident = item.get("id")
-            if not isinstance(ident, int) or isinstance(ident, bool):
-                raise FactParseError(f"{where}.id: expected an integer event ID, got {ident!r}")
-            time = opt_str(item.get("time"), f"{where}.time") or ""
-            if not _TIME.match(time):
-                raise FactParseError(f"{where}.time: expected yyyy-MM-ddTHH:mm:ssZ, got {time!r}")
-            strings = tuple(opt_str(s, f"{where}.strings[]") or "" for s in as_list(item.get("strings"), where))
-            message = opt_str(item.get("message"), f"{where}.message")
-            if not strings and message:
-                events.append(SsoEvent.from_message(ident, time, message))
-            else:
-                events.append(SsoEvent.from_strings(ident, time, strings))
+        events = [parse_event(item, f"{cls.name}[{i}]") for i, item in enumerate(as_list(raw, cls.name))]
         # Newest first; sorted() is stable, so events of the same second keep the log's order.
         return sorted(events, key=lambda e: e.time, reverse=True)

@@ -75,12 +75,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
-from ssocheck.facts.events import SsoEvent
+from ssocheck.facts.events import SsoEvent, parse_event
 
 PREFIX = "ZZ_SSOCHK_"
 STAGES = ("load", "connect", "precleanup", "create", "save", "cleanup")
 _CODE = re.compile(r"^0x[0-9A-Fa-f]{8}$")
-_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
 @dataclass(frozen=True)
@@ -473,17 +472,9 @@ $value = $ptResult
         bits = doc.get("process_bits")
         if bits is not None and (not isinstance(bits, int) or isinstance(bits, bool)):
             raise FactParseError(f"{n}.process_bits: expected an integer, got {bits!r}")
-        events = []
-        for i, item in enumerate(as_list(doc.get("events"), f"{n}.events")):
-            where = f"{n}.events[{i}]"
-            item = expect_type(item, dict, where)
-            ident = item.get("id")
-            if not isinstance(ident, int) or isinstance(ident, bool):
-                raise FactParseError(f"{where}.id: expected an integer event ID, got {ident!r}")
-            time = opt_str(item.get("time"), f"{where}.time") or ""
-            if not _TIME.match(time):
-                raise FactParseError(f"{where}.time: expected yyyy-MM-ddTHH:mm:ssZ, got {time!r}")
-            events.append(SsoEvent.from_strings(ident, time, _str_list(item.get("strings"), f"{where}.strings")))
+        events = [
+            parse_event(item, f"{n}.events[{i}]") for i, item in enumerate(as_list(doc.get("events"), f"{n}.events"))
+        ]
         codes = tuple(c for c in (_code(x, f"{n}.codes[]") for x in as_list(doc.get("codes"), f"{n}.codes")) if c)
         return PortTestResult(
             run_id=opt_str(doc.get("run_id"), f"{n}.run_id"),
