@@ -303,6 +303,7 @@ def _run_live(
     checks = _checks(only, skip)
     run_phase = _phase(phase, inv.phase)
     started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    t0 = time.monotonic()
     # With a baseline, drift is judged on every fact the baseline holds: collect what all checks need,
     # not only the selected ones (else `--select DRF001` would compare nothing).
     allowed = allow_changes or inv.allow_changes
@@ -313,7 +314,8 @@ def _run_live(
     ctx = Context(run_phase, inv.expect, allow_changes=allowed, baseline=baseline, include_failover=include_failover)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
                       sections={"audit": [a.to_dict() for a in audit]})
-    return report, snapshot
+    # A live run's duration is collection plus evaluation, not evaluation alone.
+    return replace(report, duration_s=time.monotonic() - t0), snapshot
 
 
 # ----------------------------------------------------------------------------------------------

@@ -152,3 +152,12 @@ def test_debug_logging_never_includes_ntlm_tokens(tmp_path: Path, capfd: object)
     assert logging.getLogger("spnego").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("requests_ntlm").getEffectiveLevel() >= logging.WARNING
     assert "TlRMTVNTUA" not in out + err  # base64 of "NTLMSSP": no token in the debug output
+
+
+def test_live_run_duration_includes_collection(tmp_path: Path) -> None:
+    with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        run_cli(["run", "-i", inventory, "--output-dir", tmp_path / "out", "--format", "json"])
+    doc = json.loads((tmp_path / "out" / "ssocheck-report.json").read_text(encoding="utf-8"))
+    collection = max(n["duration_s"] for n in doc["nodes"])
+    assert doc["duration_s"] >= collection > 0
