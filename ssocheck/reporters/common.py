@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ssocheck import secrets
@@ -145,6 +145,112 @@ def sorted_results(report: Report) -> list[Result]:
     """Results grouped by node (inventory order), then by check ID."""
     position = {n.name: i for i, n in enumerate(node_order(report))}
     return sorted(report.results, key=lambda r: (position[r.node], r.check_id))
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A node whose facts could not be collected, with every error that is only its consequence.
+
+    ``own`` are the node's own errors; ``dependents`` are group-check errors on other nodes that lacked
+    nothing but the facts of uncollected nodes (``missing_nodes`` evidence). All of them say "this node
+    was not reached", so reports explain the outage once instead of once per check and node.
+    """
+
+    node: NodeInfo
+    own: tuple[Result, ...]
+    dependents: tuple[Result, ...]
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        """Every result explained by this outage."""
+        return self.own + self.dependents
+
+
+def outages(report: Report) -> list[Outage]:
+    """One :class:`Outage` per node with a collection error, in inventory order."""
+    down = [n for n in node_order(report) if n.error]
+    names = {n.name for n in down}
+    own: dict[str, list[Result]] = {n.name: [] for n in down}
+    dependents: dict[str, list[Result]] = {n.name: [] for n in down}
+    for result in sorted_results(report):
+        if result.status is not Status.ERROR:
+            continue
+        if result.node in names:
+            own[result.node].append(result)
+            continue
+        missing = _missing_nodes(result)
+        # Only when every missing node is down: an error that also needs a failed fact of a reachable node
+        # has a cause of its own and is reported as such.
+        if missing and set(missing) <= names:
+            first = next(n.name for n in down if n.name in missing)
+            dependents[first].append(result)
+    return [Outage(n, tuple(own[n.name]), tuple(dependents[n.name])) for n in down]
+
+
+def _missing_nodes(result: Result) -> list[str]:
+    missing = result.evidence.get("missing_nodes")
+    if isinstance(missing, (list, tuple)) and all(isinstance(m, str) for m in missing):
+        return list(missing)
+    return []
+
+
+def explained_by_outages(report: Report) -> set[tuple[str, str]]:
+    """(check ID, node) of every result an :class:`Outage` explains."""
+    return {(r.check_id, r.node) for outage in outages(report) for r in outage.results}
+
+
+def group_by_cause(results: Sequence[Result]) -> list[list[Result]]:
+    """Errors grouped by (node, message): one failed fact usually stops several checks with the same words."""
+    groups: dict[tuple[str, str], list[Result]] = {}
+    for result in results:
+        groups.setdefault((result.node, result.message), []).append(result)
+    return list(groups.values())
+
+
+def group_same_finding(report: Report, results: Sequence[Result]) -> list[list[Result]]:
+    """Results grouped when check, status, message and evidence are identical and only the node differs.
+
+    A cluster-wide mistake (UseNetworkName off) is seen from every cluster node with the same words: one
+    finding naming the nodes reads faster than the same block repeated per node. Order of first appearance.
+    """
+    groups: dict[tuple[str, Status, str, str], list[Result]] = {}
+    for result in results:
+        key = (result.check_id, result.status, waived_message(result), evidence_text(result.evidence))
+        groups.setdefault(key, []).append(result)
+    return list(groups.values())
+
+
+def node_list(results: Iterable[Result]) -> str:
+    """The nodes of ``results`` as ``"NODE1, NODE2"`` (each once, in the given order)."""
+    return ", ".join(dict.fromkeys(r.node for r in results))
+
+
+def next_step(report: Report) -> str:
+    """What the reader should do now, in one sentence, from the counts and the verdict."""
+    counts = report.counts()
+    counted, below = report.counted_failures()
+    down = [n.name for n in report.nodes if n.error]
+    parts: list[str] = []
+    if counted:
+        parts.append(f"fix {_plural(counted, 'failure')} (see the details), then run again")
+    if down:
+        parts.append(f"{_plural(len(down), 'node')} not reached ({', '.join(down)}): fix the connection and run "
+                     "again, until then its state is unknown")
+    elif counts[Status.ERROR]:
+        parts.append(f"{_plural(counts[Status.ERROR], 'check')} could not decide (state unknown, not healthy): "
+                     "fix the cause shown and run again")
+    if counts[Status.WARN]:
+        parts.append(f"review {_plural(counts[Status.WARN], 'warning')}")
+    if below:
+        threshold = report.fail_on.value if report.fail_on else ""
+        parts.append(f"{_plural(below, 'failure')} below --fail-on {threshold} listed but not failing the run")
+    if not parts:
+        return "nothing to fix"
+    return "; ".join(parts)
+
+
+def _plural(n: int, one: str) -> str:
+    return f"{n} {one if n == 1 else one + 's'}"
 
 
 def meta_for(report: Report, check_id: str) -> CheckMeta | None:

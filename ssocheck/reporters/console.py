@@ -2,6 +2,11 @@
 
 Colour is opt-in (``color=True``): the CLI asks for it only when stdout is a terminal, so logs and
 pipes never get escape codes. Colour is never the only signal: the status word is always printed.
+
+Written for a terminal on a cut-over bridge call: worst results first, one row for the same result on
+several nodes, one row and one block for a node that could not be reached (instead of an error per check
+and node), a summary line that says what to do, and the verdict repeated last when details pushed it up.
+``--verbose`` lists every result on its own row.
 """
 
 from __future__ import annotations
@@ -16,8 +21,14 @@ from ssocheck.reporters.common import (
     STATUS_RANK,
     escape_controls,
     evidence_items,
+    explained_by_outages,
+    group_by_cause,
+    group_same_finding,
     meta_for,
+    next_step,
+    node_list,
     node_order,
+    outages,
     redacted,
     sorted_results,
     summary_counts,
@@ -64,10 +75,14 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, **_oth
     paint = _Painter(color)
     lines: list[str] = [_header(report), ""]
     lines += _table(report, paint, verbose)
-    lines += ["", _summary(report, paint)]
+    lines += ["", _summary(report, paint), f"next: {next_step(report)}"]
     lines += _node_errors(report, paint)
-    lines += _details(report, paint)
+    details = _details(report, paint)
+    lines += details
     lines += _sections(report)
+    if details:
+        # The summary has scrolled out of sight behind the details: the last line says it again.
+        lines += ["", f"Verdict: {_verdict(report, paint)}: {next_step(report)}"]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -85,7 +100,9 @@ def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
     shown = [r for r in results if verbose or r.status is not Status.PASS]
     if not shown:
         return [f"All {len(results)} results passed (use --verbose to list them)."]
-    rows = [[_t(r.check_id), _t(r.node), paint.status(r.status), _t(_message(r))] for r in shown]
+    rows = _rows(report, shown, paint) if not verbose else [
+        [_t(r.check_id), _t(r.node), paint.status(r.status), _t(_message(r))] for r in shown
+    ]
     table = tabulate(
         rows,
         headers=["ID", "Node", "Status", "Message"],
@@ -100,6 +117,45 @@ def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
     return out
 
 
+def _rows(report: Report, shown: list[Result], paint: _Painter) -> list[list[str]]:
+    """The compact table, worst first.
+
+    One row per unreachable node (for every error it explains), one row for the checks one cause stopped
+    on a node, and one row for the same result on several nodes.
+    """
+    explained = explained_by_outages(report)
+    rows: list[tuple[int, list[str]]] = []
+    for outage in outages(report):
+        if outage.results:
+            rows.append((STATUS_RANK[Status.ERROR], [
+                "-", _t(outage.node.name), paint.status(Status.ERROR),
+                f"not collected: {_plural(len(outage.results), 'check')} could not decide (see below)",
+            ]))
+    rest = [r for r in shown if (r.check_id, r.node) not in explained]
+    for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
+        if len(group) > 1:
+            ids = ", ".join(r.check_id for r in group)
+            rows.append((STATUS_RANK[Status.ERROR], [
+                f"{len(group)} checks", _t(group[0].node), paint.status(Status.ERROR), _t(f"{ids}: {group[0].message}"),
+            ]))
+    grouped = {(r.check_id, r.node) for g in group_by_cause([r for r in rest if r.status is Status.ERROR])
+               if len(g) > 1 for r in g}
+    position = {n.name: i for i, n in enumerate(node_order(report))}
+    same: dict[tuple[str, Status, str], list[Result]] = {}
+    for result in rest:
+        if (result.check_id, result.node) not in grouped:
+            same.setdefault((result.check_id, result.status, _message(result)), []).append(result)
+    ordered = sorted(same.items(), key=lambda kv: (STATUS_RANK[kv[0][1]], kv[0][0], position[kv[1][0].node]))
+    for (check_id, status, message), group in ordered:
+        if len(group) <= 2:
+            where = ",".join(r.node for r in group)  # no space: the node column stays one token wide
+        else:
+            where, message = f"{len(group)} nodes", f"{message} (on {node_list(group)})"
+        rows.append((STATUS_RANK[status], [_t(check_id), _t(where), paint.status(status), _t(message)]))
+    rows.sort(key=lambda row: row[0])  # stable: within a status, outages and causes before single results
+    return [row for _, row in rows]
+
+
 def _message(result: Result) -> str:
     """The table message; a waived result says so, with expiry and justification."""
     return waived_message(result)
@@ -112,11 +168,12 @@ def _summary(report: Report, paint: _Painter) -> str:
     )
     checks = len({r.check_id for r in report.results})
     nodes = len(node_order(report))
+    return f"{len(report.results)} results ({checks} checks on {nodes} nodes): {counts} -> {_verdict(report, paint)}"
+
+
+def _verdict(report: Report, paint: _Painter) -> str:
     verdict = report.verdict()
-    return (
-        f"{len(report.results)} results ({checks} checks on {nodes} nodes): {counts} "
-        f"-> {paint(verdict, **_VERDICT_STYLE[verdict])}"
-    )
+    return paint(verdict, **_VERDICT_STYLE[verdict])
 
 
 def _node_errors(report: Report, paint: _Painter) -> list[str]:
@@ -124,45 +181,58 @@ def _node_errors(report: Report, paint: _Painter) -> list[str]:
     if not broken:
         return []
     lines = ["", paint("Nodes whose facts could not be collected:", bold=True)]
-    for node in broken:
-        affected = sum(1 for r in report.results if r.node == node.name and r.status is Status.ERROR)
+    for outage in outages(report):
+        node = outage.node
+        affected = len(outage.own)
         note = f" ({_plural(affected, 'check')} could not run)" if affected else ""
         lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(node.error or '')}{note}")
+        if outage.dependents:
+            # Checks grouped by the nodes they stopped on: usually one line ("BTS002, DTC001 on BTSNODE1, NODE1").
+            by_check: dict[str, list[str]] = {}
+            for r in outage.dependents:
+                by_check.setdefault(r.check_id, []).append(r.node)
+            by_nodes: dict[str, list[str]] = {}
+            for cid, names in by_check.items():
+                by_nodes.setdefault(", ".join(names), []).append(cid)
+            lines.append(f"    and {_plural(len(outage.dependents), 'group check result')} on other nodes, "
+                         "which need its facts to be proven:")
+            lines += [f"      {_t(', '.join(cids))} on {_t(names)}" for names, cids in by_nodes.items()]
     return lines
 
 
 def _details(report: Report, paint: _Painter) -> list[str]:
-    # Errors on an unreachable node all say the same thing; the node errors block above covers them.
-    unreachable = {n.name for n in report.nodes if n.error}
+    # Errors an unreachable node explains all say the same thing; the node errors block above covers them.
+    explained = explained_by_outages(report)
     ordered = sorted_results(report)
     findings = [r for r in ordered if r.status in (Status.FAIL, Status.WARN)]
     # One missing or failed fact usually stops several checks on a node with the same message:
     # show that cause once, with the checks it stopped, instead of once per check.
-    causes: dict[tuple[str, str], list[str]] = {}
-    for r in ordered:
-        if r.status is Status.ERROR and r.node not in unreachable:
-            causes.setdefault((r.node, r.message), []).append(r.check_id)
+    causes = group_by_cause([r for r in ordered if r.status is Status.ERROR and (r.check_id, r.node) not in explained])
     if not findings and not causes:
         return []
     lines = ["", paint("Details:", bold=True)]
-    for (node, message), check_ids in causes.items():
+    for group in causes:
+        check_ids = ", ".join(r.check_id for r in group)
         lines += [
             "",
-            f"{paint.status(Status.ERROR)} {_t(', '.join(check_ids))} on {_t(node)}: could not decide",
-            _indent(_t(message), "  "),
+            f"{paint.status(Status.ERROR)} {_t(check_ids)} on {_t(group[0].node)}: could not decide",
+            _indent(_t(group[0].message), "  "),
             "  fix the cause above and run again",
         ]
     findings.sort(key=lambda r: STATUS_RANK[r.status])  # stable: keeps node/check order inside a status
-    for result in findings:
-        lines += ["", *_detail(report, result, paint)]
+    for same in group_same_finding(report, findings):
+        lines += ["", *_detail(report, same, paint)]
     return lines
 
 
-def _detail(report: Report, result: Result, paint: _Painter) -> list[str]:
+def _detail(report: Report, same: list[Result], paint: _Painter) -> list[str]:
+    """One finding; ``same`` holds its results, identical but for the node."""
+    result = same[0]
     meta = meta_for(report, result.check_id)
     title = f" {meta.title}" if meta else ""
     severity = f" (severity {meta.severity.value})" if meta else ""
-    lines = [f"{paint.status(result.status)} {_t(result.check_id)} on {_t(result.node)}:{_t(title)}{severity}",
+    where = _t(node_list(same))
+    lines = [f"{paint.status(result.status)} {_t(result.check_id)} on {where}:{_t(title)}{severity}",
              _indent(_t(result.message), "  ")]
     for key, value in evidence_items(result.evidence):
         lines.append(_indent(_t(f"{key}: {value}"), "    "))
@@ -171,7 +241,8 @@ def _detail(report: Report, result: Result, paint: _Painter) -> list[str]:
     if meta and meta.guide_step and meta.guide_step != "-":
         lines.append(f"  guide step: {meta.guide_step}")
     if meta and meta.references:
-        lines.append(f"  references: {', '.join(meta.references)}")
+        # "; " because a reference may itself contain commas ("MS-CMOM (2.2.3.2-2.2.3.4, 3.3.1.2.3)").
+        lines.append(f"  references: {'; '.join(meta.references)}")
     return lines
 
 

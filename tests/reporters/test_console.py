@@ -8,6 +8,8 @@ from collections.abc import Callable
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters import console
 
+from .conftest import NODE2_ERROR
+
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -149,3 +151,89 @@ def test_waiver_from_apply_waivers_is_spelled_out_once(report: Report) -> None:
     skipped = case.find("skipped")
     assert skipped is not None and (skipped.text or "").count("cut-over in progress") == 1
     assert "UseNetworkName = 0" in (skipped.text or "")
+
+
+def dependent_error(check_id: str, node: str) -> Result:
+    """A group-check error on a reachable node that only lacks the facts of the unreachable NODE2."""
+    return Result(check_id, node, Status.ERROR, f"not proven: facts missing for NODE2 (msdtc_cids: node not "
+                  f"collected: {NODE2_ERROR})", {"found": "4 CIDs", "missing_nodes": ["NODE2"]})
+
+
+def test_unreachable_node_explains_its_consequences_once(report: Report) -> None:
+    from dataclasses import replace
+
+    rep = replace(report, results=(*report.results, dependent_error("DTC001", "BTSNODE1"),
+                                   dependent_error("SYS001", "NODE1")))
+    text = console.render(rep)
+    # one table row for the outage instead of one per check and node
+    assert re.search(r"^-\s+NODE2\s+ERROR\s+not collected: 5 checks could not decide", text, re.M)
+    assert not [row for row in table_rows(text) if row[1] == "NODE2" or (row[2] == "ERROR" and row[0] != "CLU003")]
+    # the node block names the group checks on other nodes it stopped; details do not repeat them
+    assert "and 2 group check results on other nodes, which need its facts to be proven:" in text
+    assert "DTC001 on BTSNODE1" in text and "SYS001 on NODE1" in text
+    assert "facts missing for NODE2" not in text.split("Details:", 1)[1]
+    # --verbose still lists every result on its own row
+    assert len(table_rows(console.render(rep, verbose=True))) == len(rep.results)
+
+
+def test_error_needing_a_reachable_nodes_failed_fact_keeps_its_own_block(make_report: Callable[..., Report]) -> None:
+    # NODE1 was collected (no node error) but a fact failed there: not an outage, a cause of its own.
+    results = (Result("DTC001", "BTSNODE1", Status.ERROR, "not proven: facts missing for NODE1 (x)",
+                      {"missing_nodes": ["NODE1"]}),)
+    text = console.render(make_report(results=results))
+    assert "ERROR DTC001 on BTSNODE1: could not decide" in text
+
+
+def test_same_result_on_several_nodes_is_one_row_and_one_finding(make_report: Callable[..., Report]) -> None:
+    same = {"expected": "UseNetworkName = 1", "found": "UseNetworkName = 0"}
+    results = tuple(Result("CLU003", n, Status.FAIL, "UseNetworkName = 0", same) for n in ("NODE1", "NODE2"))
+    results += tuple(Result("SYS001", n, Status.SKIP, "not run in phase post") for n in ("BTSNODE1", "NODE1", "NODE2"))
+    text = console.render(make_report(results=results))
+    assert ["CLU003", "NODE1,NODE2", "FAIL"] in table_rows(text)
+    assert re.search(r"^SYS001\s+3 nodes\s+SKIP\s+not run in phase post \(on BTSNODE1, NODE1, NODE2\)", text, re.M)
+    details = text.split("Details:", 1)[1]
+    assert details.count("UseNetworkName = 0") == 2  # message and found, once
+    assert "FAIL CLU003 on NODE1, NODE2:" in details
+    assert "2 fail, 0 error, 0 warn, 3 skip, 0 pass -> FAILED" in text
+
+
+def test_checks_stopped_by_one_cause_share_a_table_row(make_report: Callable[..., Report]) -> None:
+    cause = "cannot evaluate: cluster: failed on the node: The cluster service is not running"
+    results = tuple(Result(cid, "NODE1", Status.ERROR, cause) for cid in ("CLU003", "DTC001", "SSO004"))
+    text = console.render(make_report(results=results))
+    table = text.split("Details:", 1)[0]
+    assert " ".join(table.split()).count(cause) == 1  # the message column wraps
+    assert re.search(r"^3 checks\s+NODE1\s+ERROR\s+CLU003, DTC001, SSO004: cannot evaluate", table, re.M)
+
+
+def test_summary_says_what_to_do(report: Report, make_report: Callable[..., Report]) -> None:
+    text = console.render(report)
+    assert "\nnext: fix 1 failure (see the details), then run again; 2 nodes not reached (NODE2, SQL01)" in text
+    assert "review 1 warning" in text
+    ok = console.render(make_report(results=(Result("SSO004", "NODE1", Status.PASS, "ok"),), nodes=()))
+    assert "-> PASSED\nnext: nothing to fix" in ok
+    undecided = console.render(make_report(results=(Result("SSO004", "NODE1", Status.ERROR, "boom"),), nodes=()))
+    assert "1 check could not decide (state unknown, not healthy)" in undecided
+
+
+def test_failures_below_fail_on_are_explained(make_report: Callable[..., Report]) -> None:
+    from dataclasses import replace
+
+    from ssocheck.model import Severity
+
+    low = Result("SYS001", "NODE1", Status.FAIL, "clock 90 s off")  # SYS001 is medium
+    text = console.render(replace(make_report(results=(low,), nodes=()), fail_on=Severity.HIGH))
+    assert "-> PASSED" in text
+    assert "1 failure below --fail-on high listed but not failing the run" in text
+
+
+def test_verdict_is_repeated_last_after_details(report: Report) -> None:
+    text = console.render(report)
+    last = text.rstrip("\n").splitlines()[-1]
+    assert last.startswith("Verdict: FAILED: fix 1 failure")
+    assert text.index("Details:") < text.rindex("Verdict: FAILED")
+
+
+def test_references_are_separated_unambiguously(report: Report) -> None:
+    text = console.render(report)
+    assert "references: https://learn.microsoft.com/biztalk/sso; javascript:alert(2)" in text
