@@ -1,8 +1,12 @@
 """HTML reporter: one self-contained page (inline CSS, no external asset, no script needed).
 
-Order of the page: the verdict banner, the node x check matrix, the details of every finding, the
-passing results (collapsed), then the nodes table and any extra sections (waivers, drift, audit
-trail, or sections added later, rendered generically).
+Order of the page: the verdict banner (with what to do next), the node x check matrix, the details of
+every finding, the skipped and passing results (collapsed), then the nodes table and any extra sections
+(waivers, drift, audit trail, or sections added later, rendered generically).
+
+Findings are grouped so the page stays short on a bad night: an unreachable node is one block that also
+names the group checks it stopped on other nodes, the checks one failed fact stopped on a node are one
+block, and the same result on several nodes (a cluster-wide setting seen from each node) is one block.
 
 Everything from a server (messages, evidence, names) is hostile text: the Jinja2 environment
 autoescapes, nothing is marked safe, and only http(s) references become links.
@@ -20,17 +24,22 @@ from ssocheck.model import Report, Result, Status
 from ssocheck.reporters.common import (
     STATUS_ORDER,
     STATUS_RANK,
+    Outage,
     cap,
     escape_controls,
     evidence_items,
     format_value,
+    group_by_cause,
+    group_same_finding,
     meta_for,
+    next_step,
+    node_list,
     node_order,
+    outages,
     redacted,
     sorted_results,
     summary_counts,
     waived_message,
-    waiver_text,
 )
 
 # Shape and colour both carry the status (colour-blind readers, black-and-white printouts).
@@ -82,13 +91,16 @@ class _Row:
 class _Finding:
     anchor: str
     result: Result
+    nodes: str  # every node the finding holds for ("NODE1, NODE2")
     title: str
     severity: str
     evidence: list[tuple[str, str]]
     remediation: str
     guide_step: str
     references: list[tuple[str, bool]]  # (text, is a safe link)
-    waiver: str
+    message: str  # with the waiver spelled out for a waived result
+    members: list[Result]  # the results this block stands for
+    stopped: list[tuple[str, str]] = field(default_factory=list)  # (check ID, title) stopped by one cause
 
 
 @dataclass
@@ -97,6 +109,7 @@ class _Unreachable:
     name: str
     error: str
     checks: list[str]
+    dependents: list[tuple[str, str]]  # (check IDs, nodes): group checks on other nodes it left unproven
 
 
 @dataclass
@@ -114,40 +127,53 @@ def render(report: Report, **_other: Any) -> str:
     report = redacted(report)  # before any escaping, which would hide secrets from redaction
     nodes = node_order(report)
     results = sorted_results(report)
-    # Every error on an unreachable node says the same thing: one block per node instead of one per check.
-    unreachable = {
-        n.name: _Unreachable(f"node{i}", n.name, n.error, [r.check_id for r in results
-                                                          if r.node == n.name and r.status is Status.ERROR])
-        for i, n in enumerate(nodes)
-        if n.error
-    }
-    anchors = {
-        (r.check_id, r.node): unreachable[r.node].anchor
-        if r.status is Status.ERROR and r.node in unreachable else f"r{i}"
-        for i, r in enumerate(results)
-    }
-    findings = [
-        _finding(report, r, anchors[(r.check_id, r.node)])
-        for r in results
-        if r.status is not Status.PASS and not (r.status is Status.ERROR and r.node in unreachable)
-    ]
+    anchors: dict[tuple[str, str], str] = {}
+    # Every error an unreachable node explains says the same thing: one block per node instead of one per check.
+    down = outages(report)
+    unreachable = [_unreachable(f"node{i}", outage) for i, outage in enumerate(down)]
+    for block, outage in zip(unreachable, down, strict=True):
+        anchors.update({(r.check_id, r.node): block.anchor for r in outage.results})
+    rest = [r for r in results if r.status is not Status.PASS and (r.check_id, r.node) not in anchors]
+    findings: list[_Finding] = []
+    for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
+        findings.append(_finding(report, group, f"r{len(findings)}", by_cause=True))
+    for group in group_same_finding(report, [r for r in rest if r.status in (Status.FAIL, Status.WARN)]):
+        findings.append(_finding(report, group, f"r{len(findings)}"))
     findings.sort(key=lambda f: STATUS_RANK[f.result.status])  # stable: node/check order kept per status
+    for f in findings:
+        anchors.update({(r.check_id, r.node): f.anchor for r in f.members})
+    skipped = [(r, f"s{i}", waived_message(r)) for i, r in enumerate(r for r in rest if r.status is Status.SKIP)]
+    anchors.update({(r.check_id, r.node): anchor for r, anchor, _ in skipped})
     template = _env.get_template("report.html.j2")
     return template.render(
         report=report,
         verdict=report.verdict(),
+        next_step=next_step(report),
         counts=[(s.value, n) for s, n in summary_counts(report)],
         symbols={s.value: SYMBOLS[s] for s in STATUS_ORDER},
         nodes=nodes,
+        not_collected=[n.name for n in nodes if n.error],
         rows=_matrix(report, [n.name for n in nodes], anchors),
-        findings=[f for f in findings if f.result.status is not Status.SKIP],
-        unreachable=list(unreachable.values()),
-        skipped=[f for f in findings if f.result.status is Status.SKIP],
+        findings=findings,
+        unreachable=unreachable,
+        skipped=skipped,
         passed=[r for r in results if r.status is Status.PASS],
         titles={cid: meta.title for cid, meta in report.checks.items()},
         sections=_sections(report.sections),
         not_in_scope=NOT_IN_SCOPE,
     )
+
+
+def _unreachable(anchor: str, outage: Outage) -> _Unreachable:
+    # Group checks grouped by the nodes they stopped on, so the usual case is one line.
+    by_check: dict[str, list[str]] = {}
+    for r in outage.dependents:
+        by_check.setdefault(r.check_id, []).append(r.node)
+    by_nodes: dict[str, list[str]] = {}
+    for cid, names in by_check.items():
+        by_nodes.setdefault(", ".join(names), []).append(cid)
+    return _Unreachable(anchor, outage.node.name, outage.node.error or "", [r.check_id for r in outage.own],
+                        [(", ".join(cids), names) for names, cids in by_nodes.items()])
 
 
 def _matrix(report: Report, node_names: list[str], anchors: Mapping[tuple[str, str], str]) -> list[_Row]:
@@ -169,20 +195,30 @@ def _matrix(report: Report, node_names: list[str], anchors: Mapping[tuple[str, s
     return rows
 
 
-def _finding(report: Report, result: Result, anchor: str) -> _Finding:
+def _finding(report: Report, group: list[Result], anchor: str, by_cause: bool = False) -> _Finding:
+    """One block: ``group`` holds results identical but for the node, or (``by_cause``) the checks one cause stopped."""
+    result = group[0]
     meta = meta_for(report, result.check_id)
     refs = [(ref, ref.startswith(("https://", "http://"))) for ref in (meta.references if meta else ())]
+    if by_cause and len(group) > 1:
+        # Several checks stopped by one cause: the cause and the checks, no per-check evidence or fix.
+        stopped = [(r.check_id, meta.title if (meta := meta_for(report, r.check_id)) else "") for r in group]
+        return _Finding(anchor=anchor, result=result, nodes=result.node, title="", severity="", evidence=[],
+                        remediation="", guide_step="", references=[], message=result.message, members=group,
+                        stopped=stopped)
     return _Finding(
         anchor=anchor,
         result=result,
-        title=meta.title if meta else "",
+        nodes=node_list(group),
+        title=meta.title.rstrip(".") if meta else "",
         severity=meta.severity.value if meta else "unknown",
         evidence=evidence_items(result.evidence),
         # The check's fix does not apply when the check could not decide.
         remediation=meta.remediation if meta and result.status is not Status.ERROR else "",
         guide_step=meta.guide_step if meta and meta.guide_step != "-" else "",
         references=refs,
-        waiver=waiver_text(result.waiver) if result.waiver is not None else "",
+        message=waived_message(result),
+        members=group,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 
 from ssocheck.model import NodeInfo, Report, Result, Status
@@ -177,3 +178,97 @@ def test_empty_report(empty_report: Report) -> None:
     parsed = outline(page)
     assert parsed.headings[0] == "PASSED"
     assert "No check ran" in page
+
+
+def finding_blocks(page: str) -> list[tuple[str, str, str]]:
+    """(status class, id, inner HTML) of every finding block."""
+    return re.findall(r'<div class="finding (\w+)" id="([^"]+)">(.*?)</div>', page, re.S)
+
+
+def matrix_cell_links(page: str) -> dict[tuple[str, str], str]:
+    """{(check ID, node column index): anchor} of every linked matrix cell."""
+    matrix = page[page.index('<table class="matrix">'):]
+    matrix = matrix[: matrix.index("</table>")]
+    links: dict[tuple[str, str], str] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", matrix, re.S)[1:]:
+        cid = re.search(r'<td class="mono">(\w+)</td>', row)
+        cells = re.findall(r'<td class="st \w+"[^>]*>(.*?)</td>', row)
+        for i, cell in enumerate(cells):
+            link = re.search(r'href="#([^"]+)"', cell)
+            if cid and link:
+                links[(cid.group(1), str(i))] = link.group(1)
+    return links
+
+
+def test_unreachable_node_also_explains_group_checks_it_left_unproven(report: Report) -> None:
+    from dataclasses import replace
+
+    dependent = Result("DTC001", "NODE1", Status.ERROR, f"not proven: facts missing for NODE2 ({NODE2_ERROR})",
+                       {"found": "4 CIDs", "missing_nodes": ["NODE2"]})
+    kept = [r for r in report.results if (r.check_id, r.node) != ("DTC001", "NODE1")]
+    page = html.render(replace(report, results=(*kept, dependent)))
+    assert "Findings (5)" in page  # still NODE2, SQL01, SSO004, SSO009, CLU003: no block for the dependent error
+    [node2] = [b for b in finding_blocks(page) if NODE2_ERROR in b[2] and "facts could not be collected" in b[2]]
+    assert "need this node's facts" in html_unescape(node2[2]) and '<span class="mono">DTC001</span> on' in node2[2]
+    assert "facts missing for NODE2" not in page.split('id="findings"', 1)[1].split('id="passed"', 1)[0]
+    # the matrix cell of the dependent error leads to the node's block (column 1 is NODE1)
+    assert matrix_cell_links(page)[("DTC001", "1")] == node2[1]
+
+
+def test_checks_stopped_by_one_cause_are_one_block(make_report: Callable[..., Report]) -> None:
+    cause = "cannot evaluate: cluster: failed on the node: The cluster service is not running"
+    results = tuple(Result(cid, "NODE1", Status.ERROR, cause, {"fact": "cluster"}) for cid in ("CLU003", "SSO004"))
+    page = html.render(make_report(results=results, nodes=()))
+    [block] = finding_blocks(page)
+    assert block[0] == "error" and page.count(cause) == 3  # the block, and the two matrix cell titles
+    assert "2 checks on" in block[2] and "could not decide: one cause" in block[2]
+    assert "ENTSSO resource uses the network name" in block[2] and "ENTSSO logs on as the designated" in block[2]
+    links = matrix_cell_links(page)
+    assert links[("CLU003", "0")] == links[("SSO004", "0")] == block[1]
+
+
+def test_same_finding_on_several_nodes_is_one_block(make_report: Callable[..., Report]) -> None:
+    same = {"expected": "UseNetworkName = 1", "found": "UseNetworkName = 0"}
+    results = (Result("CLU003", "NODE1", Status.FAIL, "UseNetworkName = 0", same),
+               Result("CLU003", "NODE2", Status.FAIL, "UseNetworkName = 0", dict(same)),
+               Result("SSO004", "NODE1", Status.FAIL, "LocalSystem", {"found": "LocalSystem"}),
+               Result("SSO004", "NODE2", Status.FAIL, "LocalService", {"found": "LocalService"}))
+    page = html.render(make_report(results=results, nodes=()))
+    blocks = finding_blocks(page)
+    assert len(blocks) == 3 and "Findings (3)" in page
+    clu003 = next(b for b in blocks if "CLU003" in b[2])
+    assert re.search(r'on <span class="mono">NODE1, NODE2</span>: ENTSSO resource uses the network name', clu003[2])
+    links = matrix_cell_links(page)
+    assert links[("CLU003", "0")] == links[("CLU003", "1")] == clu003[1]
+    assert links[("SSO004", "0")] != links[("SSO004", "1")]
+
+
+def test_banner_says_what_to_do_and_names_uncollected_nodes(report: Report, make_report: Callable[..., Report]) -> None:
+    page = html.render(report)
+    banner = page[page.index('<section class="banner'):page.index("</section>")]
+    assert '<p class="next">Next: fix 1 failure (see the details), then run again; 2 nodes not reached' in banner
+    assert 'not collected: <span class="mono">NODE2, SQL01</span>' in banner
+    ok = html.render(make_report(results=(Result("SSO004", "NODE1", Status.PASS, "ok"),), nodes=()))
+    assert "Next: nothing to fix" in ok and "all collected" in ok
+
+
+def test_skipped_table_spells_a_waiver_out_once(make_report: Callable[..., Report]) -> None:
+    waived = Result("SYS001", "NODE1", Status.SKIP, "waived until 2030-01-31: NTP change CHG4711 pending",
+                    waiver=dict(WAIVER, finding="fail: clock 90 s off"))
+    page = html.render(make_report(results=(waived,)))
+    skipped = page[page.index('<details id="skipped">'):]
+    skipped = skipped[: skipped.index("</details>")]
+    assert "<th>Waiver</th>" not in skipped
+    assert skipped.count("NTP change CHG4711 pending") == 1 and "clock 90 s off" in skipped
+
+
+def test_section_tables_keep_short_words_whole_and_scroll_when_wide(make_report: Callable[..., Report]) -> None:
+    audit = [{"node": "BTSNODE1", "sha256": "a" * 64, "started_at": "2030-01-10T02:00:00Z",
+              "purpose": "fact probe (read-only)"}]
+    page = html.render(make_report(sections={"audit": audit}))
+    section = page[page.index('id="section-audit"'):]
+    assert '<div class="scroll">' in section[: section.index("<table")]
+    assert "<th>started at</th>" in section  # keys read as words
+    assert '<td class="v tok">2030-01-10T02:00:00Z</td>' in section  # a date never breaks at its hyphens
+    assert f'<td class="v long">{"a" * 64}</td>' in section  # a hash may break anywhere
+    assert '<td class="v">fact probe (read-only)</td>' in section
