@@ -184,7 +184,8 @@ def _body(report: Report, result: Result, evidence: str, could_not_evaluate: boo
         if meta.guide_step and meta.guide_step != "-":
             lines.append(f"guide step: {meta.guide_step}")
         if meta.references:
-            lines.append("references: " + " ".join(meta.references))
+            # "; ": a reference may itself contain spaces and commas ("KB 884205: change the ... account").
+            lines.append("references: " + "; ".join(meta.references))
     return "\n".join(lines)
 
 

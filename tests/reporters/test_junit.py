@@ -225,3 +225,9 @@ def test_duplicate_results_stay_visible_and_unique(make_report: Callable[..., Re
     report = make_report(nodes=(NodeInfo("NODE1", ("sso-cluster",)),), results=dup)
     names = [tc.get("name") for tc in parse(report).iter("testcase")]
     assert len(names) == 2 and len(set(names)) == 2
+
+
+def test_references_are_separated_unambiguously(report: Report) -> None:
+    root = ET.fromstring(junit.render(report))
+    [failure] = list(root.iter("failure"))
+    assert "references: https://learn.microsoft.com/biztalk/sso; javascript:alert(2)" in (failure.text or "")
