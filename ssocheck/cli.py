@@ -602,8 +602,9 @@ def demo(output_dir: Path, https: bool, no_color: bool) -> None:
         snapshot.save(output_dir / SNAPSHOT_FILE)
         _emit(report, output_dir, (), "pass", no_color, verbose=False,
               extra_files={"snapshot": output_dir / SNAPSHOT_FILE})
-        commands = {name: farm.commands(name) for name in farm.state.nodes}
-        click.echo(f"Remote commands per node: {commands}")
+        counts = sorted({farm.commands(name) for name in farm.state.nodes})
+        per_node = " or ".join(str(c) for c in counts)
+        click.echo(f"Remote commands: {per_node} per node ({', '.join(farm.state.nodes)}), counted by the lab.")
     click.echo("Demo finished: the findings above are the demo farm's deliberate mistakes.")
 
 
