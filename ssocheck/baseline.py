@@ -28,7 +28,7 @@ from ssocheck import __version__
 from ssocheck.errors import SnapshotError
 from ssocheck.output import write_atomic
 from ssocheck.snapshot import SCHEMA as SNAPSHOT_SCHEMA
-from ssocheck.snapshot import Snapshot, snapshot_from_dict
+from ssocheck.snapshot import Snapshot, bad_field, snapshot_from_dict
 
 VERSION = 1
 SCHEMA = f"ssocheck-baseline/{VERSION}"
@@ -111,26 +111,22 @@ def save_baseline(baseline: Baseline, path: Path) -> Path:
     return write_atomic(Path(path), json.dumps(baseline.to_dict(), indent=1, sort_keys=True) + "\n")
 
 
-def _bad(source: str, field: str, problem: str) -> SnapshotError:
-    return SnapshotError(problem, source=source, field=field)
-
-
 def baseline_from_dict(doc: Any, source: str) -> Baseline:
     """Validate a parsed baseline document; every problem names ``source`` and the field."""
     if not isinstance(doc, dict):
-        raise _bad(source, "(top level)", "not a JSON object: not an ssocheck baseline")
+        raise bad_field(source, "(top level)", "not a JSON object: not an ssocheck baseline")
     schema = doc.get("schema")
     if schema != SCHEMA:
-        raise _bad(source, "schema", _schema_problem(schema))
+        raise bad_field(source, "schema", _schema_problem(schema))
     saved_at = doc.get("saved_at")
     if not isinstance(saved_at, str) or not _TIMESTAMP_RE.match(saved_at):
-        raise _bad(source, "saved_at", "missing or not a UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)")
+        raise bad_field(source, "saved_at", "missing or not a UTC timestamp (YYYY-MM-DDTHH:MM:SSZ)")
     tool_version = doc.get("tool_version")
     if not isinstance(tool_version, str) or not tool_version:
-        raise _bad(source, "tool_version", "missing or not a string")
+        raise bad_field(source, "tool_version", "missing or not a string")
     raw_snapshot = doc.get("snapshot")
     if not isinstance(raw_snapshot, dict):
-        raise _bad(source, "snapshot", "missing or not an object")
+        raise bad_field(source, "snapshot", "missing or not an object")
     try:
         snapshot = snapshot_from_dict(raw_snapshot, source)
     except SnapshotError as exc:
@@ -138,10 +134,10 @@ def baseline_from_dict(doc: Any, source: str) -> Baseline:
         inner = exc.field or "(top level)"
         prefix = f"{source}: {exc.field}: " if exc.field else f"{source}: "
         problem = str(exc)[len(prefix):] if str(exc).startswith(prefix) else str(exc)
-        raise _bad(source, f"snapshot.{inner}", problem) from exc
+        raise bad_field(source, f"snapshot.{inner}", problem) from exc
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         # A value of the wrong type deep inside: still a clear error, never a crash.
-        raise _bad(source, "snapshot", f"malformed: {type(exc).__name__}: {exc}") from exc
+        raise bad_field(source, "snapshot", f"malformed: {type(exc).__name__}: {exc}") from exc
     return Baseline(snapshot=snapshot, saved_at=saved_at, tool_version=tool_version, source=source)
 
 

@@ -93,47 +93,48 @@ class Snapshot:
         write_atomic(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
 
 
-def _bad(source: str, fieldname: str, problem: str) -> SnapshotError:
+def bad_field(source: str, fieldname: str, problem: str) -> SnapshotError:
+    """A SnapshotError naming the file and the field (shared with the baseline loader)."""
     return SnapshotError(problem, source=source, field=fieldname)
 
 
 def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
     """Validate and build a Snapshot; errors name the file and the field."""
     if not isinstance(doc, dict):
-        raise _bad(source, "(top level)", "not a JSON object")
+        raise bad_field(source, "(top level)", "not a JSON object")
     schema = doc.get("schema")
     if schema != SCHEMA:
-        raise _bad(source, "schema", f"unsupported snapshot schema {schema!r} (this ssocheck reads {SCHEMA})")
+        raise bad_field(source, "schema", f"unsupported snapshot schema {schema!r} (this ssocheck reads {SCHEMA})")
     exp = doc.get("expectations")
     if not isinstance(exp, dict):
-        raise _bad(source, "expectations", "missing or not an object")
+        raise bad_field(source, "expectations", "missing or not an object")
     try:
         expect = Expectations(**exp)
     except TypeError as exc:
-        raise _bad(source, "expectations", f"invalid: {exc}") from exc
+        raise bad_field(source, "expectations", f"invalid: {exc}") from exc
     for key in ("group", "cluster_network_name", "master_secret_server", "sso_service_account"):
         if not isinstance(getattr(expect, key), str) or not getattr(expect, key):
-            raise _bad(source, f"expectations.{key}", "must be a non-empty string")
+            raise bad_field(source, f"expectations.{key}", "must be a non-empty string")
     raw_nodes = doc.get("nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
-        raise _bad(source, "nodes", "missing or empty")
+        raise bad_field(source, "nodes", "missing or empty")
     nodes = []
     for i, n in enumerate(raw_nodes):
         where = f"nodes[{i}]"
         if not isinstance(n, dict) or not isinstance(n.get("name"), str) or not n["name"]:
-            raise _bad(source, f"{where}.name", "missing")
+            raise bad_field(source, f"{where}.name", "missing")
         roles = n.get("roles")
         if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
-            raise _bad(source, f"{where}.roles", f"must be a non-empty list of {', '.join(ROLES)}")
+            raise bad_field(source, f"{where}.roles", f"must be a non-empty list of {', '.join(ROLES)}")
         facts = n.get("facts", {})
         errors = n.get("fact_errors", {})
         if not isinstance(facts, dict):
-            raise _bad(source, f"{where}.facts", "must be an object")
+            raise bad_field(source, f"{where}.facts", "must be an object")
         if not isinstance(errors, dict) or not all(isinstance(v, str) for v in errors.values()):
-            raise _bad(source, f"{where}.fact_errors", "must map fact names to messages")
+            raise bad_field(source, f"{where}.fact_errors", "must map fact names to messages")
         error = n.get("error")
         if error is not None and not isinstance(error, str):
-            raise _bad(source, f"{where}.error", "must be null or a string")
+            raise bad_field(source, f"{where}.error", "must be null or a string")
         nodes.append(
             NodeSnapshot(
                 name=n["name"],
@@ -163,7 +164,7 @@ def _phase(value: Any, source: str) -> str | None:
     if value is None:
         return None
     if value not in ("pre", "post", "nightly"):
-        raise _bad(source, "phase", "must be null, pre, post or nightly")
+        raise bad_field(source, "phase", "must be null, pre, post or nightly")
     return str(value)
 
 

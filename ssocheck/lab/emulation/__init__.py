@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 from ssocheck.lab.state import FarmState, NodeState
@@ -26,6 +27,17 @@ AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk")
 
 class EmulationError(Exception):
     """The simulated PowerShell raised: the message is what the fact's error will say."""
+
+
+def utc_text(value: Any) -> str:
+    """A scenario time as the probe writes times (``yyyy-MM-ddTHH:mm:ssZ``).
+
+    An unquoted YAML timestamp arrives as a datetime, a quoted one as text; both are accepted.
+    """
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
 
 
 def emulates(fact_name: str) -> Callable[[Emulator], Emulator]:

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, emulates
+from ssocheck.lab.emulation import EmulationError, emulates, utc_text
 from ssocheck.lab.state import FarmState, NodeState
 
 # Duplicated from the snippet in ssocheck/facts/events.py on purpose: the lab never imports the facts.
@@ -26,14 +25,6 @@ PER_ID_CAP = 20
 SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
 
 
-def _utc(value: Any) -> str:
-    """The event time as the snippet writes it; an unquoted YAML timestamp arrives as a datetime."""
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return str(value)
-
-
 @emulates("sso_events")
 def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"id", "time", "strings"}]`` newest first, as Get-EventLog -Source ENTSSO lists them.
@@ -43,14 +34,14 @@ def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
     """
     counts: dict[int, int] = {}
     out: list[dict[str, Any]] = []
-    ordered = sorted(enumerate(node.events), key=lambda pair: (_utc(pair[1].time), pair[0]), reverse=True)
+    ordered = sorted(enumerate(node.events), key=lambda pair: (utc_text(pair[1].time), pair[0]), reverse=True)
     for _, event in ordered:
         if event.source.upper() != "ENTSSO" or event.id not in WATCHED_IDS:
             continue
         if counts.get(event.id, 0) >= PER_ID_CAP:
             continue
         counts[event.id] = counts.get(event.id, 0) + 1
-        out.append({"id": int(event.id), "time": _utc(event.time), "strings": [str(s) for s in event.strings]})
+        out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [str(s) for s in event.strings]})
     return out
 
 

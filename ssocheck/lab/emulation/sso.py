@@ -24,10 +24,9 @@ import hashlib
 import ntpath
 import textwrap
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, emulates
+from ssocheck.lab.emulation import EmulationError, emulates, utc_text
 from ssocheck.lab.state import FarmState, NodeState
 
 ENTSSO_VIEWS = {
@@ -298,13 +297,6 @@ def user_rights(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
 # --------------------------------------------------------------------------- backup files
 
 
-def _utc(value: Any) -> str:
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-        return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return str(value)
-
-
 @emulates("sso_backup_files")
 def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"path", "name", "size", "sha256", "modified", "error"}]`` for ``*.bak`` in the SSO folders."""
@@ -323,7 +315,7 @@ def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]
                 "name": name,
                 "size": int(doc.get("size", 0)),
                 "sha256": None if locked else str(sha).lower(),
-                "modified": _utc(doc.get("modified", "2026-11-19T21:00:00Z")),
+                "modified": utc_text(doc.get("modified", "2026-11-19T21:00:00Z")),
                 "error": (f'Exception calling ".ctor" with "4" argument(s): "The process cannot access the file '
                           f"'{path}' because it is being used by another process.\"") if locked else None,
             }
