@@ -27,6 +27,7 @@ from types import MappingProxyType, TracebackType
 from typing import BinaryIO, Literal, Protocol, cast
 
 from ssocheck.lab import httpauth, wsman
+from ssocheck.lab.session import SessionIdentity, identity_for
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,12 @@ class CommandResult:
 
 class CommandHandler(Protocol):
     """Runs one remote command of one node: ``command`` is the rsp:Command text (``run_ps`` puts the whole
-    ``powershell -encodedcommand <b64>`` there), ``arguments`` the rsp:Arguments text, ``stdin`` all stdin bytes."""
+    ``powershell -encodedcommand <b64>`` there), ``arguments`` the rsp:Arguments text, ``stdin`` all stdin bytes,
+    ``identity`` who the session authenticated as and whether its logon can reach other servers."""
 
-    def __call__(self, node: str, command: str, arguments: str, stdin: bytes) -> CommandResult: ...
+    def __call__(
+        self, node: str, command: str, arguments: str, stdin: bytes, identity: SessionIdentity
+    ) -> CommandResult: ...
 
 
 @dataclass
@@ -144,10 +148,11 @@ def clixml_progress() -> bytes:
 class _Command:
     """One rsp:Command: its stdin, lazy execution in a worker thread, and the output cursor of Receive."""
 
-    def __init__(self, command_id: str, command: str, arguments: str) -> None:
+    def __init__(self, command_id: str, command: str, arguments: str, identity: SessionIdentity) -> None:
         self.id = command_id
         self.command = command
         self.arguments = arguments
+        self.identity = identity
         self.cond = threading.Condition()  # guards everything below; notified on Send and abort
         self.stdin = bytearray()
         self.sends = 0
@@ -538,24 +543,25 @@ class LabEndpoints:
         if plaintext_ntlm and not self.config.allow_unencrypted:
             # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
             return 401, b"", None, auth.challenge().headers
-        status, xml = self._soap(state, plain, outcome.principal, peer)
+        identity = identity_for(outcome.principal, outcome.scheme)
+        status, xml = self._soap(state, plain, identity, peer)
         if encrypted:
             return status, auth.wrap(xml), httpauth.ENCRYPTED_CONTENT_TYPE, ()
         return status, xml, SOAP_CONTENT_TYPE, ()
 
-    def _soap(self, state: _Node, data: bytes, principal: str, peer: str) -> tuple[int, bytes]:
+    def _soap(self, state: _Node, data: bytes, identity: SessionIdentity, peer: str) -> tuple[int, bytes]:
         # Faults go out with HTTP 500: pywinrm only parses a Fault from an HTTP error response (gotcha 2).
         relates_to = ""
         try:
             req = wsman.parse_request(data)
             relates_to = req.message_id
-            return 200, self._dispatch(state, req, principal, peer)
+            return 200, self._dispatch(state, req, identity, peer)
         except wsman.WsmanFault as fault:
             if fault.wsman_code != wsman.CODE_OPERATION_TIMEOUT:
                 log.info("node %s: fault %s: %s", state.name, fault.wsman_code, fault.reason)
             return 500, wsman.fault_envelope(fault, relates_to, state.name)
 
-    def _dispatch(self, state: _Node, req: wsman.WsmanRequest, principal: str, peer: str) -> bytes:
+    def _dispatch(self, state: _Node, req: wsman.WsmanRequest, identity: SessionIdentity, peer: str) -> bytes:
         action, rel, shell_id = req.action, req.message_id, req.shell_id or ""
         if action == wsman.ACTION_CREATE:
             if req.resource_uri != wsman.RESOURCE_CMD:
@@ -566,7 +572,7 @@ class LabEndpoints:
                 state.counters.shells_created += 1
             host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
             address = f"{self.config.scheme}://{host}:{state.port}/wsman"
-            return wsman.create_response(rel, shell_id, address, principal, peer)
+            return wsman.create_response(rel, shell_id, address, identity.principal, peer)
         if action not in _SHELL_ACTIONS:
             raise wsman.action_not_supported(action)
         with state.lock:
@@ -575,7 +581,7 @@ class LabEndpoints:
             raise wsman.shell_not_found(shell_id)
         if action == wsman.ACTION_COMMAND:
             command, arguments = wsman.parse_command_line(req.body)
-            cmd = _Command(wsman.new_id(), command, arguments)
+            cmd = _Command(wsman.new_id(), command, arguments, identity)
             with state.lock:
                 commands[cmd.id] = cmd
                 state.counters.commands += 1
@@ -641,7 +647,7 @@ class LabEndpoints:
     def _execute(self, node: str, cmd: _Command) -> None:
         """Worker thread: run the handler; an exception becomes exit code 1 with a CLIXML error on stderr."""
         try:
-            result = self._handler(node, cmd.command, cmd.arguments, bytes(cmd.stdin))
+            result = self._handler(node, cmd.command, cmd.arguments, bytes(cmd.stdin), cmd.identity)
             if not isinstance(result, CommandResult):
                 raise TypeError(f"command handler returned {type(result).__name__}, not CommandResult")
         except Exception as exc:

@@ -32,6 +32,7 @@ from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, Emulator, load_all
 from ssocheck.lab.endpoint import CommandResult, clixml_error, encode_console
+from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
 
 log = logging.getLogger(__name__)
@@ -253,8 +254,11 @@ class PowerShellHost:
 
     # -- CommandHandler ---------------------------------------------------------------------------------------
 
-    def __call__(self, node: str, command: str, arguments: str, stdin: bytes) -> CommandResult:
-        """Run one remote command of ``node`` (the endpoint's node name) and return its console output."""
+    def __call__(
+        self, node: str, command: str, arguments: str, stdin: bytes, identity: SessionIdentity | None = None
+    ) -> CommandResult:
+        """Run one remote command of ``node`` (the endpoint's node name) as ``identity`` and return its console
+        output; ``identity`` None (direct calls in tests) is the lab's own NTLM administrator."""
         with self._lock:
             self._commands[node.upper()] = self._commands.get(node.upper(), 0) + 1
             farm = self._state

@@ -21,13 +21,17 @@ from winrm.protocol import Protocol
 from ssocheck.lab import wsman
 from ssocheck.lab.certs import LabCertificates, generate_lab_certificates
 from ssocheck.lab.endpoint import CommandResult, EndpointConfig, LabEndpoints, clixml_error, encode_console
+from ssocheck.lab.session import SessionIdentity
 
 USER, PASSWORD = "LAB\\tester", "S3cret-pw"
 BIG = bytes(range(256)) * 1200  # 300 KiB of output, more than 4 Receive chunks of 64 KiB
 
 
-def handler(node: str, command: str, arguments: str, stdin: bytes) -> CommandResult:
+def handler(node: str, command: str, arguments: str, stdin: bytes, identity: SessionIdentity) -> CommandResult:
     """A trivial node: behaviour picked by the command text (run_ps scripts are decoded first)."""
+    if command == "whoami":
+        who = f"{identity.principal}|{identity.mechanism}|{identity.can_delegate}"
+        return CommandResult(encode_console(who), b"", 0)
     match = re.match(r"(?i)powershell -encodedcommand (\S+)$", command)
     script = base64.b64decode(match.group(1)).decode("utf-16-le") if match else command
     if script == "echo-stdin":
@@ -365,3 +369,10 @@ def test_non_loopback_host_is_refused(host: str) -> None:
 def test_ipv6_loopback_and_localhost_are_accepted() -> None:
     for host in ("::1", "localhost"):
         LabEndpoints(EndpointConfig(), handler, host=host).close()
+
+
+def test_handler_learns_the_session_identity(ntlm_lab: LabEndpoints) -> None:
+    """The command handler is told who authenticated and how: an NTLM logon cannot delegate (no second hop)."""
+    _, url = node(ntlm_lab)
+    result = session(url, message_encryption="always").run_cmd("whoami")
+    assert result.std_out.decode() == f"{USER}|ntlm|False"
