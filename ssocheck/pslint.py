@@ -36,6 +36,16 @@ Rules (``RULES`` holds the one-line summaries):
     ``.Create()``, ``.SaveChanges()``, ``.SetInfo()``, ``.Change()``, registry ``SetValue``...),
     ``[IO.File]::Delete/Write*/Move/...``, streams opened for writing (``FileMode::Create``,
     ``FileAccess::Write``, ``StreamWriter``) and external programs that change state.
+``culture-format``
+    Formatting or parsing that follows the node's regional settings: ``.ToString(format)`` with a
+    format but no ``IFormatProvider``, ``.ToString()`` of a date/time, ``[string]::Format`` without a
+    provider first, the ``-f`` operator, ``Get-Date -Format/-UFormat`` and one-argument
+    ``[datetime]/[double]/[decimal]::Parse``. In a custom format ``:`` is the culture's time separator
+    and ``yyyy`` counts in the culture's calendar (".NET custom date and time format strings";
+    ``DateTimeFormatInfo.TimeSeparator``: "The default for InvariantInfo is ':'"), so a Thai or an
+    it-IT server writes a clock SYS001 cannot read (review probe.md D2). PowerShell's own casts and
+    string expansion already use the invariant culture (PowerShell/PowerShell#6989), ``-f`` does not.
+    Pass ``[System.Globalization.CultureInfo]::InvariantCulture`` (the probe's ``$SsoInv``).
 ``non-ascii``
     Any character outside ASCII: the probe travels on stdin in the console code page (437).
 ``param-interpolation``
@@ -84,6 +94,7 @@ RULES: dict[str, str] = {
     "ps3-syntax": "language feature or parameter newer than Windows PowerShell 2.0",
     "ps2-dotnet": ".NET 4+ API; PowerShell 2.0 runs on CLR 2.0 (.NET 3.5)",
     "write-verb": "command or method that changes state on the server",
+    "culture-format": "format or parse without an IFormatProvider: the node's culture changes the text",
     "non-ascii": "non-ASCII character (the probe is read in the console code page)",
     "param-interpolation": "probe parameters must be read only through Get-SsoParam; no code from text",
 }
@@ -857,6 +868,18 @@ _DOTNET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
 ]
 
+# culture-format patterns (applied to code with strings and comments blanked).
+_TOSTRING = re.compile(r"\.ToString\s*\(", re.I)
+_DATE_TOSTRING = re.compile(
+    r"(?:\]::(?:Now|UtcNow|Today)|\.(?:\w*Time\w*|\w*Date|Now|UtcNow|Today))\.ToString\s*\(", re.I
+)
+# An argument that is (or names) a format provider: the invariant culture, a CultureInfo, the probe's $SsoInv.
+_PROVIDER = re.compile(r"culture|provider|\$SsoInv\b|\$inv\b", re.I)
+_STRING_FORMAT = re.compile(r"\[(?:System\.)?String\]::Format\s*\(", re.I)
+_FORMAT_OPERATOR = re.compile(r"(?<![\w-])-f(?![\w-])", re.I)
+_GET_DATE_FORMAT = re.compile(r"\bGet-Date\b[^\n;|]*\s-U?Format\b", re.I)
+_PARSE = re.compile(r"\[(?:System\.)?(?:DateTime|Double|Decimal|Single|Float)\]::Parse\s*\(", re.I)
+
 _COMMON = {
     "verbose": "vb", "debug": "db", "erroraction": "ea", "warningaction": "wa", "errorvariable": "ev",
     "warningvariable": "wv", "outvariable": "ov", "outbuffer": "ob", "whatif": "wi", "confirm": "cf",
@@ -923,6 +946,7 @@ class _Linter:
         self.non_ascii()
         self.syntax()
         self.dotnet()
+        self.culture()
         self.requires()
         guarded = self.guarded_names()
         for cmd in self.src.commands:
@@ -958,6 +982,38 @@ class _Linter:
             masked = self.src.code[m.end() : m.end() + len(args)]
             if _top_level_commas(masked) >= 2:
                 self.add_at("ps2-dotnet", m.start(), "Path.Combine with more than two parts is .NET 4; nest the calls")
+
+    # ---- culture-format
+    def culture(self) -> None:
+        code = self.src.code
+        for m in self.code_matches(_TOSTRING):
+            args = self.call_args(m.end() - 1)
+            masked = code[m.end() : m.end() + len(args)]
+            if args.strip() and _top_level_commas(masked) == 0 and not _PROVIDER.search(args):
+                self.add_at("culture-format", m.start(), "ToString(format) without an IFormatProvider uses the "
+                            "node's culture; add [System.Globalization.CultureInfo]::InvariantCulture")
+        for m in self.code_matches(_DATE_TOSTRING):
+            if self.call_args(m.end() - 1).strip():
+                continue  # ToString(format...): judged above
+            self.add_at("culture-format", m.start(), "a date's ToString() follows the node's culture and calendar; "
+                        "use ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)")
+        for m in self.code_matches(_STRING_FORMAT):
+            args = self.call_args(m.end() - 1)
+            first = args.split(",", 1)[0].strip()
+            if first[:1] in ("'", '"', "@") or not _PROVIDER.search(first):
+                self.add_at("culture-format", m.start(), "[string]::Format without a format provider first uses "
+                            "the node's culture")
+        for m in self.code_matches(_FORMAT_OPERATOR):
+            self.add_at("culture-format", m.start(), "the -f operator formats with the node's culture; use "
+                        "[string]::Format([System.Globalization.CultureInfo]::InvariantCulture, ...)")
+        for m in self.code_matches(_GET_DATE_FORMAT):
+            self.add_at("culture-format", m.start(), "Get-Date -Format/-UFormat follows the node's culture")
+        for m in self.code_matches(_PARSE):
+            args = self.call_args(m.end() - 1)
+            masked = code[m.end() : m.end() + len(args)]
+            if _top_level_commas(masked) == 0:
+                self.add_at("culture-format", m.start(), "Parse without an IFormatProvider reads with the node's "
+                            "culture; pass [System.Globalization.CultureInfo]::InvariantCulture")
 
     def requires(self) -> None:
         for line, text in self.src.comments:

@@ -155,20 +155,22 @@ class PortCreateTest(Fact[PortTestResult]):
 $ptWorker = {
     param([bool]$asJson)
     $ErrorActionPreference = 'Stop'
+    # The worker may run in a child PowerShell without the probe's $SsoInv: its own invariant culture.
+    $inv = [System.Globalization.CultureInfo]::InvariantCulture
 
     function ConvertTo-PtJson($o) {
         if ($null -eq $o) { return 'null' }
         if ($o -is [bool]) {
             if ($o) { return 'true' } else { return 'false' }
         }
-        if ($o -is [int] -or $o -is [long]) { return $o.ToString([System.Globalization.CultureInfo]::InvariantCulture) }
+        if ($o -is [int] -or $o -is [long]) { return $o.ToString($inv) }
         if ($o -is [string]) {
             $sb = New-Object System.Text.StringBuilder
             [void]$sb.Append('"')
             foreach ($ch in $o.ToCharArray()) {
                 $code = [int]$ch
                 if ($code -eq 34 -or $code -eq 92) { [void]$sb.Append('\'); [void]$sb.Append($ch) }
-                elseif ($code -lt 32 -or $code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) }
+                elseif ($code -lt 32 -or $code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4', $inv)) }
                 else { [void]$sb.Append($ch) }
             }
             [void]$sb.Append('"')
@@ -279,7 +281,7 @@ $ptWorker = {
         $ex = $_.Exception
         while ($null -ne $ex) {
             if ($ex -is [System.Runtime.InteropServices.ExternalException]) {
-                $c = '0x' + ([int]$ex.ErrorCode).ToString('X8')
+                $c = '0x' + ([int]$ex.ErrorCode).ToString('X8', $inv)
                 if (-not $codes.Contains($c)) { [void]$codes.Add($c) }
             }
             foreach ($m in [regex]::Matches([string]$ex.Message, '0x[0-9A-Fa-f]{8}')) {
@@ -338,7 +340,6 @@ $ptWorker = {
                 $noEntries = ([string]$err.FullyQualifiedErrorId) -like 'GetEventLogNoEntriesFound*' -or ([string]$err.CategoryInfo.Category) -eq 'ObjectNotFound'
                 if (-not $noEntries) { throw $err }
             }
-            $inv = [System.Globalization.CultureInfo]::InvariantCulture
             $list = New-Object System.Collections.ArrayList
             foreach ($ev in $entries) {
                 if ($list.Count -lt 20) {
@@ -360,7 +361,7 @@ $ptWorker = {
 }
 
 $ptPrefix = 'ZZ_SSOCHK_'
-$ptRun = [DateTime]::UtcNow.ToString('yyyyMMddTHHmmss') + '_' + [Guid]::NewGuid().ToString('N').Substring(0, 6)
+$ptRun = [DateTime]::UtcNow.ToString('yyyyMMddTHHmmss', $SsoInv) + '_' + [Guid]::NewGuid().ToString('N', $SsoInv).Substring(0, 6)
 $ptBase = $ptPrefix + $ptRun + '_' + [string]$env:COMPUTERNAME
 
 # The management database: the inventory's when it names one, else this node's BizTalk configuration.

@@ -51,6 +51,12 @@ PREAMBLE = r"""
 # ssocheck probe (read-only). Compatible with Windows PowerShell 2.0 through 5.1.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# Every date and number the probe writes is formatted with the invariant culture: in a custom format ':' is
+# the culture's time separator and 'yyyy' counts in the culture's calendar (Thai Buddhist: year + 543), so a
+# node's regional settings would otherwise change the clock SYS001 reads (review probe.md D2; .NET docs
+# "Custom date and time format strings", DateTimeFormatInfo.TimeSeparator). pslint's culture-format rule
+# keeps every format call explicit.
+$SsoInv = [System.Globalization.CultureInfo]::InvariantCulture
 
 function ConvertTo-SsoJsonString([string]$s) {
     $sb = New-Object System.Text.StringBuilder
@@ -59,7 +65,7 @@ function ConvertTo-SsoJsonString([string]$s) {
         $code = [int]$ch
         if ($code -eq 34) { [void]$sb.Append('\"') }
         elseif ($code -eq 92) { [void]$sb.Append('\\') }
-        elseif ($code -lt 32 -or $code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4')) }
+        elseif ($code -lt 32 -or $code -gt 126) { [void]$sb.Append('\u' + $code.ToString('x4', $SsoInv)) }
         else { [void]$sb.Append($ch) }
     }
     [void]$sb.Append('"')
@@ -73,12 +79,12 @@ function ConvertTo-SsoJson($o, [int]$depth) {
     if ($null -eq $o) { return 'null' }
     if ($o -is [bool]) { if ($o) { return 'true' } else { return 'false' } }
     if ($o -is [int] -or $o -is [long] -or $o -is [int16] -or $o -is [byte] -or $o -is [uint16] -or $o -is [uint32] -or $o -is [uint64] -or $o -is [sbyte]) {
-        return $o.ToString([System.Globalization.CultureInfo]::InvariantCulture)
+        return $o.ToString($SsoInv)
     }
     if ($o -is [double] -or $o -is [single] -or $o -is [decimal]) {
-        return ([double]$o).ToString('R', [System.Globalization.CultureInfo]::InvariantCulture)
+        return ([double]$o).ToString('R', $SsoInv)
     }
-    if ($o -is [datetime]) { return (ConvertTo-SsoJsonString ($o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'))) }
+    if ($o -is [datetime]) { return (ConvertTo-SsoJsonString ($o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv))) }
     if ($o -is [string] -or $o -is [char] -or $o -is [guid] -or $o -is [enum]) { return (ConvertTo-SsoJsonString ([string]$o)) }
     if ($o -is [byte[]]) { return (ConvertTo-SsoJsonString ([Convert]::ToBase64String($o))) }
     if ($o -is [System.Collections.IDictionary]) {
@@ -147,7 +153,7 @@ try {{
 # The clock is read last, just before the answer leaves: the controller compares it with the time
 # the answer arrives, so reading it earlier would add the probe's run time to the offset (SYS001).
 EPILOGUE = """
-$SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+$SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv)
 [Console]::Out.Write('<<SSOCHECK-BEGIN>>' + (ConvertTo-SsoJson $SsoResult 0) + '<<SSOCHECK-END>>')
 """
 
