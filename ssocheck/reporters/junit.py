@@ -3,19 +3,25 @@
 Layout (see the JUnit conventions of the design notes):
 
 * ``<testsuites name="ssocheck <phase>">`` with totals, one ``<testsuite>`` per node: name = node,
-  hostname = address, timestamp = run start, package = the node's roles, properties phase / roles /
-  tool_version / source (suite level only; CI ignores them but tooling reads them);
-* one ``<testcase>`` per result: classname ``ssocheck.<role>.<NODE_with_underscores>`` (the node is
-  in the classname so GitLab, which keeps only the first of duplicate classname+name pairs, sees
-  every node; Jenkins splits it at the last dot into package and class), name ``"<ID> <title>"``
-  (the ID first: it is the title ADO and GitLab show);
+  hostname = address, timestamp = run start, package = the node's roles, properties group / phase /
+  roles / tool_version / source (suite level only; CI ignores them but tooling reads them, and the
+  group tells two BizTalk groups' files apart when a CI job merges them);
+* one ``<testcase>`` per result: classname ``ssocheck.<first role>.<NODE_with_underscores>``, the same
+  for every test of a node whatever roles brought it into a check's scope (adding a second role to a
+  node must not rename its tests and break CI history). The node is in the classname so GitLab, which
+  keeps only the first of duplicate classname+name pairs, sees every node; Jenkins splits it at the
+  last dot into package and class. Name ``"<ID> <title>"`` (the ID first: it is the title ADO and
+  GitLab show);
 * ``fail`` -> ``<failure type=severity>``, ``error`` (could not evaluate) -> ``<error>``, ``skip`` ->
   ``<skipped>`` (with the waiver, if any), ``warn`` -> per ``warn_as``; the human-readable detail is in
   element bodies and ``<system-out>`` because GitLab ignores attributes.
 
-junit-xml 1.9 writes per-suite totals but not ``skipped`` nor ``name`` on the root, and counts time
-only from test cases; the document is therefore post-processed with ElementTree and every total is
-recomputed from the elements actually present, so the numbers can never disagree with the content.
+junit-xml 1.9 writes per-suite totals but not ``name`` on the root, and counts time only from test
+cases; the document is therefore post-processed with ElementTree and every total is recomputed from
+the elements actually present, so the numbers can never disagree with the content. The root carries
+``tests``, ``failures``, ``errors`` and ``time`` but no ``skipped``: the Jenkins xUnit plugin's
+schema (junit-10.xsd, tests/data/xsd) does not allow it there and the plugin rejects such a file;
+per-suite ``skipped`` is allowed and every consumer sums it.
 """
 
 from __future__ import annotations
@@ -80,12 +86,14 @@ def classname(role: str, node: str) -> str:
     return f"ssocheck.{role}.{node.replace('.', '_')}"
 
 
-def _role(node: NodeInfo, check_roles: tuple[str, ...]) -> str:
-    """The node's role that brought it into the check's scope (its first role otherwise)."""
-    for role in node.roles:
-        if role in check_roles:
-            return role
-    return node.roles[0] if node.roles else "node"
+def node_classname(node: NodeInfo) -> str:
+    """The one classname of every testcase of ``node``: ``ssocheck.<its first role>.<node>``.
+
+    One per node, not per (node, role): a node with roles [sql, biztalk] would otherwise split its
+    tests over two classes, and adding a role would rename them (CI history lost). The first role keeps
+    the classname of a single-role node unchanged from earlier versions.
+    """
+    return classname(node.roles[0] if node.roles else "node", node.name)
 
 
 def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) -> TestSuite:
@@ -103,7 +111,7 @@ def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) 
         cases.append(case)
     if node.error and not results:
         # An unreachable node with no result must still turn CI red, not vanish from the report.
-        case = TestCase("connection", classname=classname(_role(node, ()), node.name))
+        case = TestCase("connection", classname=node_classname(node))
         case.add_error_info(
             message=_attr(f"facts could not be collected: {node.error}"),
             output=xml_safe(f"The node could not be reached or did not answer; no check ran on it.\n"
@@ -119,6 +127,7 @@ def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) 
         timestamp=xml_safe(report.started_at),
         package=xml_safe(",".join(node.roles)),
         properties={
+            "group": xml_safe(report.group),
             "phase": report.phase.value,
             "roles": xml_safe(",".join(node.roles)),
             "tool_version": xml_safe(report.tool_version),
@@ -132,7 +141,7 @@ def _case(report: Report, node: NodeInfo, result: Result, warn_as: str) -> TestC
     name = f"{result.check_id} {meta.title}" if meta else result.check_id
     case = TestCase(
         xml_safe(name),
-        classname=xml_safe(classname(_role(node, meta.roles if meta else ()), node.name)),
+        classname=xml_safe(node_classname(node)),
     )
     evidence = evidence_text(result.evidence)
     stdout = evidence
@@ -159,8 +168,13 @@ def _case(report: Report, node: NodeInfo, result: Result, warn_as: str) -> TestC
     elif status is Status.SKIP:
         reason = waived_message(result)
         if result.status is Status.WARN:
+            # A warning shown as skipped keeps what a reader needs to act on it (evidence, remediation):
+            # GitLab and GitHub show the skipped text, and nothing else of the case.
             reason = f"WARNING: {reason}"
-        case.add_skipped_info(message=_attr(reason), output=xml_safe(reason))
+            case.add_skipped_info(message=_attr(reason), output=xml_safe(f"WARNING: {_body(report, result, evidence)}"))
+        else:
+            # The message attribute says it all; repeating it as text makes some viewers print it twice.
+            case.add_skipped_info(message=_attr(reason))
     if stdout:
         case.stdout = xml_safe(cap(stdout, EVIDENCE_CAP))
     return case
@@ -217,7 +231,8 @@ def _post_process(root: ET.Element, report: Report, nodes: list[NodeInfo]) -> No
         total_time += seconds
         suite.set("id", str(index))
         suite.attrib.pop("disabled", None)
-    for key in ("tests", "failures", "errors", "skipped"):
+    # No root "skipped": junit-10.xsd (Jenkins xUnit plugin) rejects it; the suites carry theirs.
+    for key in ("tests", "failures", "errors"):
         root.set(key, str(totals[key]))
     root.set("time", f"{total_time:.3f}")
     root.attrib.pop("disabled", None)

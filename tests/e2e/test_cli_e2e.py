@@ -135,6 +135,11 @@ def test_junit_file_shape(tmp_path: Path) -> None:
             pairs.add(pair)
     failure = next(c for s in suites for c in s.findall("testcase") if c.find("failure") is not None)
     assert failure.find("failure").text  # remediation and evidence in the element text
+    # A real run's file is valid for the Jenkins xUnit plugin (its junit-10.xsd, see tests/data/xsd).
+    import xmlschema
+
+    schema = xmlschema.XMLSchema(str(Path(__file__).resolve().parents[1] / "data" / "xsd" / "junit-10.xsd"))
+    assert [str(e.reason) for e in schema.iter_errors(str(tmp_path / "out" / "ssocheck-junit.xml"))] == []
 
 
 def test_html_escapes_hostile_evidence(tmp_path: Path) -> None:
