@@ -16,6 +16,10 @@ from .common import BLOG_FAILOVER, DOCS_CLUSTER_MSS, find_entsso_resource, host,
 
 DOCS_GENERIC_SERVICE = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/generic-service-private-properties"
 DOCS_PS_CLUSTER = "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/"
+DOCS_NAME_DEPENDENCY = (
+    "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-sso-and-a-biztalk-host-in-the-same-cluster-group1 "
+    "('If you do not add the dependency to the Name: resource, SSO client computers will generate an error')"
+)
 
 
 class EntssoResourceCheck(GroupCheck):
@@ -263,12 +267,15 @@ class EntssoGenericService(EntssoResourceCheck):
 
 
 class EntssoResourceDependency(EntssoResourceCheck):
-    """The clustered ENTSSO resource depends on the Network Name resource (and on the role's disk when it has one).
+    """The clustered ENTSSO resource depends on the Network Name resource of its role (a disk dependency is optional).
 
     The dependency makes the cluster bring the network name online before ENTSSO starts, so the
     service registers its RPC endpoint under that name ("Use Network Name for computer name" also
-    needs it). A dependency inside an OR clause is not guaranteed and does not count. When the
-    role holds a Physical Disk resource, ENTSSO must depend on one of them too.
+    needs it); without it SSO clients get 0x800706D9. A dependency inside an OR clause is not
+    guaranteed and does not count. A disk dependency is accepted but never required: Microsoft's
+    procedure adds only the Name resource ("A clustered Enterprise SSO service does not explicitly
+    require the use of a clustered Physical Disk resource in the same group"), and a role that holds a
+    clustered DTC always holds a disk.
     """
 
     id = "CLU004"
@@ -278,33 +285,32 @@ class EntssoResourceDependency(EntssoResourceCheck):
     facts = (Cluster,)
     guide_step = "16"
     remediation = (
-        "Add-ClusterResourceDependency -Resource <ENTSSO resource> -Provider <Network Name resource> (and "
-        "-Provider <Cluster Disk> when the role has a disk), or in Failover Cluster Manager > ENTSSO resource > "
-        "Properties > Dependencies add them with AND; then take the resource offline and online. Check with "
-        "Get-ClusterResourceDependency <ENTSSO resource>."
+        "Add-ClusterResourceDependency -Resource <ENTSSO resource> -Provider <Network Name resource of the SSO "
+        "role>, or in Failover Cluster Manager > ENTSSO resource > Properties > Dependencies add the Name: "
+        "resource (with AND if there are others); then take the resource offline and online. Check with "
+        "Get-ClusterResourceDependency <ENTSSO resource>. A dependency on the role's disk is optional (Microsoft "
+        "does not require it)."
     )
-    references = (DOCS_CLUSTER_MSS, DOCS_PS_CLUSTER)
+    references = (
+        f"{DOCS_CLUSTER_MSS} (steps 5 and 11-12: 'select the Name: resource'; 'does not explicitly require the "
+        "use of a clustered Physical Disk resource')",
+        DOCS_NAME_DEPENDENCY,
+        DOCS_PS_CLUSTER,
+    )
 
     def judge(self, node: NodeFacts, state: ClusterState, resource: ClusterResource, nodes: Sequence[NodeFacts],
               ctx: Context) -> Outcome:
-        """Pass when the dependency expression requires the Network Name resource and, if any, a role disk."""
+        """Pass when the dependency expression requires the Network Name resource; a disk is neither needed nor
+        refused."""
         netname = state.network_name_resource(ctx.expect.cluster_network_name)
         if netname is None:  # for the type checker: the resource was found through this Network Name
             return self.not_found(node, "", ctx)
         required = required_dependencies(resource.dependency_expression)
-        disks = [r.name for r in state.resources_of_type("Physical Disk")
-                 if r.group.lower() == resource.group.lower()]
-        problems = []
-        if netname.name.lower() not in required:
-            problems.append(f"does not depend on the Network Name resource [{netname.name}]")
-        if disks and not any(d.lower() in required for d in disks):
-            problems.append(f"does not depend on the role's disk ({', '.join(f'[{d}]' for d in disks)})")
-        wanted = f"[{netname.name}]" + (f" and one of {', '.join(f'[{d}]' for d in disks)}" if disks else "")
-        evidence = {"resource": resource.name, "expected": wanted,
+        evidence = {"resource": resource.name, "expected": f"[{netname.name}] (a disk may be added, not required)",
                     "found": resource.dependency_expression or "(no dependencies)"}
-        if problems:
-            return failed(f"resource '{resource.name}' " + " and ".join(problems)
-                          + f" (dependencies: {resource.dependency_expression or 'none'})",
+        if netname.name.lower() not in required:
+            return failed(f"resource '{resource.name}' does not depend on the Network Name resource [{netname.name}]"
+                          f" (dependencies: {resource.dependency_expression or 'none'}): SSO clients get 0x800706D9",
                           node=node.name, **evidence)
         return passed(f"resource '{resource.name}' depends on {resource.dependency_expression}",
                       node=node.name, **evidence)

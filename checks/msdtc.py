@@ -10,7 +10,15 @@ from typing import Any
 from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
 from ssocheck.facts.cluster import Cluster
 from ssocheck.facts.msdtc import MSDTC_DESCRIPTIONS, MsdtcCids
-from ssocheck.facts.msdtc_security import AUTH_LEVEL, SECURITY_VALUES, DtcInstance, MsdtcSecurity
+from ssocheck.facts.msdtc_security import (
+    AUTH_LEVEL,
+    INCOMING,
+    MUTUAL,
+    NO_AUTH,
+    SECURITY_VALUES,
+    DtcInstance,
+    MsdtcSecurity,
+)
 from ssocheck.facts.services import Services
 from ssocheck.model import Severity
 
@@ -128,18 +136,37 @@ def _baseline(
     return baseline, ties
 
 
+# Which DTC RPC authentication levels can talk to each other (troubleshooting-problems-with-msdtc; MS-CMPO
+# 2.1.3: an "Incoming Caller Authentication Required" partner tries authenticated RPC first and accepts
+# authenticated calls, so it works with Mutual partners; only Mutual facing No Authentication cannot work).
+INCOMPATIBLE_LEVELS = frozenset({frozenset({MUTUAL, NO_AUTH})})
+DOCS_MSDTC_TABLE = (
+    f"{DOCS_MSDTC} (table 'MSDTC security options': Mutual Authentication Required recommended; "
+    "Incoming Caller Authentication Required 'Enabled if running MSDTC on cluster')"
+)
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether two DTC instances with these AuthenticationLevels can run transactions with each other."""
+    return frozenset({a, b}) not in INCOMPATIBLE_LEVELS
+
+
 class MsdtcSecurityConsistent(GroupCheck):
-    """MSDTC network security on the cluster nodes matches the BizTalk nodes; network DTC access is on.
+    """MSDTC network access is on everywhere and the partners' authentication levels can work together.
 
     BizTalk and Enterprise SSO use distributed transactions between the BizTalk servers, the SSO
-    servers and SQL Server. If the cluster nodes (their local DTC and the clustered DTC) do not allow
-    network DTC access with inbound and outbound transactions, or require a different RPC
-    authentication level (Mutual / Incoming / No authentication) than the BizTalk nodes, transactions
-    between them fail (SSO event 10605 / 0xC0002A24 "Could not import a DTC transaction"). Read from
-    HKLM\\SOFTWARE\\Microsoft\\MSDTC\\Security and, for the clustered DTC,
+    servers and SQL Server. Network DTC access with inbound and outbound transactions must be on for
+    every DTC instance (the local DTC of every node and the clustered DTC); otherwise transactions
+    between them fail (SSO event 10605 / 0xC0002A24 "Could not import a DTC transaction"). The RPC
+    authentication levels must be able to talk to each other: Microsoft recommends "Mutual
+    Authentication Required" on the BizTalk nodes and "Incoming Caller Authentication Required" on a
+    clustered DTC, which works with Mutual partners and passes; "No Authentication Required" facing
+    Mutual cannot work and fails; a local DTC with another level than Mutual that still works is a
+    warning. Other Security values that differ from what the BizTalk nodes share are a warning with the
+    difference named. Read from HKLM\\SOFTWARE\\Microsoft\\MSDTC\\Security and, for the clustered DTC,
     HKLM\\Cluster\\Resources\\<id>\\MSDTCPRIVATE\\MSDTC\\Security; the authentication level is derived
     from AllowOnlySecureRpcCalls / FallbackToUnsecureRPCIfNecessary / TurnOffRpcSecurity (MS-CMOM
-    3.3.1.2.3). The baseline is the set of values the BizTalk nodes share.
+    3.3.1.2.3).
     """
 
     id = "DTC002"
@@ -149,28 +176,40 @@ class MsdtcSecurityConsistent(GroupCheck):
     facts = (MsdtcSecurity,)
     guide_step = "2"
     remediation = (
-        "On each node listed, make the MSDTC security settings equal to the BizTalk nodes': dcomcnfg -> "
-        "Component Services -> Computers -> My Computer -> Distributed Transaction Coordinator -> Local DTC "
-        "(for the clustered DTC: Clustered DTCs -> <name>) -> Properties -> Security: tick Network DTC Access, "
-        "Allow Inbound and Allow Outbound and choose the same authentication level. On Windows Server 2012 "
-        "and later: Set-DtcNetworkSetting -DtcName Local -InboundTransactionsEnabled $true "
-        "-OutboundTransactionsEnabled $true -AuthenticationLevel Mutual (use -DtcName <MSDTC-...> from "
-        "Get-Dtc for the clustered DTC; the cmdlet restarts the DTC instance)."
+        "On each node listed: dcomcnfg -> Component Services -> Computers -> My Computer -> Distributed "
+        "Transaction Coordinator -> Local DTC (for the clustered DTC: Clustered DTCs -> <name>) -> Properties -> "
+        "Security: tick Network DTC Access, Allow Inbound and Allow Outbound. Authentication: 'Mutual "
+        "Authentication Required' on the local DTC of every node, 'Incoming Caller Authentication Required' "
+        "(Microsoft's recommendation) or Mutual on a clustered DTC; never 'No Authentication Required' while a "
+        "partner requires Mutual. Make the other Security options equal to the BizTalk nodes'. On Windows Server "
+        "2012 and later: Set-DtcNetworkSetting -DtcName Local -InboundTransactionsEnabled $true "
+        "-OutboundTransactionsEnabled $true -AuthenticationLevel Mutual (for the clustered DTC: -DtcName "
+        "<MSDTC-...> from Get-Dtc, -AuthenticationLevel Incoming; the cmdlet restarts the DTC instance)."
     )
-    references = (DOCS_MSDTC, DOCS_SET_DTC, f"{DOCS_CMOM} (2.2.3.2-2.2.3.4, 3.3.1.2.3)")
+    references = (DOCS_MSDTC_TABLE, DOCS_SET_DTC, f"{DOCS_CMOM} (2.2.3.2-2.2.3.4, 3.3.1.2.3)")
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         states = {node.name: node.get(MsdtcSecurity) for node in nodes}
         biztalk = {node.name: states[node.name].local.effective() for node in nodes if node.has_role("biztalk")}
         baseline, ties = _baseline(biztalk)
+        # Every DTC instance a BizTalk node's DTC talks to: the other BizTalk nodes and every cluster instance.
+        levels = {(node.name, inst.label): str(inst.effective()[AUTH_LEVEL])
+                  for node in nodes for inst in states[node.name].instances}
         for node in nodes:
             state = states[node.name]
             deviations: dict[str, _Deviation] = {}
+            warnings: dict[str, _Deviation] = {}
             undecided: list[str] = []
             notes: list[str] = []
             for instance in state.instances:
                 is_biztalk_local = node.name in biztalk and instance.kind == "local"
-                self._judge(instance, is_biztalk_local, baseline, ties, bool(biztalk), deviations, undecided)
+                if is_biztalk_local:  # a BizTalk node's DTC talks to every other DTC instance in scope
+                    partners = {f"{n} {label}": lvl for (n, label), lvl in levels.items() if n != node.name}
+                else:  # a cluster node's DTC instances talk to the BizTalk nodes
+                    partners = {n: str(biztalk[n][AUTH_LEVEL]) for n in biztalk if n != node.name}
+                self._judge(instance, is_biztalk_local, baseline, ties, bool(biztalk), deviations, warnings,
+                            undecided)
+                self._judge_auth(instance, partners, deviations, warnings)
                 if not instance.key_present:
                     notes.append(f"{instance.label}: the MSDTC registry key is missing (DTC not installed?)")
                 elif not instance.security_present:
@@ -179,7 +218,7 @@ class MsdtcSecurityConsistent(GroupCheck):
             # The RPC values behind each AuthenticationLevel, so a difference can be traced to the registry.
             rpc_values = {inst.label: inst.rpc_effective() for inst in state.instances}
             if deviations:
-                devs = list(deviations.values())
+                devs = list(deviations.values()) + list(warnings.values())
                 yield failed(
                     "; ".join(d.text() for d in devs),
                     node=node.name,
@@ -198,10 +237,23 @@ class MsdtcSecurityConsistent(GroupCheck):
                     found=found_all,
                     biztalk_disagreement=ties,
                 )
+            elif warnings:
+                devs = list(warnings.values())
+                yield warned(
+                    "; ".join(d.text() for d in devs),
+                    node=node.name,
+                    expected={d.key: d.expected for d in devs},
+                    found={d.key: d.found for d in devs},
+                    baseline=dict(baseline),
+                    notes=notes,
+                    settings=found_all,
+                    rpc_values=rpc_values,
+                )
             else:
-                labels = ", ".join(inst.label for inst in state.instances)
+                labels = ", ".join(f"{inst.label} ({inst.effective()[AUTH_LEVEL]})" for inst in state.instances)
                 yield passed(
-                    f"{labels}: network DTC access, inbound and outbound on; same security as the BizTalk nodes",
+                    f"{labels}: network DTC access, inbound and outbound on; authentication levels work with the "
+                    "partners; same security as the BizTalk nodes",
                     node=node.name,
                     expected=dict(baseline),
                     found=found_all,
@@ -215,9 +267,14 @@ class MsdtcSecurityConsistent(GroupCheck):
         ties: Mapping[str, Mapping[str, int | str]],
         have_biztalk: bool,
         deviations: dict[str, _Deviation],
+        warnings: dict[str, _Deviation],
         undecided: list[str],
     ) -> None:
-        """Add the deviations of one DTC instance (and what it cannot be judged on) to the lists."""
+        """Network access off is a failure; another Security value than the BizTalk nodes' is a warning.
+
+        A value the BizTalk nodes disagree on warns on the BizTalk nodes and leaves the cluster nodes'
+        instances undecided for it (``error``, never ``pass``).
+        """
         settings = instance.effective()
         for value in REQUIRED_ON:
             if settings[value] != 1:
@@ -227,21 +284,49 @@ class MsdtcSecurityConsistent(GroupCheck):
         if not have_biztalk:
             undecided.append(f"{instance.label}: no BizTalk node in scope to take the baseline from")
             return
-        # The required values are judged above against 1, not against a majority of BizTalk nodes.
-        for value in (v for v in COMPARED_VALUES if v not in REQUIRED_ON):
+        # The required values are judged above against 1, the authentication level by what its partners
+        # can work with (_judge_auth); the other Security values against what the BizTalk nodes share.
+        for value in (v for v in SECURITY_VALUES if v not in REQUIRED_ON):
             found = settings[value]
             if value in ties:
                 others = ", ".join(f"{n}={v}" for n, v in ties[value].items())
                 if is_biztalk_local:
                     dev = _Deviation(instance.label, value, "one value on every BizTalk node", found,
                                      f"the BizTalk nodes disagree: {others}")
-                    deviations[dev.key] = dev
+                    warnings[dev.key] = dev
                 else:
                     undecided.append(f"{instance.label} {value}: the BizTalk nodes disagree ({others})")
             elif value in baseline and found != baseline[value]:
                 why = "the other BizTalk nodes have" if is_biztalk_local else "the BizTalk nodes have"
                 dev = _Deviation(instance.label, value, baseline[value], found, f"{why} {baseline[value]}")
-                deviations[dev.key] = dev
+                warnings[dev.key] = dev
+
+    @staticmethod
+    def _judge_auth(
+        instance: DtcInstance,
+        partners: Mapping[str, str],
+        deviations: dict[str, _Deviation],
+        warnings: dict[str, _Deviation],
+    ) -> None:
+        """Fail an authentication level that cannot work with a partner; warn one that works but is not advised.
+
+        When two partners cannot work together, the one that deviates from Microsoft's recommendation is
+        blamed (No Authentication facing Mutual: the No Authentication side), not the recommended one.
+        """
+        level = str(instance.effective()[AUTH_LEVEL])
+        recommended = (MUTUAL, INCOMING) if instance.kind == "clustered" else (MUTUAL,)
+        clash = sorted(n for n, other in partners.items() if not compatible(level, other))
+        if clash and level not in recommended:
+            theirs = ", ".join(f"{n}={partners[n]}" for n in clash)
+            dev = _Deviation(instance.label, AUTH_LEVEL, " or ".join(recommended), level,
+                             f"cannot authenticate with {theirs}")
+            deviations[dev.key] = dev
+        elif level not in recommended:
+            dev = _Deviation(instance.label, AUTH_LEVEL, " or ".join(recommended), level,
+                             "works with the partners, but Microsoft recommends "
+                             + ("Incoming Caller Authentication on a clustered DTC" if instance.kind == "clustered"
+                                else "Mutual Authentication on a local DTC"))
+            warnings[dev.key] = dev
 
 
 class MsdtcServiceRunning(NodeCheck):

@@ -133,37 +133,76 @@ def test_dtc002_fails_a_cluster_node_with_inbound_off_and_no_auth() -> None:
                              "NODE2": Status.FAIL}
     ev = res["NODE2"].evidence
     assert ev["expected"] == {"local DTC: NetworkDtcAccessInbound": 1, "local DTC: AuthenticationLevel": "Mutual"}
+    assert "cannot authenticate with BTSNODE1=Mutual, BTSNODE2=Mutual" in res["NODE2"].message
     assert ev["found"] == {"local DTC: NetworkDtcAccessInbound": 0, "local DTC: AuthenticationLevel": "NoAuth"}
     assert "NetworkDtcAccessInbound = 0" in res["NODE2"].message
     assert ev["rpc_values"]["local DTC"] == no_auth
 
 
-def test_dtc002_compares_the_clustered_dtc_and_the_authentication_level() -> None:
+def test_dtc002_incoming_on_the_clustered_dtc_is_microsofts_recommendation_and_passes() -> None:
+    # Measured on the demo snapshot (review 2026-11-30, domain.md 5.1): this used to fail with
+    # "AuthenticationLevel = Incoming (the BizTalk nodes have Mutual)".
+    res = run(msdtc.MsdtcSecurityConsistent, farm({
+        "NODE1": [dtc(), dtc("clustered", rpc=INCOMING)],
+        "NODE2": [dtc(), dtc("clustered", rpc=INCOMING)],
+    }))
+    assert set(statuses(res).values()) == {Status.PASS}
+    assert "clustered DTC MSDTC-SSOCLU (Incoming)" in res["NODE1"].message
+
+
+def test_dtc002_other_security_values_than_the_biztalk_nodes_warn_with_the_difference() -> None:
     res = run(msdtc.MsdtcSecurityConsistent, farm({
         "NODE1": [dtc(), dtc("clustered", rpc=INCOMING, XaTransactions=1)],
         "NODE2": [dtc(), dtc("clustered", rpc=INCOMING, XaTransactions=1)],
     }))
     for name in ("NODE1", "NODE2"):
-        assert res[name].status is Status.FAIL
-        assert res[name].evidence["found"] == {"clustered DTC MSDTC-SSOCLU: XaTransactions": 1,
-                                               "clustered DTC MSDTC-SSOCLU: AuthenticationLevel": "Incoming"}
-        assert res[name].evidence["expected"]["clustered DTC MSDTC-SSOCLU: XaTransactions"] == 0
+        assert res[name].status is Status.WARN
+        assert res[name].evidence["found"] == {"clustered DTC MSDTC-SSOCLU: XaTransactions": 1}
+        assert res[name].evidence["expected"] == {"clustered DTC MSDTC-SSOCLU: XaTransactions": 0}
+        assert "XaTransactions = 1 (the BizTalk nodes have 0)" in res[name].message
     assert res["BTSNODE1"].status is Status.PASS
 
 
-def test_dtc002_baseline_is_what_the_biztalk_nodes_share() -> None:
-    # The BizTalk nodes use XA (MQSeries adapter): the cluster nodes must too.
-    res = run(msdtc.MsdtcSecurityConsistent, farm({"BTSNODE1": [dtc(XaTransactions=1)],
-                                                  "BTSNODE2": [dtc(XaTransactions=1)]}))
+NO_AUTH = {"AllowOnlySecureRpcCalls": 0, "FallbackToUnsecureRPCIfNecessary": 0, "TurnOffRpcSecurity": 1}
+
+
+def test_dtc002_no_authentication_facing_mutual_fails_the_no_authentication_side() -> None:
+    res = run(msdtc.MsdtcSecurityConsistent, farm({"NODE1": [dtc(), dtc("clustered", rpc=NO_AUTH)],
+                                                  "NODE2": [dtc(), dtc("clustered", rpc=NO_AUTH)]}))
     assert statuses(res) == {"BTSNODE1": Status.PASS, "BTSNODE2": Status.PASS, "NODE1": Status.FAIL,
                              "NODE2": Status.FAIL}
+    assert "AuthenticationLevel = NoAuth (cannot authenticate with BTSNODE1=Mutual, BTSNODE2=Mutual)" in \
+        res["NODE1"].message
+    # A BizTalk node without authentication facing the others' Mutual is the one that fails.
+    res = run(msdtc.MsdtcSecurityConsistent, farm({"BTSNODE3": [dtc(rpc=NO_AUTH)]}))
+    assert res["BTSNODE3"].status is Status.FAIL
+    assert {res[n].status for n in ("BTSNODE1", "BTSNODE2", "NODE1", "NODE2")} == {Status.PASS}
+
+
+def test_dtc002_incoming_or_no_authentication_that_still_works_warns() -> None:
+    # Incoming on a cluster node's local DTC works with Mutual partners, but Mutual is recommended there.
+    res = run(msdtc.MsdtcSecurityConsistent, farm({"NODE1": [dtc(rpc=INCOMING), dtc("clustered")]}))
+    assert res["NODE1"].status is Status.WARN and "recommends Mutual" in res["NODE1"].message
+    # Everyone without authentication: nothing clashes, every node is warned (Mutual is recommended).
+    everyone = {n: [dtc(rpc=NO_AUTH)] for n in ("BTSNODE1", "BTSNODE2")}
+    everyone |= {n: [dtc(rpc=NO_AUTH), dtc("clustered", rpc=NO_AUTH)] for n in ("NODE1", "NODE2")}
+    res = run(msdtc.MsdtcSecurityConsistent, farm(everyone))
+    assert set(statuses(res).values()) == {Status.WARN}
+
+
+def test_dtc002_baseline_is_what_the_biztalk_nodes_share() -> None:
+    # The BizTalk nodes use XA (MQSeries adapter): the cluster nodes differ, which is named as a warning.
+    res = run(msdtc.MsdtcSecurityConsistent, farm({"BTSNODE1": [dtc(XaTransactions=1)],
+                                                  "BTSNODE2": [dtc(XaTransactions=1)]}))
+    assert statuses(res) == {"BTSNODE1": Status.PASS, "BTSNODE2": Status.PASS, "NODE1": Status.WARN,
+                             "NODE2": Status.WARN}
     assert res["NODE1"].evidence["expected"] == {"local DTC: XaTransactions": 1,
                                                  "clustered DTC MSDTC-SSOCLU: XaTransactions": 1}
 
 
-def test_dtc002_biztalk_nodes_that_disagree_fail_and_leave_the_value_undecided() -> None:
+def test_dtc002_biztalk_nodes_that_disagree_warn_and_leave_the_value_undecided() -> None:
     res = run(msdtc.MsdtcSecurityConsistent, farm({"BTSNODE2": [dtc(NetworkDtcAccessTip=1)]}))
-    assert res["BTSNODE1"].status is Status.FAIL and res["BTSNODE2"].status is Status.FAIL
+    assert res["BTSNODE1"].status is Status.WARN and res["BTSNODE2"].status is Status.WARN
     assert "BizTalk nodes disagree" in res["BTSNODE1"].message
     assert res["BTSNODE2"].evidence["found"] == {"local DTC: NetworkDtcAccessTip": 1}
     # The cluster nodes cannot be judged on TIP: error, never pass.
@@ -173,7 +212,7 @@ def test_dtc002_biztalk_nodes_that_disagree_fail_and_leave_the_value_undecided()
 def test_dtc002_majority_of_biztalk_nodes_wins() -> None:
     nodes = farm({"BTSNODE3": [dtc(LuTransactions=0)]})
     res = run(msdtc.MsdtcSecurityConsistent, nodes)
-    assert res["BTSNODE3"].status is Status.FAIL
+    assert res["BTSNODE3"].status is Status.WARN
     assert "the other BizTalk nodes have 1" in res["BTSNODE3"].message
     assert {res[n].status for n in ("BTSNODE1", "BTSNODE2", "NODE1", "NODE2")} == {Status.PASS}
 
