@@ -567,17 +567,13 @@ def explain(check_id: str) -> None:
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
 def doctor(inventory: Path, workers: int) -> None:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from tabulate import tabulate
 
-    from ssocheck.doctor import probe_node
+    from ssocheck.doctor import probe_all
     from ssocheck.inventory import load_inventory
 
     inv = load_inventory(inventory)
-    password = inv.password()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        rows = list(pool.map(lambda n: probe_node(inv, n, password), inv.nodes))
+    rows = probe_all(inv, inv.password(), workers)
     table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
               r.ps_version or "-", r.detail] for r in rows]
     click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "PowerShell", "Detail"]))

@@ -6,16 +6,18 @@ node-level ``error``; the other nodes are collected as usual. Nothing already co
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from ssocheck.check import Check, Expectations
+from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
 from ssocheck.errors import TransportError
 from ssocheck.facts.base import Fact
 from ssocheck.facts.probe import ProbeOutputError, build_probe, parse_answer
@@ -133,6 +135,85 @@ def collect_node(
     return snap, audit
 
 
+def _given_up_entry(
+    inv: Inventory, node: Node, facts: Sequence[type[Fact[Any]]], params: dict[str, Any], given_up: GivenUp,
+    changes_state: bool, started_at: str,
+) -> tuple[NodeSnapshot, AuditEntry | None]:
+    """The snapshot and audit entry of a node that was abandoned (deadline, interrupt) or never contacted."""
+    snap = NodeSnapshot(name=node.name, roles=node.roles, address=node.address)
+    snap.error = redact(describe_given_up(node.name, given_up, inv.connection.node_timeout))
+    snap.duration_s = round(given_up.elapsed_s, 3)
+    if given_up.why == "not started":
+        return snap, None  # nothing was sent: no audit entry
+    script = build_probe(facts, params)
+    outcome = f"error: {snap.error}"
+    if changes_state:
+        # The command may have run (or half run) on the node: say so, the operator must look.
+        outcome += "; the state-changing command may have run partly: check the node for leftovers"
+    audit = AuditEntry(
+        node=node.name,
+        purpose=("state-changing test: " + ", ".join(f.name for f in facts)) if changes_state
+        else "fact probe (read-only)",
+        sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
+        size=len(script),
+        facts=tuple(f.name for f in facts),
+        changes_state=changes_state,
+        started_at=started_at,
+        duration_s=snap.duration_s,
+        outcome=outcome,
+    )
+    return snap, audit
+
+
+def _collect_all(
+    inv: Inventory,
+    jobs: Sequence[tuple[Node, Sequence[type[Fact[Any]]]]],
+    password: Secret,
+    params: dict[str, Any],
+    run: ScriptRunner,
+    workers: int,
+    stop: threading.Event | None,
+    changes_state: bool = False,
+    on_node_done: Callable[[NodeSnapshot], None] | None = None,
+) -> dict[str, tuple[NodeSnapshot, AuditEntry | None]]:
+    """Collect ``jobs`` under the hard per-node deadline (``node_timeout``), stopping early on ``stop``."""
+    started: dict[str, str] = {}
+    facts_of = {node.name: facts for node, facts in jobs}
+    nodes = {node.name: node for node, _ in jobs}
+
+    def work(node: Node, facts: Sequence[type[Fact[Any]]]) -> tuple[NodeSnapshot, AuditEntry]:
+        started[node.name] = _now()
+        return collect_node(inv, node, facts, password, params, run, changes_state=changes_state)
+
+    collected: dict[str, tuple[NodeSnapshot, AuditEntry | None]] = {}
+
+    def settle(name: str, outcome: Finished[tuple[NodeSnapshot, AuditEntry]] | GivenUp) -> None:
+        node = nodes[name]
+        if isinstance(outcome, GivenUp):
+            entry = _given_up_entry(inv, node, facts_of[name], params, outcome, changes_state,
+                                    started.get(name, _now()))
+        elif outcome.error is not None or outcome.value is None:
+            # collect_node never raises; this is a bug below it. It costs this node, not the run.
+            exc = outcome.error
+            snap = NodeSnapshot(name=node.name, roles=node.roles, address=node.address)
+            snap.error = redact(f"{node.name}: unexpected {type(exc).__name__}: {exc}")
+            entry = (snap, None)
+        else:
+            entry = outcome.value
+        collected[name] = entry
+        if on_node_done:
+            on_node_done(entry[0])
+
+    run_all(
+        [(node.name, functools.partial(work, node, facts)) for node, facts in jobs],
+        workers=workers,
+        timeout=inv.connection.node_timeout,
+        stop=stop,
+        on_done=settle,
+    )
+    return collected
+
+
 def gather(
     inv: Inventory,
     checks: Sequence[Check],
@@ -142,8 +223,13 @@ def gather(
     on_node_done: Callable[[NodeSnapshot], None] | None = None,
     expect: Expectations | None = None,
     allow_changes: bool = False,
+    stop: threading.Event | None = None,
 ) -> tuple[Snapshot, list[AuditEntry]]:
     """Collect all nodes of the inventory in parallel (at most ``workers`` at a time).
+
+    Each node is cut off ``node_timeout`` seconds after its collection started, whatever its
+    server does (see ssocheck/deadline.py); the other nodes are unaffected. When ``stop`` is set
+    (an interrupt), no further node is contacted and nodes in flight are abandoned at once.
 
     With ``allow_changes``, state-changing facts are then run as separate commands, one node at a
     time in inventory order (never in parallel: two nodes creating ports at once would make one
@@ -154,26 +240,23 @@ def gather(
     exp = expect or inv.expect
     params = exp.probe_params()
     collected_at = _now()
-    by_name: dict[str, tuple[NodeSnapshot, AuditEntry]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="collect") as pool:
-        futures = {
-            pool.submit(collect_node, inv, node, facts_for(node, checks), password, params, run): node
-            for node in inv.nodes
-        }
-        for fut in as_completed(futures):
-            snap, audit = fut.result()
-            by_name[snap.name] = (snap, audit)
-            if on_node_done:
-                on_node_done(snap)
+    by_name = _collect_all(inv, [(node, facts_for(node, checks)) for node in inv.nodes], password, params, run,
+                           workers, stop, on_node_done=on_node_done)
     ordered = [by_name[n.name] for n in inv.nodes]
-    audits = [a for _, a in ordered]
+    audits = [a for _, a in ordered if a is not None]
     if allow_changes:
-        for node, (snap, _) in zip(inv.nodes, ordered, strict=True):
-            writing = facts_for(node, checks, writes=True)
-            if not writing or snap.error:
-                continue  # an unreachable node is not written to; its checks are errors anyway
-            done, audit = collect_node(inv, node, writing, password, params, run, changes_state=True)
-            audits.append(audit)
+        jobs = [
+            (node, writing)
+            for node, (snap, _) in zip(inv.nodes, ordered, strict=True)
+            # an unreachable node is not written to; its checks are errors anyway
+            if (writing := facts_for(node, checks, writes=True)) and not snap.error
+        ]
+        written = _collect_all(inv, jobs, password, params, run, 1, stop, changes_state=True)
+        for node, writing in jobs:
+            done, audit = written[node.name]
+            if audit is not None:
+                audits.append(audit)
+            snap = by_name[node.name][0]
             snap.facts.update(done.facts)
             snap.fact_errors.update(done.fact_errors)
             if done.error:

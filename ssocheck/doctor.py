@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
+from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
 from ssocheck.errors import TransportError
 from ssocheck.facts.probe import BEGIN, DOCTOR_SCRIPT, END
 from ssocheck.inventory import Inventory, Node
@@ -33,11 +35,12 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
     """Run the tiny doctor script on one node and classify what went wrong, if anything."""
     url = endpoint_url(inv.connection, node)
     try:
-        result = run_script(inv.connection, node, password, DOCTOR_SCRIPT, deadline_s=30)
+        result = run_script(inv.connection, node, password, DOCTOR_SCRIPT)
     except TransportError as exc:
         text = str(exc)
         auth_failed = "authentication failed" in text
-        reachable = auth_failed or not any(s in text for s in ("cannot connect", "timed out", "TLS"))
+        reachable = auth_failed or not any(s in text for s in ("cannot connect", "cannot resolve", "timed out",
+                                                                "TLS"))
         return DoctorRow(node.name, url, reachable, False, None, text)
     out = result.stdout
     if BEGIN in out and END in out:
@@ -48,3 +51,26 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
             pass
     return DoctorRow(node.name, url, True, True, None,
                      f"unexpected answer (exit {result.exit_code}): {result.stderr.strip()[:200]}")
+
+
+def probe_all(inv: Inventory, password: Secret, workers: int) -> list[DoctorRow]:
+    """Doctor every node in parallel, each bounded by the inventory's ``node_timeout`` like a run."""
+    outcomes = run_all(
+        [(n.name, functools.partial(probe_node, inv, n, password)) for n in inv.nodes],
+        workers=workers,
+        timeout=inv.connection.node_timeout,
+    )
+    rows = []
+    for node in inv.nodes:
+        outcome = outcomes[node.name]
+        if isinstance(outcome, Finished) and outcome.value is not None:
+            rows.append(outcome.value)
+            continue
+        if isinstance(outcome, GivenUp):
+            detail = describe_given_up(node.name, outcome, inv.connection.node_timeout)
+            reachable = outcome.stage != "connecting and opening a shell"
+        else:
+            detail = f"{node.name}: unexpected {type(outcome.error).__name__}: {outcome.error}"
+            reachable = False
+        rows.append(DoctorRow(node.name, endpoint_url(inv.connection, node), reachable, False, None, detail))
+    return rows

@@ -6,6 +6,7 @@ naming the file and the field, so a typo never silently turns a check off. See R
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -160,6 +161,11 @@ def _connection(r: _Reader, base: Path) -> Connection:
     )
     if conn.password_env and conn.password_file:
         raise r.error("password_file", "give either password_env or password_file, not both")
+    for key in ("operation_timeout", "read_timeout", "node_timeout"):
+        value = getattr(conn, key)
+        # NaN compares false with everything: `not value > 0` refuses it too (a NaN deadline never fires).
+        if not (value > 0 and math.isfinite(value)):
+            raise r.error(key, "must be a positive number of seconds")
     if conn.read_timeout <= conn.operation_timeout:
         raise r.error("read_timeout", "must be greater than operation_timeout (pywinrm requires it)")
     if conn.transport == "basic" and conn.scheme == "http" and not conn.allow_basic_over_http:

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
+from ssocheck import deadline
 from ssocheck.errors import TransportError
 from ssocheck.facts.probe import BOOTSTRAP, POWERSHELL, POWERSHELL_ARGS, encoded_command
 from ssocheck.inventory import Connection, Node
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 # pywinrm turns a str into cp437 bytes; the probe is ASCII, so sending bytes keeps it exact.
 # 96 KiB raw is 128 KiB base64: one Send stays under the default MaxEnvelopeSize (150 KiB).
 SEND_CHUNK = 96 * 1024
+# A node's whole answer (stdout + stderr) is cut off beyond this: a healthy probe answer is well
+# under 1 MiB (a secedit export is the largest part); this keeps a hostile node from exhausting memory.
+MAX_ANSWER_BYTES = 32 * 2**20
 
 PyWinrmAuth = Literal["ntlm", "kerberos", "credssp", "basic"]
 PYWINRM_TRANSPORT: dict[str, PyWinrmAuth] = {
@@ -99,21 +103,66 @@ def _ca_trust_path(conn: Connection) -> str | None:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
 
 
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and everything behind it: causes, contexts, urllib3's ``reason`` and wrapped ``args``."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        cur = todo.pop(0)
+        if any(cur is s for s in seen):
+            continue
+        seen.append(cur)
+        for nxt in (cur.__cause__, cur.__context__, getattr(cur, "reason", None), *cur.args):
+            if isinstance(nxt, BaseException):
+                todo.append(nxt)
+    return seen
+
+
 def describe_failure(exc: BaseException, url: str) -> str:
-    """One clear line for a transport failure, without secrets."""
+    """One clear line for a transport failure, without secrets, naming the most specific cause found."""
+    import socket as socketmod
+    import xml.parsers.expat
+
     import requests
+    import urllib3.exceptions as u3
     import winrm.exceptions as wex
+
+    chain = _chain(exc)
+
+    def has(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(e, kinds) for e in chain)
 
     if isinstance(exc, wex.InvalidCredentialsError):
         return f"authentication failed at {url} ({exc})"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return f"TLS certificate validation failed for {url}: {exc}"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"connection to {url} timed out"
+    if has(requests.exceptions.SSLError, u3.SSLError):
+        ssl_err = next((e for e in chain if type(e).__name__ == "SSLCertVerificationError"), None)
+        detail = getattr(ssl_err, "verify_message", None) or "the TLS handshake failed"
+        return (f"TLS certificate validation failed for {url}: {detail}; if the farm uses an internal CA, "
+                "set connection.ca_bundle to its PEM file")
+    if has(u3.NameResolutionError, socketmod.gaierror):
+        return f"cannot resolve the host name of {url} (DNS): check the address or the DNS record"
+    if has(ConnectionRefusedError):
+        return f"cannot connect to {url}: connection refused (nothing listens on that port?)"
+    if has(requests.exceptions.ConnectTimeout, u3.ConnectTimeoutError):
+        return f"connection to {url} timed out (host down or a firewall drops the packets)"
+    if has(ConnectionResetError, BrokenPipeError, ConnectionAbortedError, u3.ProtocolError,
+           requests.exceptions.ChunkedEncodingError):
+        return f"{url} reset the connection in the middle of the exchange"
+    if has(requests.exceptions.ReadTimeout, u3.ReadTimeoutError):
+        return f"{url} did not answer in time (read timeout: the connection stalled)"
+    if isinstance(exc, wex.WinRMTransportError):
+        return f"{url} answered HTTP {exc.code}, not a WS-Management reply"
+    http_error = next((e for e in chain if isinstance(e, requests.exceptions.HTTPError)), None)
+    status = getattr(getattr(http_error, "response", None), "status_code", None)
+    if status is not None:
+        return f"{url} answered HTTP {status} with a body that is not WS-Management"
+    if has(UnicodeDecodeError, xml.parsers.expat.ExpatError, AttributeError, KeyError, ValueError) and not has(
+        requests.exceptions.ConnectionError
+    ):
+        return (f"{url} sent an answer that is not WS-Management ({type(exc).__name__}); "
+                "is another service listening on that port, or a proxy in the way?")
     if isinstance(exc, requests.exceptions.ConnectionError):
-        return f"cannot connect to {url}: connection refused or host unreachable"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"{url} did not answer in time (read timeout)"
+        return f"cannot connect to {url}: host unreachable"
     if isinstance(exc, wex.WSManFaultError):
         return f"WS-Management fault from {url}: {exc.reason or exc}"
     if isinstance(exc, wex.WinRMError):
@@ -127,12 +176,14 @@ def run_script(
     """Run ``script`` on ``node`` in one shell and one command; raise TransportError on failure."""
     import winrm.exceptions as wex
 
+    stage = deadline.set_stage
     url = endpoint_url(conn, node)
     timeout = deadline_s if deadline_s is not None else conn.node_timeout
     started = time.monotonic()
-    deadline = started + timeout
+    ends_at = started + timeout
     payload = script.encode("ascii")
     try:
+        stage("connecting and opening a shell")
         proto = _protocol(conn, node, password)
         shell_id = proto.open_shell(codepage=437, noprofile=True)
         try:
@@ -140,6 +191,8 @@ def run_script(
                 shell_id, POWERSHELL, [*POWERSHELL_ARGS, encoded_command(BOOTSTRAP)]
             )
             try:
+                stage("sending the probe")
+                deadline.check_current()
                 for offset in range(0, len(payload), SEND_CHUNK):
                     chunk = payload[offset : offset + SEND_CHUNK]
                     proto.send_command_input(shell_id, command_id, chunk, end=offset + SEND_CHUNK >= len(payload))
@@ -147,8 +200,10 @@ def run_script(
                 err: list[bytes] = []
                 done = False
                 code = -1
+                size = 0
+                stage("waiting for the answer")
                 while not done:
-                    if time.monotonic() > deadline:
+                    if time.monotonic() > ends_at:
                         raise TransportError(f"{node.name}: no complete answer within {timeout:.0f} s")
                     try:
                         stdout, stderr, code, done = proto.get_command_output_raw(shell_id, command_id)
@@ -156,7 +211,15 @@ def run_script(
                         continue  # the server's long-poll expired; the command is still running
                     out.append(stdout)
                     err.append(stderr)
+                    size += len(stdout) + len(stderr)
+                    if size > MAX_ANSWER_BYTES:
+                        raise TransportError(
+                            f"{node.name}: the answer exceeds {MAX_ANSWER_BYTES // 2**20} MiB; cut off "
+                            "(a healthy node answers well under 1 MiB)"
+                        )
+                    deadline.check_current()
             finally:
+                stage("closing the shell")
                 try:
                     proto.cleanup_command(shell_id, command_id)
                 except Exception as exc:  # the answer is already in hand; a failed cleanup must not lose it
@@ -166,7 +229,7 @@ def run_script(
                 proto.close_shell(shell_id)
             except Exception as exc:
                 log.debug("%s: close_shell failed: %s", node.name, exc)
-    except TransportError:
+    except (TransportError, deadline.Abandoned):
         raise
     except Exception as exc:
         raise TransportError(redact(f"{node.name}: {describe_failure(exc, url)}")) from exc

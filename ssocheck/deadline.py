@@ -1,0 +1,245 @@
+"""Hard wall-clock deadlines for work a remote server can stall: abandonable threads, sockets shut at the deadline.
+
+pywinrm's ``read_timeout`` is a per-``recv`` timeout: a server that sends one byte a second never
+trips it, and a ``ThreadPoolExecutor`` cannot be left while one of its workers is stuck (its
+``__exit__`` joins). So each unit of work (one node) runs in its own daemon thread, the caller
+waits on a queue with the deadline in hand, and at the deadline (or on an interrupt) it
+*abandons* the thread: every socket that thread opened is shut down (``shutdown(SHUT_RDWR)``
+wakes a blocked ``recv`` at once) and any new connection it tries fails immediately, so the
+thread ends within milliseconds instead of lingering. A daemon thread never delays the exit.
+
+Sockets are found through a tiny urllib3 hook (:func:`install`): the connection classes of
+urllib3's pools register each new socket with the :class:`Abort` of the current thread, if any.
+Threads without an Abort are untouched.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+_current = threading.local()
+_installed = False
+_install_lock = threading.Lock()
+
+# How often the waiting thread wakes up to look at deadlines and the stop flag (seconds).
+POLL_S = 0.1
+
+
+class Abort:
+    """The kill switch of one abandonable unit of work: its sockets and why it was abandoned."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self.reason: str | None = None
+        # What the work was doing, for the message of a deadline ("waiting for the answer"...).
+        self.stage = "connecting"
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called."""
+        return self.reason is not None
+
+    def register(self, sock: socket.socket) -> None:
+        """Track a socket the work opened; refuse it (and shut it) if the work was already abandoned."""
+        with self._lock:
+            if self.reason is not None:
+                _shut(sock)
+                raise OSError(f"abandoned: {self.reason}")
+            self._sockets.append(sock)
+
+    def cancel(self, reason: str) -> None:
+        """Abandon the work: shut every socket it opened; later connections fail at once."""
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            socks, self._sockets = self._sockets, []
+        for sock in socks:
+            _shut(sock)
+
+    def check(self) -> None:
+        """Raise :class:`Abandoned` in the worker if it was abandoned (cheap; call between steps)."""
+        if self.reason is not None:
+            raise Abandoned(self.reason)
+
+
+class Abandoned(Exception):
+    """Raised inside abandoned work; the caller already recorded the outcome."""
+
+
+def _shut(sock: socket.socket) -> None:
+    # shutdown, not close: closing a descriptor another thread is blocked on can hand the number
+    # to a new socket; shutdown wakes the reader and the owner's own close releases it.
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+def current() -> Abort | None:
+    """The Abort of the calling thread, if it runs abandonable work."""
+    return getattr(_current, "abort", None)
+
+
+def install() -> None:
+    """Make urllib3's connection pools register their sockets with the current thread's Abort (idempotent)."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        from urllib3 import connection, connectionpool
+
+        class TrackedHTTPConnection(connection.HTTPConnection):
+            def _new_conn(self) -> socket.socket:
+                abort = current()
+                if abort is not None and abort.cancelled:
+                    raise OSError(f"abandoned: {abort.reason}")
+                sock = super()._new_conn()
+                if abort is not None:
+                    abort.register(sock)
+                return sock
+
+        class TrackedHTTPSConnection(connection.HTTPSConnection):
+            def _new_conn(self) -> socket.socket:
+                abort = current()
+                if abort is not None and abort.cancelled:
+                    raise OSError(f"abandoned: {abort.reason}")
+                sock = super()._new_conn()
+                if abort is not None:
+                    abort.register(sock)
+                return sock
+
+        connectionpool.HTTPConnectionPool.ConnectionCls = TrackedHTTPConnection
+        connectionpool.HTTPSConnectionPool.ConnectionCls = TrackedHTTPSConnection
+        _installed = True
+
+
+@dataclass(frozen=True)
+class Finished(Generic[T]):
+    """The work ended by itself (its value, or the exception it raised)."""
+
+    value: T | None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class GivenUp:
+    """The work was abandoned (``timeout`` / ``interrupted``) or never started (``not started``)."""
+
+    why: str  # "timeout", "interrupted" or "not started"
+    stage: str
+    elapsed_s: float
+
+
+def run_all(
+    tasks: Sequence[tuple[str, Callable[[], T]]],
+    *,
+    workers: int,
+    timeout: float,
+    stop: threading.Event | None = None,
+    on_done: Callable[[str, Finished[T] | GivenUp], None] | None = None,
+) -> dict[str, Finished[T] | GivenUp]:
+    """Run ``tasks`` (key, work) at most ``workers`` at a time, each cut off ``timeout`` s after it started.
+
+    Returns one entry per key: :class:`Finished` or :class:`GivenUp`. When ``stop`` is set, no new
+    task starts and running ones are abandoned at once. A KeyboardInterrupt in the waiting thread
+    abandons every running task before it propagates.
+    """
+    install()
+    pending = deque(tasks)
+    running: dict[str, tuple[Abort, float]] = {}
+    done: queue.Queue[tuple[str, Finished[T]]] = queue.Queue()
+    outcomes: dict[str, Finished[T] | GivenUp] = {}
+
+    def settle(key: str, outcome: Finished[T] | GivenUp) -> None:
+        outcomes[key] = outcome
+        if on_done is not None:
+            on_done(key, outcome)
+
+    def start(key: str, work: Callable[[], T]) -> None:
+        abort = Abort()
+
+        def body() -> None:
+            _current.abort = abort
+            try:
+                result: Finished[T] = Finished(work())
+            except BaseException as exc:  # handed to the caller, never lost in a thread
+                result = Finished(None, exc)
+            done.put((key, result))
+
+        running[key] = (abort, time.monotonic())
+        threading.Thread(target=body, name=f"ssocheck-{key}", daemon=True).start()
+
+    try:
+        while pending or running:
+            if stop is not None and stop.is_set():
+                now = time.monotonic()
+                for key, (abort, began) in list(running.items()):
+                    abort.cancel("interrupted")
+                    settle(key, GivenUp("interrupted", abort.stage, now - began))
+                running.clear()
+                while pending:
+                    settle(pending.popleft()[0], GivenUp("not started", "", 0.0))
+                break
+            while pending and len(running) < max(1, workers):
+                start(*pending.popleft())
+            now = time.monotonic()
+            first_deadline = min(began + timeout for _, began in running.values())
+            try:
+                key, result = done.get(timeout=max(0.0, min(first_deadline - now, POLL_S)))
+                if key in running:  # else it finished just after being abandoned: keep the verdict
+                    del running[key]
+                    settle(key, result)
+                continue
+            except queue.Empty:
+                pass
+            now = time.monotonic()
+            for key, (abort, began) in list(running.items()):
+                if now - began >= timeout:
+                    abort.cancel("timeout")
+                    del running[key]
+                    settle(key, GivenUp("timeout", abort.stage, now - began))
+    except BaseException:
+        for abort, _ in running.values():
+            abort.cancel("interrupted")
+        raise
+    return outcomes
+
+
+def elapsed_text(seconds: float) -> str:
+    """``30 s`` / ``1.5 s``: a short duration for messages."""
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def describe_given_up(node: str, given_up: GivenUp, timeout: float) -> str:
+    """One line for a node that was abandoned or never contacted."""
+    if given_up.why == "not started":
+        return f"{node}: not contacted: the run was interrupted before this node's turn"
+    if given_up.why == "interrupted":
+        return f"{node}: interrupted while {given_up.stage}; no complete answer"
+    return (f"{node}: no complete answer within {elapsed_text(timeout)} (node_timeout) while {given_up.stage}; "
+            "the node kept the connection open but did not finish answering, so it was abandoned")
+
+
+def check_current() -> None:
+    """Stop the calling abandonable work (raise :class:`Abandoned`) if it was abandoned."""
+    abort = current()
+    if abort is not None:
+        abort.check()
+
+
+def set_stage(stage: str) -> None:
+    """Record what the current abandonable work is doing (for the message if it is abandoned)."""
+    abort = current()
+    if abort is not None:
+        abort.stage = stage
+
