@@ -538,10 +538,70 @@ class NoLocalEntssoOnPassiveNode(NodeCheck):
         return passed(f"passive node (owner {owner}); ENTSSO {state}", expected="Stopped", found=state, **evidence)
 
 
+# --------------------------------------------------------------------------- SSO021
+
+DOCS_RESUTIL_START = (
+    "https://learn.microsoft.com/en-us/windows/win32/api/resapi/nf-resapi-resutilsetresourceservicestartparameters "
+    "('verifies that the service is not disabled, changes the service configuration to manual start')"
+)
+# Win32_Service.StartMode spellings (and Get-Service's StartType, for older snapshots or other collectors).
+# WMI returns these English keywords on every display language: they are enumeration names, not labels.
+START_MODES = {"auto": "Auto", "automatic": "Auto", "manual": "Manual", "disabled": "Disabled",
+               "boot": "Boot", "system": "System"}
+
+
+class EntssoManualOnClusterNodes(NodeCheck):
+    """The local ENTSSO service is set to Manual start on every cluster node (the cluster starts it).
+
+    When ENTSSO is a Generic Service resource, the cluster owns the service: bringing the resource online
+    on a node verifies that the service is not disabled and sets it to manual start
+    (ResUtilSetResourceServiceStartParameters). A node that never hosted the role keeps what setup left.
+    Automatic starts ENTSSO outside the cluster at the node's next reboot, which registers the
+    SSOSecretServer endpoint under the node's own name (the SSO011 failure, 0x800706D9); Disabled makes
+    the cluster refuse to start it there, so a failover to that node fails. A new ID rather than a wider
+    SSO011: SSO011 proves what runs now, this check what the node will do at its next reboot or failover.
+    """
+
+    id = "SSO021"
+    name = "entsso-manual-on-cluster-nodes"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Services,)
+    guide_step = "14-17"
+    remediation = (
+        "On the node, as Administrator: 'Set-Service ENTSSO -StartupType Manual' (or 'sc.exe config ENTSSO start= "
+        "demand'); do not start the service by hand: the cluster starts it on the node that owns the SSO role. "
+        "If it is running outside the cluster, see SSO011. Remove whatever set it to Automatic or Disabled "
+        "(a hardening GPO under Computer Configuration > Windows Settings > Security Settings > System "
+        "Services, a build script) or the next policy refresh undoes the change."
+    )
+    references = (DOCS_RESUTIL_START, BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        svc = node.get(Services).get("ENTSSO")
+        expected = "ENTSSO start mode Manual (the cluster starts it)"
+        if svc is None:
+            return failed("the ENTSSO service is not installed on this cluster node (see SSO001): a failover to it "
+                          "cannot start the master secret server", expected=expected, found="not installed")
+        raw = svc.start_mode.strip()
+        mode = START_MODES.get(raw.lower())
+        found = {"start_mode": raw, "state": svc.state}
+        if mode is None:
+            return errored(f"cannot read the ENTSSO start mode {raw!r}", expected=expected, found=found)
+        if mode == "Manual":
+            return passed("ENTSSO start mode Manual: only the cluster starts it", expected=expected, found=found)
+        if mode == "Disabled":
+            return failed("ENTSSO is Disabled on this cluster node: the cluster refuses to start a disabled service, "
+                          "so a failover of the SSO role to this node fails", expected=expected, found=found)
+        return failed(f"ENTSSO start mode is {mode}: the node starts it outside the cluster at its next reboot, "
+                      "which blocks the clustered endpoint (0x800706D9, see SSO011)", expected=expected, found=found)
+
+
 CHECKS = [
     MasterSecretServerName,
     MasterSecretRestored,
     BizTalkNodesGetSecret,
     SingleMasterSecretServer,
     NoLocalEntssoOnPassiveNode,
+    EntssoManualOnClusterNodes,
 ]

@@ -33,8 +33,8 @@ SCOPES = {
 
 
 def test_catalog_data_is_complete() -> None:
-    assert len(ROWS) == 26
-    assert len({r["id"] for r in ROWS}) == 26
+    assert len(ROWS) == 27
+    assert len({r["id"] for r in ROWS}) == 27
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["id"] not in PENDING], ids=lambda r: r["id"])

@@ -47,8 +47,8 @@ def displaydb_error(server: str, text: str = NO_SERVER) -> dict[str, Any]:
     return {"exit_code": -1073731057, "output": f"Using SSO server : {server}\r\n" + text.format(server)}
 
 
-def service(state: str) -> list[dict[str, Any]]:
-    return [{"name": "ENTSSO", "state": state, "start_mode": "Auto", "account": "CORP\\svc_sso", "path": "x",
+def service(state: str, start_mode: str = "Auto") -> list[dict[str, Any]]:
+    return [{"name": "ENTSSO", "state": state, "start_mode": start_mode, "account": "CORP\\svc_sso", "path": "x",
              "process_id": 4 if state == "Running" else 0}]
 
 
@@ -75,7 +75,7 @@ def healthy() -> dict[str, dict[str, Any]]:
                            ev(10533, "22:31:05", "BIZTALKCLUSTER", MSID)],
         },
         "NODE1": {
-            "services": service("Running"),
+            "services": service("Running", "Manual"),  # the cluster starts it
             "sso_db_info": displaydb(using="NODE1"),
             "sso_secret_keys": copy.deepcopy(keys),
             "cluster": healthy_cluster(),
@@ -84,7 +84,7 @@ def healthy() -> dict[str, dict[str, Any]]:
                            ev(10611, "22:25:00", "BIZTALKCLUSTER", "SQL01", "SSODB"), ev(10534, "22:25:01")],
         },
         "NODE2": {
-            "services": service("Stopped"),
+            "services": service("Stopped", "Manual"),
             "sso_db_info": displaydb_error("NODE2"),  # passive: its local ENTSSO is stopped
             "sso_secret_keys": copy.deepcopy(keys),
             "cluster": healthy_cluster(),
@@ -113,7 +113,8 @@ def show(results: dict[str, Result]) -> dict[str, str]:
 
 
 def test_module_exports_and_metadata() -> None:
-    assert [c.id for c in secret.CHECKS] == ["SSO007", "SSO008", "SSO009", "SSO010", "SSO011"]
+    assert [c.id for c in secret.CHECKS] == ["SSO007", "SSO008", "SSO009", "SSO010", "SSO011",
+                                                  "SSO021"]
     for check in secret.CHECKS:
         assert check.remediation and check.references and check.__doc__ and check.guide_step != "-"
     assert "ssomanage -updatedb" in secret.MasterSecretServerName.remediation
@@ -431,3 +432,44 @@ def test_sso011_cannot_tell_without_the_resource_or_facts() -> None:
     facts = cluster_only(healthy())
     del facts["NODE2"]["cluster"]
     assert statuses(run(secret.NoLocalEntssoOnPassiveNode, facts)) == {"NODE1": Status.PASS, "NODE2": Status.ERROR}
+
+
+# --------------------------------------------------------------------------- SSO021
+
+
+@pytest.mark.parametrize(
+    "start_mode,status,words",
+    [
+        ("Manual", Status.PASS, "Manual"),
+        ("manual", Status.PASS, "Manual"),
+        ("Auto", Status.FAIL, "next reboot"),
+        ("Automatic", Status.FAIL, "next reboot"),  # Get-Service's spelling
+        ("Disabled", Status.FAIL, "failover of the SSO role to this node fails"),
+        ("Boot", Status.FAIL, "start mode is Boot"),
+        ("", Status.ERROR, "cannot read the ENTSSO start mode ''"),
+        ("Manuell", Status.ERROR, "cannot read the ENTSSO start mode 'Manuell'"),  # never guessed
+    ],
+)
+def test_sso021_start_mode_on_a_passive_node(start_mode: str, status: Status, words: str) -> None:
+    facts = healthy()
+    facts["NODE2"]["services"] = service("Stopped", start_mode)
+    res = run(secret.EntssoManualOnClusterNodes, facts)
+    assert res["NODE2"].status is status and words in res["NODE2"].message, show(res)
+    assert res["NODE1"].status is Status.PASS
+    assert set(res) == {"NODE1", "NODE2"}  # cluster nodes only: BizTalk nodes start ENTSSO automatically
+
+
+def test_sso021_the_owner_node_is_judged_too_and_a_missing_service_fails() -> None:
+    facts = healthy()
+    facts["NODE1"]["services"] = service("Running", "Auto")
+    facts["NODE2"]["services"] = []
+    res = run(secret.EntssoManualOnClusterNodes, facts)
+    assert res["NODE1"].status is Status.FAIL and res["NODE1"].evidence["found"]["start_mode"] == "Auto"
+    assert res["NODE2"].status is Status.FAIL and "not installed" in res["NODE2"].message
+
+
+def test_sso021_without_the_services_fact_is_an_error() -> None:
+    facts = healthy()
+    del facts["NODE2"]["services"]
+    res = run(secret.EntssoManualOnClusterNodes, facts)
+    assert res["NODE2"].status is Status.ERROR and "not collected" in res["NODE2"].message
