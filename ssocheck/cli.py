@@ -259,10 +259,12 @@ def _write_reports(
 
 def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str, no_color: bool,
           verbose: bool, extra_files: dict[str, Path] | None = None) -> None:
+    from ssocheck import terminal
     from ssocheck.reporters import REPORTERS
 
-    color = sys.stdout.isatty() and not no_color
-    click.echo(redact(REPORTERS["console"].render(report, color=color, verbose=verbose)))
+    color = terminal.use_color(sys.stdout, no_color)
+    text = REPORTERS["console"].render(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
+    click.echo(redact(text), color=color)  # color=: click would strip the codes FORCE_COLOR asked for
     written = _write_reports(report, output_dir, formats, warn_as)
     for kind, path in {**written, **(extra_files or {})}.items():
         click.echo(f"{kind:>8}: {path}")
@@ -535,6 +537,8 @@ def list_checks(fmt: str) -> None:
 @click.argument("check_id")
 def explain(check_id: str) -> None:
     """Show everything about one check: what it proves, why, how to fix it."""
+    from ssocheck.guide import describe as guide_describe
+
     wanted = check_id.upper()
     for lc in load_checks():
         m = lc.meta
@@ -547,7 +551,8 @@ def explain(check_id: str) -> None:
                 f"Severity:   {m.severity.value}",
                 f"Phases:     {', '.join(p.value for p in m.phases)}",
                 f"Scope:      {', '.join(m.roles)} ({m.shape} check)",
-                f"Guide step: {m.guide_step}",
+                f"Guide step: {m.guide_step}" + (f" ({guide_line})" if (guide_line := guide_describe(m.guide_step))
+                                                 else ""),
                 f"Facts:      {', '.join(m.facts) or '-'}",
                 f"Changes state: {'yes (opt-in only)' if m.writes else 'no (read-only)'}",
                 "",

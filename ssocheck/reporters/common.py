@@ -12,8 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ssocheck import secrets
-from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Status
+from ssocheck import guide, remediation, secrets
+from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Severity, Status
 from ssocheck.secrets import redact
 
 # Evidence can be large (a whole event list, a registry dump); reports stay readable and CI
@@ -220,9 +220,76 @@ def group_same_finding(report: Report, results: Sequence[Result]) -> list[list[R
     return list(groups.values())
 
 
-def node_list(results: Iterable[Result]) -> str:
-    """The nodes of ``results`` as ``"NODE1, NODE2"`` (each once, in the given order)."""
-    return ", ".join(dict.fromkeys(r.node for r in results))
+def node_list(results: Iterable[Result], limit: int | None = None) -> str:
+    """The nodes of ``results`` as ``"NODE1, NODE2"`` (each once, in the given order).
+
+    With ``limit``, a long list is folded: ``"BTSNODE0001, BTSNODE0002, BTSNODE0003 and 495 more"``, so a
+    heading or a table row stays short on a 500-node farm (the full list is in the JSON and in the
+    HTML's expandable node list).
+    """
+    return fold_names(list(dict.fromkeys(r.node for r in results)), limit)
+
+
+# How many names a folded list shows before "and N more".
+FOLD_NAMES = 3
+
+
+def fold_names(names: Sequence[str], limit: int | None = FOLD_NAMES) -> str:
+    """``names`` joined with ", ", folded after ``limit`` names (None: never folded)."""
+    if limit is None or len(names) <= limit + 1:  # "and 1 more" would be no shorter than the name
+        return ", ".join(names)
+    return f"{', '.join(names[:limit])} and {len(names) - limit} more"
+
+
+def severity_rank(report: Report, check_id: str) -> int:
+    """0 for a critical check, growing as severity decreases; an unknown check sorts last."""
+    meta = report.checks.get(check_id)
+    return meta.severity.rank if meta else len(Severity)
+
+
+def finding_key(report: Report, result: Result) -> tuple[int, int, str]:
+    """Operator's order of findings: severity first (critical before high), then status, then check ID."""
+    return severity_rank(report, result.check_id), STATUS_RANK[result.status], result.check_id
+
+
+def failing_checks(report: Report) -> list[tuple[str, list[str]]]:
+    """(severity, check IDs) of the distinct checks with at least one ``fail``, most severe first.
+
+    A finding is a check that fails, however many nodes it fails on: "2 critical, 2 high" says what there
+    is to fix; the number of failing results (one per node) is given beside it, never instead of it.
+    """
+    by_severity: dict[str, set[str]] = {}
+    for result in report.results:
+        if result.status is Status.FAIL:
+            meta = report.checks.get(result.check_id)
+            by_severity.setdefault(meta.severity.value if meta else "unknown", set()).add(result.check_id)
+    order = [s.value for s in Severity] + ["unknown"]
+    return [(sev, sorted(by_severity[sev])) for sev in order if sev in by_severity]
+
+
+def findings_phrase(report: Report) -> str:
+    """``"4 failing checks (2 critical, 2 high) in 994 results"``, or an empty string when nothing fails."""
+    groups = failing_checks(report)
+    if not groups:
+        return ""
+    distinct = sum(len(ids) for _, ids in groups)
+    results = report.counts()[Status.FAIL]
+    by_sev = ", ".join(f"{len(ids)} {sev}" for sev, ids in groups)
+    return f"{_plural(distinct, 'failing check')} ({by_sev}) in {_plural(results, 'result')}"
+
+
+def remediation_text(meta: CheckMeta | None, result: Result) -> str:
+    """The check's remediation with the finding's real values (resource, node, account) filled in."""
+    if meta is None or not meta.remediation:
+        return ""
+    return remediation.fill(meta.remediation, result)
+
+
+def guide_text(meta: CheckMeta | None) -> str:
+    """The guide steps of a check, named and titled (``"Migration guide step 15: ..."``); empty if none."""
+    if meta is None or not meta.guide_step or meta.guide_step.strip() == "-":
+        return ""
+    return guide.describe(meta.guide_step)
 
 
 def next_step(report: Report) -> str:
@@ -232,7 +299,11 @@ def next_step(report: Report) -> str:
     down = [n.name for n in report.nodes if n.error]
     parts: list[str] = []
     if counted:
-        parts.append(f"fix {_plural(counted, 'failure')} (see the details), then run again")
+        distinct = len({r.check_id for r in report.results if r.status is Status.FAIL
+                        and (report.fail_on is None or (m := report.checks.get(r.check_id)) is None
+                             or m.severity.at_least(report.fail_on))})
+        parts.append(f"fix {_plural(distinct, 'failing check')} ({_plural(counted, 'failure')}; see the details), "
+                     "then run again")
     if down:
         parts.append(f"{_plural(len(down), 'node')} not reached ({', '.join(down)}): fix the connection and run "
                      "again, until then its state is unknown")

@@ -18,22 +18,31 @@ from tabulate import tabulate
 
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters.common import (
+    FOLD_NAMES,
     STATUS_RANK,
     escape_controls,
     evidence_items,
     explained_by_outages,
+    finding_key,
+    findings_phrase,
+    fold_names,
     group_by_cause,
     group_same_finding,
+    guide_text,
     meta_for,
     next_step,
     node_list,
     node_order,
     outages,
     redacted,
+    remediation_text,
+    severity_for,
+    severity_rank,
     sorted_results,
     summary_counts,
     waived_message,
 )
+from ssocheck.terminal import DEFAULT_WIDTH
 
 _STYLE: dict[Status, dict[str, Any]] = {
     Status.PASS: {"fg": "green"},
@@ -47,8 +56,8 @@ _VERDICT_STYLE: dict[str, dict[str, Any]] = {
     "FAILED": {"fg": "red", "bold": True},
     "INCOMPLETE": {"fg": "magenta", "bold": True},
 }
-# Long messages wrap inside their column instead of pushing the table off the screen.
-_MESSAGE_WIDTH = 80
+# The message column never gets narrower than this, whatever the terminal: below it, rows wrap.
+_MIN_MESSAGE = 30
 
 
 class _Painter:
@@ -64,25 +73,33 @@ class _Painter:
         return self(text if text is not None else status.value.upper(), **_STYLE[status])
 
 
-def render(report: Report, *, color: bool = False, verbose: bool = False, **_other: Any) -> str:
+def render(report: Report, *, color: bool = False, verbose: bool = False, width: int = DEFAULT_WIDTH,
+           **_other: Any) -> str:
     """The console text of ``report``.
 
-    ``color`` adds ANSI colours (the CLI passes whether stdout is a TTY). ``verbose`` lists passing
-    results in the table too; the counts always include them. Options meant for other reporters
-    are accepted and ignored so the CLI can pass one option set to every reporter.
+    ``color`` adds ANSI colours (the CLI decides with ``ssocheck.terminal.use_color``: a TTY, NO_COLOR,
+    FORCE_COLOR). ``verbose`` lists passing results in the table too; the counts always include them.
+    ``width`` is the terminal's width: the table's message column and the detail lines wrap to it.
+    Options meant for other reporters are accepted and ignored so the CLI can pass one option set to
+    every reporter.
     """
     report = redacted(report)  # before any escaping, which would hide secrets from redaction
     paint = _Painter(color)
-    lines: list[str] = [_header(report), ""]
-    lines += _table(report, paint, verbose)
-    lines += ["", _summary(report, paint), f"next: {next_step(report)}"]
+    lines: list[str] = [_wrap(_header(report), width, "", "  "), ""]
+    lines += _table(report, paint, verbose, width)
+    lines += ["", _wrap(_summary(report, paint), width, "", "  ")]
+    phrase = findings_phrase(report)
+    if phrase:
+        lines.append(f"failing: {phrase}")
+    lines.append(_wrap(f"next: {next_step(report)}", width, "", "  "))
     lines += _node_errors(report, paint)
-    details = _details(report, paint)
+    details = _details(report, paint, width)
     lines += details
     lines += _sections(report)
     if details:
         # The summary has scrolled out of sight behind the details: the last line says it again.
-        lines += ["", f"Verdict: {_verdict(report, paint)}: {next_step(report)}"]
+        # The verdict word is the last line, whatever the width: the next step, wrapped, comes just before.
+        lines += ["", _wrap(f"next: {next_step(report)}", width, "", "  "), f"Verdict: {_verdict(report, paint)}"]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -93,7 +110,7 @@ def _header(report: Report) -> str:
     )
 
 
-def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
+def _table(report: Report, paint: _Painter, verbose: bool, width: int) -> list[str]:
     results = sorted_results(report)
     if not results:
         return ["No results: no check applied to any node."]
@@ -101,13 +118,20 @@ def _table(report: Report, paint: _Painter, verbose: bool) -> list[str]:
     if not shown:
         return [f"All {len(results)} results passed (use --verbose to list them)."]
     rows = _rows(report, shown, paint) if not verbose else [
-        [_t(r.check_id), _t(r.node), paint.status(r.status), _t(_message(r))] for r in shown
+        [_t(r.check_id), severity_for(report, r.check_id), _t(r.node), paint.status(r.status), _t(_message(r))]
+        for r in sorted(shown, key=lambda r: (severity_rank(report, r.check_id), STATUS_RANK[r.status]))
     ]
+    headers = ["ID", "Severity", "Node", "Status", "Message"]
+    # The message column takes what the other columns leave (tabulate's "simple" format puts two spaces
+    # between columns); colour codes do not count, tabulate measures visible width.
+    # tabulate pads a header by two (MIN_PADDING), so a column is at least its header + 2 wide.
+    fixed = [max([len(click.unstyle(str(row[i]))) for row in rows] + [len(headers[i]) + 2]) for i in range(4)]
+    message_width = max(_MIN_MESSAGE, width - sum(fixed) - 2 * 4)
     table = tabulate(
         rows,
-        headers=["ID", "Node", "Status", "Message"],
+        headers=headers,
         tablefmt="simple",
-        maxcolwidths=[None, None, None, _MESSAGE_WIDTH],
+        maxcolwidths=[None, None, None, None, message_width],
         disable_numparse=True,
     )
     out = table.splitlines()
@@ -124,19 +148,22 @@ def _rows(report: Report, shown: list[Result], paint: _Painter) -> list[list[str
     on a node, and one row for the same result on several nodes.
     """
     explained = explained_by_outages(report)
-    rows: list[tuple[int, list[str]]] = []
+    # Sort key: (severity rank, status rank); outages and shared causes have no severity of their own and
+    # come first (-1): they explain many rows and say what to fix before anything else can be judged.
+    rows: list[tuple[tuple[int, int], list[str]]] = []
     for outage in outages(report):
         if outage.results:
-            rows.append((STATUS_RANK[Status.ERROR], [
-                "-", _t(outage.node.name), paint.status(Status.ERROR),
+            rows.append(((-1, STATUS_RANK[Status.ERROR]), [
+                "-", "-", _t(outage.node.name), paint.status(Status.ERROR),
                 f"not collected: {_plural(len(outage.results), 'check')} could not decide (see below)",
             ]))
     rest = [r for r in shown if (r.check_id, r.node) not in explained]
     for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
         if len(group) > 1:
             ids = ", ".join(r.check_id for r in group)
-            rows.append((STATUS_RANK[Status.ERROR], [
-                f"{len(group)} checks", _t(group[0].node), paint.status(Status.ERROR), _t(f"{ids}: {group[0].message}"),
+            rows.append(((-1, STATUS_RANK[Status.ERROR]), [
+                f"{len(group)} checks", "-", _t(group[0].node), paint.status(Status.ERROR),
+                _t(f"{ids}: {group[0].message}"),
             ]))
     grouped = {(r.check_id, r.node) for g in group_by_cause([r for r in rest if r.status is Status.ERROR])
                if len(g) > 1 for r in g}
@@ -145,14 +172,17 @@ def _rows(report: Report, shown: list[Result], paint: _Painter) -> list[list[str
     for result in rest:
         if (result.check_id, result.node) not in grouped:
             same.setdefault((result.check_id, result.status, _message(result)), []).append(result)
-    ordered = sorted(same.items(), key=lambda kv: (STATUS_RANK[kv[0][1]], kv[0][0], position[kv[1][0].node]))
+    ordered = sorted(same.items(), key=lambda kv: (kv[0][0], position[kv[1][0].node]))
     for (check_id, status, message), group in ordered:
         if len(group) <= 2:
             where = ",".join(r.node for r in group)  # no space: the node column stays one token wide
         else:
-            where, message = f"{len(group)} nodes", f"{message} (on {node_list(group)})"
-        rows.append((STATUS_RANK[status], [_t(check_id), _t(where), paint.status(status), _t(message)]))
-    rows.sort(key=lambda row: row[0])  # stable: within a status, outages and causes before single results
+            where, message = f"{len(group)} nodes", f"{message} (on {node_list(group, FOLD_NAMES)})"
+        rank = severity_rank(report, check_id)
+        rows.append(((rank, STATUS_RANK[status]),
+                     [_t(check_id), severity_for(report, check_id), _t(where), paint.status(status), _t(message)]))
+    # Operator's order: severity first (critical before high), then status; stable within a key.
+    rows.sort(key=lambda row: (row[0][1] > STATUS_RANK[Status.WARN], row[0]))
     return [row for _, row in rows]
 
 
@@ -196,11 +226,12 @@ def _node_errors(report: Report, paint: _Painter) -> list[str]:
                 by_nodes.setdefault(", ".join(names), []).append(cid)
             lines.append(f"    and {_plural(len(outage.dependents), 'group check result')} on other nodes, "
                          "which need its facts to be proven:")
-            lines += [f"      {_t(', '.join(cids))} on {_t(names)}" for names, cids in by_nodes.items()]
+            lines += [f"      {_t(', '.join(cids))} on {_t(fold_names(names.split(', ')))}"
+                      for names, cids in by_nodes.items()]
     return lines
 
 
-def _details(report: Report, paint: _Painter) -> list[str]:
+def _details(report: Report, paint: _Painter, width: int) -> list[str]:
     # Errors an unreachable node explains all say the same thing; the node errors block above covers them.
     explained = explained_by_outages(report)
     ordered = sorted_results(report)
@@ -215,35 +246,74 @@ def _details(report: Report, paint: _Painter) -> list[str]:
         check_ids = ", ".join(r.check_id for r in group)
         lines += [
             "",
-            f"{paint.status(Status.ERROR)} {_t(check_ids)} on {_t(group[0].node)}: could not decide",
-            _indent(_t(group[0].message), "  "),
+            _wrap(f"{paint.status(Status.ERROR)} {_t(check_ids)} on {_t(group[0].node)}: could not decide", width),
+            _wrap(_t(group[0].message), width, "  "),
             "  fix the cause above and run again",
         ]
-    findings.sort(key=lambda r: STATUS_RANK[r.status])  # stable: keeps node/check order inside a status
+    # Operator's order: severity first (critical before high), then fail before warn; stable within a key.
+    findings.sort(key=lambda r: finding_key(report, r))
     for same in group_same_finding(report, findings):
-        lines += ["", *_detail(report, same, paint)]
+        lines += ["", *_detail(report, same, paint, width)]
     return lines
 
 
-def _detail(report: Report, same: list[Result], paint: _Painter) -> list[str]:
+def _detail(report: Report, same: list[Result], paint: _Painter, width: int) -> list[str]:
     """One finding; ``same`` holds its results, identical but for the node."""
     result = same[0]
     meta = meta_for(report, result.check_id)
     title = f" {meta.title}" if meta else ""
     severity = f" (severity {meta.severity.value})" if meta else ""
-    where = _t(node_list(same))
-    lines = [f"{paint.status(result.status)} {_t(result.check_id)} on {where}:{_t(title)}{severity}",
-             _indent(_t(result.message), "  ")]
+    where = _t(node_list(same, FOLD_NAMES))
+    lines = [_wrap(f"{paint.status(result.status)} {_t(result.check_id)} on {where}:{_t(title)}{severity}", width),
+             _wrap(_t(result.message), width, "  ")]
+    if len(same) > FOLD_NAMES + 1:
+        lines.append(_wrap(f"nodes ({len(same)}): {_t(node_list(same))}", width, "  ", "    "))
     for key, value in evidence_items(result.evidence):
-        lines.append(_indent(_t(f"{key}: {value}"), "    "))
-    if meta and meta.remediation:
-        lines.append(_indent(f"remediation: {meta.remediation}", "  "))
-    if meta and meta.guide_step and meta.guide_step != "-":
-        lines.append(f"  guide step: {meta.guide_step}")
+        lines.append(_wrap(_t(f"{key}: {value}"), width, "    "))
+    fix = remediation_text(meta, result)
+    if fix:
+        lines.append(_wrap(_t(f"remediation: {fix}"), width, "  ", "    "))
+    steps = guide_text(meta)
+    if steps:
+        lines.append(_wrap(f"guide: {steps}", width, "  ", "    "))
     if meta and meta.references:
         # "; " because a reference may itself contain commas ("MS-CMOM (2.2.3.2-2.2.3.4, 3.3.1.2.3)").
-        lines.append(f"  references: {'; '.join(meta.references)}")
+        lines.append(_wrap(f"references: {'; '.join(meta.references)}", width, "  ", "    "))
     return lines
+
+
+def _wrap(text: str, width: int, prefix: str = "", subsequent: str | None = None) -> str:
+    """``text`` wrapped to ``width`` visible columns; the first line starts with ``prefix``, the others
+    with ``subsequent`` (default: ``prefix``).
+
+    Breaks at spaces only, never at a hyphen (``ssoconfig -restoreSecret`` stays whole); colour codes
+    do not count towards the width, so the coloured and the plain text wrap at the same places. A word
+    longer than a line (a hash, a path) is cut rather than left for the terminal to cut mid-word.
+    """
+    rest = prefix if subsequent is None else subsequent
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        current, visible = prefix, len(prefix)
+        lead = prefix
+        for word in line.split(" "):
+            size = len(click.unstyle(word))
+            if visible > len(lead) and visible + 1 + size > width:
+                out.append(current)
+                current, visible, lead = rest, len(rest), rest
+            while size > width - len(lead) and word == click.unstyle(word):
+                room = max(1, width - visible - (1 if visible > len(lead) else 0))
+                current += (" " if visible > len(lead) else "") + word[:room]
+                out.append(current)
+                word, size = word[room:], size - room
+                current, visible, lead = rest, len(rest), rest
+            if visible > len(lead):
+                current += " "
+                visible += 1
+            current += word
+            visible += size
+        out.append(current)
+        prefix = rest  # a multi-line text: every later line is a continuation
+    return "\n".join(out)
 
 
 def _plural(n: int, one: str, many: str | None = None) -> str:
@@ -253,11 +323,6 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 def _t(text: str) -> str:
     """Server-provided text, made unable to drive the terminal (escape sequences shown, not obeyed)."""
     return escape_controls(text)
-
-
-def _indent(text: str, prefix: str) -> str:
-    """Indent every line of a multi-line value so it stays visually under its finding."""
-    return "\n".join(prefix + line for line in text.splitlines() or [""])
 
 
 def _sections(report: Report) -> list[str]:

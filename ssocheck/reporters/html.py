@@ -28,15 +28,18 @@ from ssocheck.reporters.common import (
     cap,
     escape_controls,
     evidence_items,
+    finding_key,
     format_value,
     group_by_cause,
     group_same_finding,
+    guide_text,
     meta_for,
     next_step,
     node_list,
     node_order,
     outages,
     redacted,
+    remediation_text,
     sorted_results,
     summary_counts,
     waived_message,
@@ -139,7 +142,8 @@ def render(report: Report, **_other: Any) -> str:
         findings.append(_finding(report, group, f"r{len(findings)}", by_cause=True))
     for group in group_same_finding(report, [r for r in rest if r.status in (Status.FAIL, Status.WARN)]):
         findings.append(_finding(report, group, f"r{len(findings)}"))
-    findings.sort(key=lambda f: STATUS_RANK[f.result.status])  # stable: node/check order kept per status
+    # Operator's order: severity first (critical before high), then status; stable within a key.
+    findings.sort(key=lambda f: (-1, STATUS_RANK[Status.ERROR], "") if f.stopped else finding_key(report, f.result))
     for f in findings:
         anchors.update({(r.check_id, r.node): f.anchor for r in f.members})
     skipped = [(r, f"s{i}", waived_message(r)) for i, r in enumerate(r for r in rest if r.status is Status.SKIP)]
@@ -214,8 +218,8 @@ def _finding(report: Report, group: list[Result], anchor: str, by_cause: bool = 
         severity=meta.severity.value if meta else "unknown",
         evidence=evidence_items(result.evidence),
         # The check's fix does not apply when the check could not decide.
-        remediation=meta.remediation if meta and result.status is not Status.ERROR else "",
-        guide_step=meta.guide_step if meta and meta.guide_step != "-" else "",
+        remediation=remediation_text(meta, result) if result.status is not Status.ERROR else "",
+        guide_step=guide_text(meta),
         references=refs,
         message=waived_message(result),
         members=group,

@@ -38,9 +38,11 @@ from ssocheck.reporters.common import (
     EVIDENCE_CAP,
     cap,
     evidence_text,
+    guide_text,
     meta_for,
     node_order,
     redacted,
+    remediation_text,
     waived_message,
     xml_safe,
 )
@@ -194,9 +196,10 @@ def _body(report: Report, result: Result, evidence: str, could_not_evaluate: boo
     if meta:
         lines.append(f"severity: {meta.severity.value}")
         if meta.remediation and not could_not_evaluate:
-            lines.append(f"remediation: {meta.remediation}")
-        if meta.guide_step and meta.guide_step != "-":
-            lines.append(f"guide step: {meta.guide_step}")
+            lines.append(f"remediation: {remediation_text(meta, result)}")
+        steps = guide_text(meta)
+        if steps:
+            lines.append(f"guide: {steps}")
         if meta.references:
             # "; ": a reference may itself contain spaces and commas ("KB 884205: change the ... account").
             lines.append("references: " + "; ".join(meta.references))

@@ -194,3 +194,22 @@ def test_bad_snapshot_exits_2_with_one_line(tmp_path: Path) -> None:
     lines = err.strip().splitlines()
     assert len(lines) == 1 and str(snap) in lines[0] and "expectations" in lines[0]
     assert "Traceback" not in out + err
+
+
+def test_no_color_and_force_color_are_honoured(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ssocheck.cli import main
+
+    with LabFarm("demo", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        run_cli(["run", "-i", inventory, "--output-dir", tmp_path / "out", *SLICE])
+    snapshot = tmp_path / "out" / "ssocheck-snapshot.json"
+    args = ["check", "--snapshot", str(snapshot), "--output-dir", str(tmp_path / "o2"), *SLICE]
+    runner = CliRunner()
+    forced = runner.invoke(main, args, env={"FORCE_COLOR": "1", "NO_COLOR": None, "COLUMNS": "100"})
+    assert "\x1b[31m" in forced.stdout  # a CI log that renders ANSI gets colour through a pipe
+    plain = runner.invoke(main, args, env={"FORCE_COLOR": "1", "NO_COLOR": "1", "COLUMNS": "100"})
+    assert "\x1b[" not in plain.stdout and "FAIL" in plain.stdout
+    # The table fits COLUMNS (a pipe has no terminal size); long unbreakable tokens aside.
+    assert max(len(line) for line in plain.stdout.splitlines() if "\\" not in line and "/" not in line) <= 100

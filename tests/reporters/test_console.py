@@ -14,10 +14,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def table_rows(text: str) -> list[list[str]]:
-    """Rows of the results table as [ID, node, status] (the message column may wrap)."""
+    """Rows of the results table as [ID, node, status] (the message column may wrap; severity is dropped)."""
     rows = []
     for line in text.splitlines():
-        match = re.match(r"^([A-Z]{3}\d{3})\s+(\S+)\s+(PASS|FAIL|WARN|SKIP|ERROR)\s", ANSI.sub("", line))
+        match = re.match(r"^([A-Z]{3}\d{3})\s+(?:critical|high|medium|low|unknown|-)\s+(\S+)\s+"
+                         r"(PASS|FAIL|WARN|SKIP|ERROR)\s", ANSI.sub("", line))
         if match:
             rows.append(list(match.groups()))
     return rows
@@ -51,7 +52,8 @@ def test_table_hides_passing_rows_unless_verbose(report: Report) -> None:
 
 def test_table_columns(report: Report) -> None:
     text = console.render(report, verbose=True)
-    assert re.search(r"^ID\s+Node\s+Status\s+Message$", text, re.M)
+    assert re.search(r"^ID\s+Severity\s+Node\s+Status\s+Message$", text, re.M)
+    assert re.search(r"^SSO004\s+high\s+BTSNODE1\s+FAIL\s", text, re.M)
     assert ["SSO004", "BTSNODE1", "FAIL"] in table_rows(text)
     assert ["CLU003", "NODE1", "ERROR"] in table_rows(text)
 
@@ -72,7 +74,7 @@ def test_details_for_fail_warn_error_only(report: Report) -> None:
     assert "ERROR CLU003 on NODE1" in details
     assert "expected: CORP\\svc_sso" in details and "found: <script>alert(1)</script>" in details
     assert "remediation: services.msc > ENTSSO > Log On: set CORP\\svc_sso" in details
-    assert "guide step: 4, 6" in details
+    assert "guide: Migration guide step 4: A domain account in the SSO Administrators group" in details
     assert "SYS001" not in details and "DTC001 on NODE1" not in details
     # an unreachable node is explained once, not once per check
     assert "on NODE2" not in details
@@ -167,7 +169,7 @@ def test_unreachable_node_explains_its_consequences_once(report: Report) -> None
                                    dependent_error("SYS001", "NODE1")))
     text = console.render(rep)
     # one table row for the outage instead of one per check and node
-    assert re.search(r"^-\s+NODE2\s+ERROR\s+not collected: 5 checks could not decide", text, re.M)
+    assert re.search(r"^-\s+-\s+NODE2\s+ERROR\s+not collected: 5 checks could not decide", text, re.M)
     assert not [row for row in table_rows(text) if row[1] == "NODE2" or (row[2] == "ERROR" and row[0] != "CLU003")]
     # the node block names the group checks on other nodes it stopped; details do not repeat them
     assert "and 2 group check results on other nodes, which need its facts to be proven:" in text
@@ -191,7 +193,8 @@ def test_same_result_on_several_nodes_is_one_row_and_one_finding(make_report: Ca
     results += tuple(Result("SYS001", n, Status.SKIP, "not run in phase post") for n in ("BTSNODE1", "NODE1", "NODE2"))
     text = console.render(make_report(results=results))
     assert ["CLU003", "NODE1,NODE2", "FAIL"] in table_rows(text)
-    assert re.search(r"^SYS001\s+3 nodes\s+SKIP\s+not run in phase post \(on BTSNODE1, NODE1, NODE2\)", text, re.M)
+    assert re.search(r"^SYS001\s+medium\s+3 nodes\s+SKIP\s+not run in phase post \(on BTSNODE1, NODE1, NODE2\)",
+                     text, re.M)
     details = text.split("Details:", 1)[1]
     assert details.count("UseNetworkName = 0") == 2  # message and found, once
     assert "FAIL CLU003 on NODE1, NODE2:" in details
@@ -204,12 +207,14 @@ def test_checks_stopped_by_one_cause_share_a_table_row(make_report: Callable[...
     text = console.render(make_report(results=results))
     table = text.split("Details:", 1)[0]
     assert " ".join(table.split()).count(cause) == 1  # the message column wraps
-    assert re.search(r"^3 checks\s+NODE1\s+ERROR\s+CLU003, DTC001, SSO004: cannot evaluate", table, re.M)
+    assert re.search(r"^3 checks\s+-\s+NODE1\s+ERROR\s+CLU003, DTC001, SSO004: cannot evaluate", table, re.M)
 
 
 def test_summary_says_what_to_do(report: Report, make_report: Callable[..., Report]) -> None:
-    text = console.render(report)
-    assert "\nnext: fix 1 failure (see the details), then run again; 2 nodes not reached (NODE2, SQL01)" in text
+    text = console.render(report, width=400)
+    assert ("\nnext: fix 1 failing check (1 failure; see the details), then run again; "
+            "2 nodes not reached (NODE2, SQL01)") in text
+    assert "\nfailing: 1 failing check (1 high) in 1 result\n" in text
     assert "review 1 warning" in text
     ok = console.render(make_report(results=(Result("SSO004", "NODE1", Status.PASS, "ok"),), nodes=()))
     assert "-> PASSED\nnext: nothing to fix" in ok
@@ -231,7 +236,8 @@ def test_failures_below_fail_on_are_explained(make_report: Callable[..., Report]
 def test_verdict_is_repeated_last_after_details(report: Report) -> None:
     text = console.render(report)
     last = text.rstrip("\n").splitlines()[-1]
-    assert last.startswith("Verdict: FAILED: fix 1 failure")
+    assert last == "Verdict: FAILED"
+    assert "\nnext: fix 1 failing check" in text[text.index("Details:"):]
     assert text.index("Details:") < text.rindex("Verdict: FAILED")
 
 

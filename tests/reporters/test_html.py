@@ -130,7 +130,7 @@ def test_details_for_findings_and_collapsed_passes(report: Report) -> None:
     fail = page[page.index('<div class="finding fail"'):]
     fail = fail[: fail.index("</div>")]
     assert "<dt>expected</dt><dd><pre>CORP\\svc_sso</pre></dd>" in fail
-    assert "Remediation:" in fail and "Guide step:" in fail
+    assert "Remediation:" in fail and "Guide:</strong> Migration guide step 4: A domain account" in fail
     # unreachable node: one block, not one per check
     blocks = re.findall(r'<div class="finding error" id="[^"]+">(.*?)</div>', page, re.S)
     assert len(blocks) == 3  # NODE2 (3 checks could not decide), SQL01, and CLU003 on NODE1
@@ -246,7 +246,8 @@ def test_same_finding_on_several_nodes_is_one_block(make_report: Callable[..., R
 def test_banner_says_what_to_do_and_names_uncollected_nodes(report: Report, make_report: Callable[..., Report]) -> None:
     page = html.render(report)
     banner = page[page.index('<section class="banner'):page.index("</section>")]
-    assert '<p class="next">Next: fix 1 failure (see the details), then run again; 2 nodes not reached' in banner
+    assert ('<p class="next">Next: fix 1 failing check (1 failure; see the details), then run again; '
+            "2 nodes not reached") in banner
     assert 'not collected: <span class="mono">NODE2, SQL01</span>' in banner
     ok = html.render(make_report(results=(Result("SSO004", "NODE1", Status.PASS, "ok"),), nodes=()))
     assert "Next: nothing to fix" in ok and "all collected" in ok
