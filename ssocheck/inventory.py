@@ -17,6 +17,7 @@ import yaml
 
 from ssocheck.check import Expectations
 from ssocheck.errors import InventoryError
+from ssocheck.kerberos_config import kerberos_options, node_spn_host
 from ssocheck.model import ROLES, Phase
 from ssocheck.secrets import Secret, password_from_env, password_from_file, password_from_prompt
 
@@ -40,6 +41,17 @@ class Connection:
     operation_timeout: int = 20
     read_timeout: int = 30
     node_timeout: float = 120.0
+    # Kerberos / CredSSP (see ssocheck/kerberos_config.py and README "Kerberos and CredSSP").
+    principal: str | None = None  # user@REALM the Kerberos ticket is for (mapped from username when not given)
+    credential_cache: str | None = None  # use the ticket in this cache (copied; the cache itself is not touched)
+    keytab: Path | None = None  # get the ticket with this client keytab instead of a password
+    delegation: bool = False  # kerberos: forward the ticket (only useful to nodes trusted for delegation)
+    credssp_auth: str = "kerberos"  # the authentication inside CredSSP: kerberos | ntlm (never a silent fallback)
+
+    @property
+    def needs_password(self) -> bool:
+        """False when Kerberos gets its ticket from a keytab or an existing credential cache."""
+        return not (self.transport == "kerberos" and (self.credential_cache or self.keytab))
 
     @property
     def effective_port(self) -> int:
@@ -55,6 +67,7 @@ class Node:
     roles: tuple[str, ...]
     address: str
     port: int | None = None
+    spn_host: str | None = None  # kerberos: host part of the service principal HTTP/<spn_host> (default: address)
 
 
 @dataclass(frozen=True)
@@ -80,6 +93,8 @@ class Inventory:
         """Resolve the connection password from env, file or prompt (never from the inventory text)."""
         src = str(self.path)
         conn = self.connection
+        if not conn.needs_password:
+            return Secret("")  # the ticket comes from the keytab or credential cache
         if conn.password_env:
             return password_from_env(conn.password_env, src)
         if conn.password_file:
@@ -130,7 +145,7 @@ class _Reader:
             raise self.error(unknown[0], "unknown key (typo?)")
 
 
-def _connection(r: _Reader, base: Path) -> Connection:
+def _connection(r: _Reader, base: Path, domain: tuple[str | None, str | None] = (None, None)) -> Connection:
     if "password" in r.data:
         raise r.error("password", "passwords are never written in the inventory; use password_env, "
                                   "password_file or the interactive prompt")
@@ -145,11 +160,12 @@ def _connection(r: _Reader, base: Path) -> Connection:
         raise r.error("port", "must be between 1 and 65535")
     pw_file = r.get("password_file", str, None)
     ca = r.get("ca_bundle", str, None)
+    krb = kerberos_options(r, transport, base, domain)
     conn = Connection(
         transport=transport,
         scheme=scheme,
         port=port,
-        username=r.get("username", str, required=True),
+        username=krb.username,
         password_env=r.get("password_env", str, None),
         password_file=(base / pw_file) if pw_file else None,
         ca_bundle=(base / ca) if ca else None,
@@ -158,7 +174,15 @@ def _connection(r: _Reader, base: Path) -> Connection:
         operation_timeout=r.get("operation_timeout", int, 20),
         read_timeout=r.get("read_timeout", int, 30),
         node_timeout=float(r.get("node_timeout", (int, float), 120)),
+        principal=krb.principal,
+        credential_cache=krb.credential_cache,
+        keytab=krb.keytab,
+        delegation=krb.delegation,
+        credssp_auth=krb.credssp_auth,
     )
+    if (conn.credential_cache or conn.keytab) and (conn.password_env or conn.password_file):
+        raise r.error("credential_cache" if conn.credential_cache else "keytab",
+                      "give one credential source: a keytab or credential_cache, or a password, not both")
     if conn.password_env and conn.password_file:
         raise r.error("password_file", "give either password_env or password_file, not both")
     for key in ("operation_timeout", "read_timeout", "node_timeout"):
@@ -175,7 +199,7 @@ def _connection(r: _Reader, base: Path) -> Connection:
     return conn
 
 
-def _nodes(source: str, raw: Any) -> tuple[Node, ...]:
+def _nodes(source: str, raw: Any, transport: str = "ntlm") -> tuple[Node, ...]:
     if not isinstance(raw, list) or not raw:
         raise InventoryError("must be a non-empty list", source=source, field="nodes")
     nodes: list[Node] = []
@@ -194,7 +218,9 @@ def _nodes(source: str, raw: Any) -> tuple[Node, ...]:
         if bad or not roles:
             raise r.error("roles", f"unknown role {bad[0] if bad else ''!r}; use {', '.join(ROLES)}")
         port = r.get("port", int, None)
-        nodes.append(Node(name=name, roles=roles, address=r.get("address", str, name), port=port))
+        address = r.get("address", str, name)
+        spn_host = node_spn_host(r, transport)
+        nodes.append(Node(name=name, roles=roles, address=address, port=port, spn_host=spn_host))
         r.finish()
     return tuple(nodes)
 
@@ -232,8 +258,9 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         phase = Phase(phase_raw) if phase_raw else None
     except ValueError:
         raise r.error("phase", "must be pre, post or nightly") from None
-    connection = _connection(r.sub("connection", required=True), path.parent)
-    nodes = _nodes(source, r.get("nodes", list, required=True))
+    domain_names = (expect.domain_netbios, expect.domain_dns)
+    connection = _connection(r.sub("connection", required=True), path.parent, domain_names)
+    nodes = _nodes(source, r.get("nodes", list, required=True), connection.transport)
     if not any("sso-cluster" in n.roles for n in nodes):
         raise InventoryError("no node has the role sso-cluster", source=source, field="nodes")
     allow_changes = r.get("allow_changes", bool, False)

@@ -20,13 +20,14 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from types import MappingProxyType, TracebackType
 from typing import BinaryIO, Literal, Protocol, cast
 
 from ssocheck.lab import httpauth, wsman
+from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.session import SessionIdentity, identity_for
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ _MAX_BODY = 16 * 1024 * 1024
 _HANDSHAKE_TIMEOUT = 10.0
 _IDLE_TIMEOUT = 120.0  # an idle keep-alive connection is dropped after this (Windows: 120 s as well)
 _STOP_JOIN_SECONDS = 5.0
+AUTH_SCHEMES = frozenset({"ntlm", "basic", "kerberos", "credssp"})
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class EndpointConfig:
     """How every node of a :class:`LabEndpoints` listens and authenticates."""
 
     scheme: Literal["http", "https"] = "http"
-    auth: frozenset[str] = frozenset({"ntlm"})  # any of "ntlm", "basic"
+    auth: frozenset[str] = frozenset({"ntlm"})  # any of "ntlm", "basic", "kerberos", "credssp"
     # http+ntlm: plaintext SOAP after NTLM is refused with 401, like Windows' AllowUnencrypted=false.
     # Basic is accepted on http too whenever "basic" is in ``auth``.
     allow_unencrypted: bool = False
@@ -82,12 +84,16 @@ class EndpointConfig:
     keyfile: str | None = None
     receive_wait_seconds: float = 5.0  # Receive long-poll cap; must stay below the client's read timeout
     max_output_chunk: int = 65536  # raw bytes per stream per Receive (keeps under MaxEnvelopeSize 153600)
+    # kerberos: node name -> its SPNs, clock and delegation trust; the keys come from KRB5_KTNAME (a LabKdc keytab)
+    kerberos_node: Callable[[str], KerberosNode] | None = None
 
     def __post_init__(self) -> None:
         if self.scheme not in ("http", "https"):
             raise ValueError(f"scheme must be http or https, not {self.scheme!r}")
-        if not self.auth or not self.auth <= {"ntlm", "basic"}:
-            raise ValueError(f"auth must be a non-empty subset of {{'ntlm', 'basic'}}, not {set(self.auth)}")
+        if not self.auth or not self.auth <= AUTH_SCHEMES:
+            raise ValueError(f"auth must be a non-empty subset of {sorted(AUTH_SCHEMES)}, not {set(self.auth)}")
+        if "kerberos" in self.auth and self.kerberos_node is None:
+            raise ValueError("kerberos needs kerberos_node (the SPNs each node accepts)")
         if self.scheme == "https" and not (self.certfile and self.keyfile):
             raise ValueError("https needs certfile and keyfile (see ssocheck.lab.certs)")
         if self.receive_wait_seconds <= 0 or self.max_output_chunk <= 0:
@@ -316,7 +322,7 @@ class LabEndpoints:
                 with open(cast(str, config.certfile), "rb") as fh:
                     bindings = httpauth.channel_bindings(fh.read())
         accounts = httpauth.expand_accounts(config.users)
-        self._policy = httpauth.AuthPolicy(config.auth, accounts, bindings)
+        self._policy = httpauth.AuthPolicy(config.auth, accounts, bindings, config.kerberos_node)
         # Before any OS resource is taken: it raises on a password clash with another instance.
         self._user_token, self._user_file = httpauth.register_ntlm_users(accounts)
         self._lock = threading.Lock()  # guards _nodes, _threads and the selector registrations
@@ -489,7 +495,7 @@ class LabEndpoints:
             if self._ssl is not None:
                 sock = conn.sock = self._ssl.wrap_socket(sock, server_side=True)
             sock.settimeout(_IDLE_TIMEOUT)
-            auth = httpauth.ConnectionAuth(self._policy)
+            auth = httpauth.ConnectionAuth(self._policy, state.name)
             with sock.makefile("rb") as rfile:
                 while True:
                     try:
@@ -536,18 +542,20 @@ class LabEndpoints:
                 return 400, b"", None, ()
         else:
             plain = req.body
+        # Kerberos' AP-REP rides on the 200 (mutual authentication, which pywinrm requires).
         if not plain:
-            # pywinrm's setup_encryption sends an empty POST only to run the NTLM handshake: 2xx + empty body.
-            return 200, b"", None, ()
-        plaintext_ntlm = not encrypted and outcome.scheme == "ntlm" and self.config.scheme == "http"
-        if plaintext_ntlm and not self.config.allow_unencrypted:
+            # pywinrm's setup_encryption sends an empty POST only to run the handshake: 2xx + empty body.
+            return 200, b"", None, outcome.headers
+        sealable = outcome.scheme in ("ntlm", "kerberos", "credssp")
+        if not encrypted and sealable and self.config.scheme == "http" and not self.config.allow_unencrypted:
             # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
             return 401, b"", None, auth.challenge().headers
-        identity = identity_for(outcome.principal, outcome.scheme)
+        identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate)
         status, xml = self._soap(state, plain, identity, peer)
         if encrypted:
-            return status, auth.wrap(xml), httpauth.ENCRYPTED_CONTENT_TYPE, ()
-        return status, xml, SOAP_CONTENT_TYPE, ()
+            body, ctype = auth.wrap(xml)
+            return status, body, ctype, outcome.headers
+        return status, xml, SOAP_CONTENT_TYPE, outcome.headers
 
     def _soap(self, state: _Node, data: bytes, identity: SessionIdentity, peer: str) -> tuple[int, bytes]:
         # Faults go out with HTTP 500: pywinrm only parses a Fault from an HTTP error response (gotcha 2).

@@ -27,8 +27,10 @@ from typing import Any, Literal
 
 import yaml
 
-from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints
+from ssocheck.lab.endpoint import CommandResult, EndpointConfig, LabEndpoints
+from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
+from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, ScenarioError, build_farm, deep_merge, load_scenario
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,7 @@ class LabFarm:
         self._listening: set[str] = set()
         self._lock = threading.Lock()  # guards _ports/_listening and state swaps against each other
         self._stopped = threading.Event()
+        self._sessions: dict[str, list[SessionIdentity]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------------------
 
@@ -150,8 +153,9 @@ class LabFarm:
                 certfile=certfile,
                 keyfile=keyfile,
                 receive_wait_seconds=min(5.0, OPERATION_TIMEOUT),
+                kerberos_node=self.kerberos_node if "kerberos" in self.auth else None,
             )
-            endpoints = LabEndpoints(config, self.host)
+            endpoints = LabEndpoints(config, self._handle)
             endpoints.start()
             with self._lock:
                 for node in self.state.iter_nodes():
@@ -166,6 +170,19 @@ class LabFarm:
         self._stopped.clear()
         log.info("lab farm %s (%s) serving %d nodes", self.state.name, self.scheme, len(self._ports))
         return self
+
+    def _handle(
+        self, node: str, command: str, arguments: str, stdin: bytes, identity: SessionIdentity
+    ) -> CommandResult:
+        """The endpoint's command handler: remember who ran the command, then let the PowerShell host answer."""
+        with self._lock:
+            self._sessions.setdefault(node.upper(), []).append(identity)
+        return self.host(node, command, arguments, stdin, identity)
+
+    def identities(self, node: str) -> list[SessionIdentity]:
+        """Who each remote command of ``node`` ran as (principal, mechanism, can delegate), oldest first."""
+        with self._lock:
+            return list(self._sessions.get(node.upper(), []))
 
     def _add(self, endpoints: LabEndpoints, name: str, up: bool) -> None:
         """Bind ``name`` (on its previous port if it had one); a node that is down is bound and closed at once."""
@@ -213,6 +230,25 @@ class LabFarm:
             self.wait()
         finally:
             self.close()
+
+    def spn_host(self, node: str) -> str:
+        """The host name of ``node``'s service principal: ``<name>.<domain dns>`` in lower case, like AD's."""
+        dns = str((self.state.farm.get("domain") or {}).get("dns") or "")
+        return f"{node}.{dns}".lower() if dns else node.lower()
+
+    def kerberos_node(self, node: str) -> KerberosNode:
+        """What ``node``'s Kerberos acceptor knows about itself, from the CURRENT scenario state.
+
+        SPNs as AD registers them for a computer (HTTP/<name>, HTTP/<fqdn>), plus the loopback address the lab's
+        inventory uses (CredSSP cannot override the SPN host, see README "Kerberos and CredSSP").
+        """
+        state = self.state.node(node)
+        names = {node.lower(), self.spn_host(node), "127.0.0.1", "localhost"}
+        return KerberosNode(
+            spns=frozenset(f"http/{n}" for n in names),
+            clock_offset_s=state.clock_offset_s if state else 0.0,
+            trusted_for_delegation=bool(state and state.trusted_for_delegation),
+        )
 
     # -- nodes and counters -------------------------------------------------------------------------------------
 
@@ -285,8 +321,14 @@ class LabFarm:
 
     # -- inventory ---------------------------------------------------------------------------------------------------
 
-    def inventory_document(self, password_file: str, ca_bundle: str | None = None) -> dict[str, Any]:
-        """The inventory (as data) for the running farm; file names are relative to the inventory's folder."""
+    def inventory_document(
+        self, password_file: str, ca_bundle: str | None = None, transport: str | None = None
+    ) -> dict[str, Any]:
+        """The inventory (as data) for the running farm; file names are relative to the inventory's folder.
+
+        ``transport`` defaults to ntlm (or basic when the farm speaks only Basic); with ``kerberos`` every node
+        gets its ``spn_host`` (the inventory's address is the loopback IP, which is not the node's name).
+        """
         self._running()
         state = self.state
         farm = state.farm
@@ -296,7 +338,7 @@ class LabFarm:
         }
         if farm.get("biztalk_sso_service_account"):
             sso["biztalk_service_account"] = farm["biztalk_sso_service_account"]
-        transport = "ntlm" if "ntlm" in self.auth else "basic"
+        transport = transport or ("ntlm" if "ntlm" in self.auth else "basic")
         connection: dict[str, Any] = {
             "transport": transport,
             "scheme": self.scheme,
@@ -328,10 +370,13 @@ class LabFarm:
             {"name": node.name, "address": "127.0.0.1", "port": self._ports[node.name], "roles": list(node.roles)}
             for node in state.iter_nodes()
         ]
+        if transport == "kerberos":
+            for entry in doc["nodes"]:
+                entry["spn_host"] = self.spn_host(entry["name"])
         doc["lab"] = {"scenario": state.name, "description": state.description}
         return doc
 
-    def write_inventory(self, path: Path) -> Path:
+    def write_inventory(self, path: Path, transport: str | None = None) -> Path:
         """Write an inventory for ``ssocheck run -i`` plus its 0600 password file (and the CA for https) beside it."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -341,7 +386,7 @@ class LabFarm:
         if self._ca_cert is not None:
             ca_name = f"{path.stem}-ca.pem"
             shutil.copyfile(self._ca_cert, path.with_name(ca_name))
-        doc = self.inventory_document(password_file.name, ca_name)
+        doc = self.inventory_document(password_file.name, ca_name, transport)
         header = (
             f"# ssocheck lab inventory for scenario {self.state.name} ({self.scheme}); written by the lab, valid\n"
             "# while the lab runs. The password itself is only in the 0600 file named below.\n"

@@ -1,4 +1,6 @@
-"""HTTP authentication for the lab endpoint: NTLM and Basic acceptors, MS-WSMV message encryption, CBT.
+"""HTTP authentication for the lab endpoint: NTLM, Kerberos, CredSSP and Basic acceptors, MS-WSMV message
+encryption, CBT. Kerberos and CredSSP are in :mod:`ssocheck.lab.gssauth`; this module keeps the per-connection
+state and the message framing.
 
 NTLM is accepted with pyspnego's pure-Python acceptor, one context per TCP connection: requests_ntlm
 authenticates the *connection* and later requests on it carry no ``Authorization`` header. The acceptor looks
@@ -21,7 +23,7 @@ import socket
 import struct
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import spnego
@@ -31,11 +33,17 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import SpnegoError
 
+from ssocheck.lab.gssauth import CredSspAcceptor, KerberosAcceptor, KerberosNode, decode_token
+
 log = logging.getLogger(__name__)
 
 ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
 # pywinrm treats a response as encrypted only if its Content-Type contains exactly protocol="..." (quoted).
 ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{ENCRYPTED_PROTOCOL}";boundary="Encrypted Boundary"'
+# MS-WSMV 2.2.9.1.3: CredSSP seals with the TLS session inside CredSSP; bodies over 16 KiB go as one part per 16 KiB
+# ("multipart/x-multi-encrypted"), each part <u32le TLS trailer length><TLS records>.
+CREDSSP_PROTOCOL = "application/HTTP-CredSSP-session-encrypted"
+CREDSSP_CHUNK = 16384
 _BOUNDARY = b"--Encrypted Boundary"
 _OCTET_STREAM = b"\tContent-Type: application/octet-stream\r\n"
 _NTLMSSP = b"NTLMSSP\x00"
@@ -163,6 +171,8 @@ class AuthPolicy:
     schemes: frozenset[str]
     accounts: tuple[Account, ...]
     bindings: GssChannelBindings | None = None
+    # kerberos: what the node named by the argument knows about itself (SPNs, clock, trusted for delegation)
+    kerberos_node: Callable[[str], KerberosNode] | None = None
 
 
 @dataclass(frozen=True)
@@ -173,28 +183,43 @@ class AuthOutcome:
     scheme: str | None = None
     status: int = 401
     headers: tuple[tuple[str, str], ...] = ()
+    can_delegate: bool = False  # the logon holds credentials for a second hop (CredSSP, forwarded Kerberos)
 
 
 class ConnectionAuth:
     """Authentication state of ONE TCP connection (NTLM authenticates the connection, not the request)."""
 
-    def __init__(self, policy: AuthPolicy) -> None:
-        """Start unauthenticated."""
+    def __init__(self, policy: AuthPolicy, node: str = "") -> None:
+        """Start unauthenticated; ``node`` is the simulated server this connection reached."""
         self._policy = policy
+        self._node = node
         self._context: spnego.ContextProxy | None = None
         self._principal: str | None = None
+        self._scheme = "ntlm"
+        self._can_delegate = False
+        self._credssp: CredSspAcceptor | None = None
+
+    @property
+    def scheme(self) -> str:
+        """The mechanism that authenticated this connection (``ntlm``, ``kerberos``, ``credssp``)."""
+        return self._scheme
 
     @property
     def sealing(self) -> bool:
-        """True once an NTLM context is established, so message encryption is possible."""
+        """True once a context is established, so message encryption is possible."""
         return self._principal is not None
 
     def challenge(self) -> AuthOutcome:
         """401 offering the enabled schemes, like Windows (Negotiate carries raw NTLMSSP for requests_ntlm)."""
         headers = []
-        if "ntlm" in self._policy.schemes:
+        schemes = self._policy.schemes
+        if "ntlm" in schemes or "kerberos" in schemes:
             headers.append(("WWW-Authenticate", "Negotiate"))
-        if "basic" in self._policy.schemes:
+        if "kerberos" in schemes:
+            headers.append(("WWW-Authenticate", "Kerberos"))
+        if "credssp" in schemes:
+            headers.append(("WWW-Authenticate", "CredSSP"))
+        if "basic" in schemes:
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return AuthOutcome(None, headers=tuple(headers))
 
@@ -202,15 +227,60 @@ class ConnectionAuth:
         """Check a request's ``Authorization`` header (never logged) against the connection state."""
         if not authorization:
             if self._principal is not None:
-                return AuthOutcome(self._principal, "ntlm", 200)
+                return AuthOutcome(self._principal, self._scheme, 200, can_delegate=self._can_delegate)
             return self.challenge()
         scheme, _, token = authorization.strip().partition(" ")
         scheme_l = scheme.lower()
-        if scheme_l == "basic" and "basic" in self._policy.schemes:
+        schemes = self._policy.schemes
+        if scheme_l == "basic" and "basic" in schemes:
             return self._basic(token.strip())
-        if scheme_l in ("negotiate", "ntlm") and "ntlm" in self._policy.schemes:
+        if scheme_l == "credssp" and "credssp" in schemes:
+            return self._credssp_step(token.strip())
+        if scheme_l in ("negotiate", "kerberos") and "kerberos" in schemes:
+            raw = decode_token(token.strip())
+            if raw is not None and not raw.startswith(_NTLMSSP):
+                return self._kerberos(scheme, raw)
+        if scheme_l in ("negotiate", "ntlm") and "ntlm" in schemes:
             return self._ntlm(scheme, token.strip())
         return self.challenge()
+
+    def _kerberos(self, scheme: str, token: bytes) -> AuthOutcome:
+        """One-leg Kerberos: AP-REQ in, AP-REP back on the 200 (pywinrm requires mutual authentication)."""
+        self._principal = None
+        if self._policy.kerberos_node is None:
+            return self.challenge()
+        acceptor = KerberosAcceptor(self._policy.kerberos_node(self._node))
+        result = acceptor.accept(token)
+        if result.principal is None:
+            log.info("node %s: Kerberos authentication refused: %s", self._node, result.refused)
+            return self.challenge()
+        self._context = acceptor.context
+        self._principal, self._scheme, self._can_delegate = result.principal, "kerberos", result.can_delegate
+        log.debug("Kerberos authenticated %s (can delegate: %s)", self._principal, self._can_delegate)
+        headers: tuple[tuple[str, str], ...] = ()
+        if result.out_token:
+            headers = (("WWW-Authenticate", f"{scheme} {base64.b64encode(result.out_token).decode()}"),)
+        return AuthOutcome(self._principal, "kerberos", 200, headers, result.can_delegate)
+
+    def _credssp_step(self, token_b64: str) -> AuthOutcome:
+        """One CredSSP leg on this connection: a 401 with the next token, or the authenticated request."""
+        token = decode_token(token_b64)
+        if token is None:
+            return self.challenge()
+        if self._credssp is None or self._principal is not None:
+            self._credssp = CredSspAcceptor()  # a new exchange (re)starts on this connection
+            self._principal = None
+        result = self._credssp.step(token)
+        if result.refused:
+            log.info("node %s: CredSSP authentication refused: %s", self._node, result.refused)
+            self._credssp = None
+            return self.challenge()
+        if result.principal is None:
+            header = f"CredSSP {base64.b64encode(result.out_token or b'').decode()}"
+            return AuthOutcome(None, headers=(("WWW-Authenticate", header),))
+        self._context = self._credssp.context
+        self._principal, self._scheme, self._can_delegate = result.principal, "credssp", True
+        return AuthOutcome(self._principal, "credssp", 200, can_delegate=True)
 
     def _basic(self, token: str) -> AuthOutcome:
         try:
@@ -249,6 +319,7 @@ class ConnectionAuth:
             if message_type == 3 and self._context is not None:
                 self._context.step(token)  # raises on a bad password, missing/wrong CBT, bad MIC
                 self._principal = self._context.client_principal or "?"
+                self._scheme, self._can_delegate = "ntlm", False  # an NTLM logon has nothing to pass on
                 log.debug("NTLM authenticated %s", self._principal)
                 return AuthOutcome(self._principal, "ntlm", 200)
         except (SpnegoError, ValueError, struct.error) as exc:
@@ -261,20 +332,75 @@ class ConnectionAuth:
         """Decrypt an MS-WSMV ``multipart/encrypted`` body (exactly one unwrap per request keeps the NTLM
         sequence numbers in step with the client)."""
         if self._context is None or self._principal is None:
-            raise MessageSecurityError("encrypted message on a connection without an NTLM context")
+            raise MessageSecurityError("encrypted message on a connection without a security context")
+        if self._scheme == "credssp":
+            return unwrap_credssp(self._context, body)
         return unwrap_message(self._context, body)
 
-    def wrap(self, plain: bytes) -> bytes:
-        """Encrypt a response body in the framing pywinrm expects (use with :data:`ENCRYPTED_CONTENT_TYPE`)."""
+    def wrap(self, plain: bytes) -> tuple[bytes, str]:
+        """Encrypt a response body in the framing pywinrm expects: ``(body, Content-Type)``."""
         if self._context is None:
-            raise MessageSecurityError("no NTLM context to encrypt with")
-        return wrap_message(self._context, plain)
+            raise MessageSecurityError("no security context to encrypt with")
+        if self._scheme == "credssp":
+            return wrap_credssp(self._context, plain)
+        return wrap_message(self._context, plain), ENCRYPTED_CONTENT_TYPE
 
 
 def is_encrypted(content_type: str) -> bool:
-    """True for a ``multipart/encrypted`` SPNEGO-session-encrypted request body."""
+    """True for an MS-WSMV encrypted request body (SPNEGO or CredSSP session encryption)."""
     lowered = content_type.lower()
-    return lowered.startswith("multipart/encrypted") and ENCRYPTED_PROTOCOL.lower() in lowered
+    multipart = lowered.startswith("multipart/encrypted") or lowered.startswith("multipart/x-multi-encrypted")
+    return multipart and (ENCRYPTED_PROTOCOL.lower() in lowered or CREDSSP_PROTOCOL.lower() in lowered)
+
+
+def _parts(body: bytes) -> list[tuple[int, bytes]]:
+    """``(declared Length, payload)`` of every encrypted part (x-multi-encrypted has several)."""
+    head = _BOUNDARY + b"\r\n"
+    if not body.startswith(head):
+        raise MessageSecurityError("encrypted body does not start with the boundary")
+    chunks = [c for c in body.removesuffix(_BOUNDARY + b"--\r\n").split(head) if c]
+    if len(chunks) % 2:
+        raise MessageSecurityError("encrypted body has a header without a payload part")
+    out = []
+    for header, payload in zip(chunks[::2], chunks[1::2], strict=True):
+        try:
+            expected = int(header.split(b"Length=", 1)[1].split(b"\r\n", 1)[0])
+        except (IndexError, ValueError) as exc:
+            raise MessageSecurityError("encrypted part without a Length") from exc
+        out.append((expected, payload.removeprefix(_OCTET_STREAM)))
+    return out
+
+
+def unwrap_credssp(context: spnego.ContextProxy, body: bytes) -> bytes:
+    """Decrypt a CredSSP-sealed body: each part is ``<u32le trailer length><TLS records>``."""
+    plain = []
+    for expected, payload in _parts(body):
+        try:
+            data = context.unwrap(payload[4:]).data
+        except Exception as exc:  # TLS errors come as ssl.SSLError or SpnegoError
+            raise MessageSecurityError(f"cannot decrypt the CredSSP message: {exc}") from exc
+        if len(data) != expected:
+            raise MessageSecurityError(f"decrypted length {len(data)} != declared Length={expected}")
+        plain.append(data)
+    return b"".join(plain)
+
+
+def wrap_credssp(context: spnego.ContextProxy, plain: bytes) -> tuple[bytes, str]:
+    """Seal ``plain`` with the CredSSP TLS session, one part per 16 KiB like Windows: ``(body, Content-Type)``."""
+    chunks = [plain[i : i + CREDSSP_CHUNK] for i in range(0, len(plain), CREDSSP_CHUNK)] or [b""]
+    parts = []
+    for chunk in chunks:
+        sealed = context.wrap(chunk).data
+        parts.append(b"".join((
+            _BOUNDARY, b"\r\n\tContent-Type: ", CREDSSP_PROTOCOL.encode(),
+            b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=", str(len(chunk)).encode(),
+            b"\r\n", _BOUNDARY, b"\r\n", _OCTET_STREAM,
+            # The TLS trailer length (MAC + padding); pywinrm ignores it, AES-GCM's 16-byte tag is the usual value.
+            struct.pack("<I", 16), sealed,
+        )))
+    kind = "multipart/x-multi-encrypted" if len(chunks) > 1 else "multipart/encrypted"
+    content_type = f'{kind};protocol="{CREDSSP_PROTOCOL}";boundary="Encrypted Boundary"'
+    return b"".join(parts) + _BOUNDARY + b"--\r\n", content_type
 
 
 def unwrap_message(context: spnego.ContextProxy, body: bytes) -> bytes:

@@ -21,7 +21,14 @@ class SessionIdentity:
     can_delegate: bool = False  # the session holds credentials usable for a second hop
 
 
-def identity_for(principal: str, mechanism: str | None) -> SessionIdentity:
-    """The identity an authentication outcome gives: only CredSSP delegates credentials in the lab today."""
+def identity_for(principal: str, mechanism: str | None, can_delegate: bool = False) -> SessionIdentity:
+    """The identity an authentication outcome gives.
+
+    CredSSP always delegates (the node receives the password). Kerberos delegates only when the acceptor saw a
+    forwarded ticket AND the node is trusted for delegation (decided in ``gssauth``, passed as ``can_delegate``).
+    NTLM never does: an NTLM network logon has no credentials to pass on. Basic is treated like NTLM (its
+    second-hop behaviour is not modelled by the lab).
+    """
     scheme = (mechanism or "ntlm").lower()
-    return SessionIdentity(principal=principal, mechanism=scheme, can_delegate=scheme == "credssp")
+    delegates = scheme == "credssp" or (scheme == "kerberos" and can_delegate)
+    return SessionIdentity(principal=principal, mechanism=scheme, can_delegate=delegates)

@@ -136,6 +136,8 @@ class NodeState:
     os_caption: str = "Microsoft Windows Server 2016 Datacenter"
     os_version: str = "10.0.14393"
     clock_offset_s: float = 0.0
+    # AD "Trust this computer for delegation": a forwarded Kerberos ticket then gives the WinRM session a second hop
+    trusted_for_delegation: bool = False
     registry: Registry = field(default_factory=Registry)
     services: dict[str, Service] = field(default_factory=dict)
     user_rights: dict[str, list[str]] = field(default_factory=dict)
@@ -204,7 +206,7 @@ def _node(name: str, raw: Mapping[str, Any], source: str) -> NodeState:
         }
         events = [Event(**e) for e in raw.get("events") or []]
         known = {"roles", "up", "cluster", "ps_version", "os_caption", "os_version", "clock_offset_s",
-                 "registry", "services", "user_rights", "local_groups", "files", "events"}
+                 "trusted_for_delegation", "registry", "services", "user_rights", "local_groups", "files", "events"}
         return NodeState(
             name=name,
             roles=list(raw.get("roles") or []),
@@ -214,6 +216,7 @@ def _node(name: str, raw: Mapping[str, Any], source: str) -> NodeState:
             os_caption=str(raw.get("os_caption", "Microsoft Windows Server 2016 Datacenter")),
             os_version=str(raw.get("os_version", "10.0.14393")),
             clock_offset_s=float(raw.get("clock_offset_s", 0)),
+            trusted_for_delegation=bool(raw.get("trusted_for_delegation", False)),
             registry=Registry({str(k): dict(v or {}) for k, v in dict(raw.get("registry") or {}).items()}),
             services=services,
             user_rights={k: list(v or []) for k, v in dict(raw.get("user_rights") or {}).items()},

@@ -61,15 +61,21 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         from winrm.protocol import Protocol
     except ImportError as exc:  # pragma: no cover - pywinrm is a hard dependency
         raise TransportError("pywinrm is not installed (pip install pywinrm)") from exc
-    if conn.transport in ("kerberos", "credssp"):
-        module = {"kerberos": "requests_kerberos", "credssp": "requests_credssp"}[conn.transport]
-        try:
-            __import__(module)
-        except ImportError as exc:
-            raise TransportError(
-                f"transport {conn.transport} needs the {module.replace('_', '-')} package "
-                f"(pip install pywinrm[{conn.transport}])"
-            ) from exc
+    missing = missing_support(conn)
+    if missing:
+        raise TransportError(missing)
+    extra: dict[str, Any] = {}
+    username = conn.username
+    if conn.transport == "kerberos":
+        from ssocheck.transport.kerberos import ensure_ticket
+
+        ensure_ticket(conn, password)
+        username = str(conn.principal)  # pykerberos looks this principal up in ssocheck's private cache
+        extra = {"service": "HTTP", "kerberos_delegation": conn.delegation}
+        if node.spn_host:
+            extra["kerberos_hostname_override"] = node.spn_host
+    elif conn.transport == "credssp" and conn.credssp_auth == "kerberos":
+        username = str(conn.principal)  # Kerberos inside CredSSP needs user@REALM too
     https = conn.scheme == "https"
     # NTLM over plain HTTP is allowed only sealed (MS-WSMV message encryption), never in clear.
     encryption: Literal["auto", "always", "never"] = "auto" if https else "always"
@@ -78,18 +84,42 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         if not https:
             # Only reachable with allow_basic_over_http: the inventory refuses it otherwise.
             log.warning("%s: Basic authentication over plain HTTP sends the password in clear text", node.name)
-    return Protocol(
+    proto = Protocol(
         endpoint_url(conn, node),
         transport=PYWINRM_TRANSPORT[conn.transport],
-        username=conn.username,
-        password=password.reveal(),
+        username=username,
+        password=password.reveal() or None,
         server_cert_validation="validate" if conn.verify_tls else "ignore",
         # pywinrm documents None ("no additional CA trust path") though its annotation omits it.
         ca_trust_path=cast(str, _ca_trust_path(conn)),
         operation_timeout_sec=conn.operation_timeout,
         read_timeout_sec=conn.read_timeout,
         message_encryption=encryption,
+        **extra,
     )
+    if conn.transport == "credssp":
+        # pywinrm 0.5's Protocol does not pass credssp_auth_mechanism on, and the Transport's default "auto" turns
+        # a failed Kerberos logon inside CredSSP into NTLM silently. The session is built lazily at the first
+        # request, so setting the Transport's attribute here takes effect.
+        proto.transport.credssp_auth_mechanism = cast(Literal["ntlm", "kerberos"], conn.credssp_auth)
+    return proto
+
+
+def missing_support(conn: Connection) -> str | None:
+    """Why pywinrm cannot speak ``conn.transport`` here, or None.
+
+    pywinrm 0.5 vendors requests_kerberos and needs only pykerberos, so ``import requests_kerberos`` is the wrong
+    test: ask pywinrm itself (HAVE_KERBEROS / HAVE_CREDSSP).
+    """
+    if conn.transport not in ("kerberos", "credssp"):
+        return None
+    import winrm.transport as wt
+
+    if conn.transport == "kerberos" and not getattr(wt, "HAVE_KERBEROS", False):
+        return "transport kerberos needs pywinrm's Kerberos support: pip install 'ssocheck[kerberos]'"
+    if conn.transport == "credssp" and not getattr(wt, "HAVE_CREDSSP", False):
+        return "transport credssp needs pywinrm's CredSSP support: pip install 'ssocheck[credssp]'"
+    return None
 
 
 def _ca_trust_path(conn: Connection) -> str | None:
@@ -118,7 +148,13 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe_failure(exc: BaseException, url: str) -> str:
+def service_principal(conn: Connection, node: Node) -> str:
+    """The SPN ssocheck asks a ticket for: ``HTTP/<spn_host or address>`` (CredSSP: always the address)."""
+    host = node.spn_host if conn.transport == "kerberos" and node.spn_host else node.address
+    return f"HTTP/{host}"
+
+
+def describe_failure(exc: BaseException, url: str, conn: Connection | None = None, node: Node | None = None) -> str:
     """One clear line for a transport failure, without secrets, naming the most specific cause found."""
     import socket as socketmod
     import xml.parsers.expat
@@ -132,6 +168,20 @@ def describe_failure(exc: BaseException, url: str) -> str:
     def has(*kinds: type[BaseException]) -> bool:
         return any(isinstance(e, kinds) for e in chain)
 
+    if conn is not None and node is not None and conn.transport in ("kerberos", "credssp"):
+        from ssocheck.transport.kerberos import kerberos_cause
+
+        spn = service_principal(conn, node)
+        cause = kerberos_cause(" ".join(str(e) for e in chain), conn.principal, spn)
+        if cause:
+            return f"{cause} [{conn.transport} to {url}]"
+        if isinstance(exc, wex.InvalidCredentialsError) and conn.transport == "kerberos":
+            return (f"the node refused the Kerberos ticket for {spn} at {url}: wrong principal (is {spn} registered "
+                    "on this node's account? see spn_host), node clock more than 5 minutes off, or the account "
+                    "may not use WinRM")
+        if type(exc).__name__ == "AuthenticationException" and conn.transport == "credssp":
+            return (f"CredSSP authentication refused at {url} (CredSSP server role disabled, wrong password, or "
+                    f"the {conn.credssp_auth} logon inside CredSSP failed): {exc}")
     if isinstance(exc, wex.InvalidCredentialsError):
         return f"authentication failed at {url} ({exc})"
     if has(requests.exceptions.SSLError, u3.SSLError):
@@ -232,7 +282,7 @@ def run_script(
     except (TransportError, deadline.Abandoned):
         raise
     except Exception as exc:
-        raise TransportError(redact(f"{node.name}: {describe_failure(exc, url)}")) from exc
+        raise TransportError(redact(f"{node.name}: {describe_failure(exc, url, conn, node)}")) from exc
     return ScriptResult(
         stdout=b"".join(out).decode("cp437", errors="replace"),
         stderr=b"".join(err).decode("cp437", errors="replace"),
