@@ -574,10 +574,11 @@ def doctor(inventory: Path, workers: int) -> None:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
     from tabulate import tabulate
 
-    from ssocheck.doctor import probe_all
+    from ssocheck.doctor import connection_summary, probe_all
     from ssocheck.inventory import load_inventory
 
     inv = load_inventory(inventory)
+    click.echo(connection_summary(inv))
     rows = probe_all(inv, inv.password(), workers)
     table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
               r.ps_version or "-", r.detail] for r in rows]

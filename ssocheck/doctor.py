@@ -31,6 +31,37 @@ class DoctorRow:
         return self.ps_version is not None
 
 
+def connection_summary(inv: Inventory) -> str:
+    """One line: the transport, who ssocheck authenticates as, and whether the nodes get delegable credentials.
+
+    Decided from the inventory, before anything is sent: what a Windows node can do with the logon follows from
+    the mechanism (Microsoft docs, "Making the second hop in PowerShell Remoting").
+    """
+    conn = inv.connection
+    kerberos_inside = conn.transport == "kerberos" or (conn.transport == "credssp" and conn.credssp_auth == "kerberos")
+    who = conn.principal if kerberos_inside and conn.principal else conn.username
+    source = ""
+    if conn.transport == "kerberos":
+        if conn.keytab:
+            source = f" (ticket from keytab {conn.keytab})"
+        elif conn.credential_cache:
+            source = f" (ticket copied from {conn.credential_cache})"
+        else:
+            source = " (ticket from the password, in a private cache)"
+    elif conn.transport == "credssp":
+        source = f" ({conn.credssp_auth} inside CredSSP)"
+    if conn.transport == "credssp":
+        delegation = "yes (CredSSP hands the password to each node: second hop to SQL works)"
+    elif conn.transport == "kerberos" and conn.delegation:
+        delegation = "forwarded ticket (a second hop works only from nodes trusted for delegation)"
+    elif conn.transport == "kerberos":
+        delegation = "no (delegation: false; no second hop from the nodes)"
+    else:
+        delegation = f"no ({conn.transport} logons cannot make a second hop)"
+    return (f"Transport: {conn.transport} over {conn.scheme.upper()} as {who}{source}; "
+            f"credentials delegated: {delegation}")
+
+
 def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
     """Run the tiny doctor script on one node and classify what went wrong, if anything."""
     url = endpoint_url(inv.connection, node)

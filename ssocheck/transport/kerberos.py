@@ -178,7 +178,9 @@ def ensure_ticket(conn: Connection, password: Secret) -> str:
         if login is None or login.expires - time.time() < _RENEW_MARGIN_S:
             directory = _private_dir()
             digest = hashlib.sha256("|".join(key).encode()).hexdigest()[:16]
-            cache_name = f"DIR::{directory}/tkt{digest}"
+            # A FILE cache named tkt* inside the directory is a member of the DIR: collection (MIT's layout);
+            # storing through "DIR::" fails in gss_store_cred_into ("Can't create new subsidiary cache").
+            cache_name = f"FILE:{directory}/tkt{digest}"
             try:
                 if conn.credential_cache:
                     expires = _from_cache(conn, cache_name)
