@@ -1,4 +1,5 @@
-"""BizTalk Server checks (CHECKS.md BTS0xx): product and SSO version parity across the group."""
+"""BizTalk Server checks (CHECKS.md BTS0xx): product and SSO version parity across the group, host instances
+running after the ENTSSO restart, and no unclustered host instance on the SSO cluster."""
 
 from __future__ import annotations
 
@@ -6,14 +7,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed, skipped
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, skipped
 from ssocheck.evidence import group_summary
-from ssocheck.facts.biztalk import BizTalkRegistry
+from ssocheck.facts.biztalk import BizTalkHostServices, BizTalkRegistry, HostService
+from ssocheck.facts.cluster import Cluster, ClusterState
 from ssocheck.facts.sso import EntssoRegistry, same_version, version_key
-from ssocheck.model import Severity
+from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import KB_SSO_VERSION, strict_majority
+from .common import DOCS_CLUSTER_MSS, DOCS_MOVE_MSS, KB_SSO_VERSION, find_entsso_resource, strict_majority
 
 DOCS_BIZTALK_VERSION = "https://learn.microsoft.com/en-us/biztalk/core/what-version-of-biztalk-server-do-i-have"
 DOCS_BIZTALK_VERSIONS = "https://learn.microsoft.com/archive/technet-wiki/7915.biztalk-server-versions"
@@ -115,4 +117,138 @@ class BizTalkVersionParity(GroupCheck):
                              **evidence)
 
 
-CHECKS = [BizTalkVersionParity]
+# --------------------------------------------------------------------------- BTS003
+
+DOCS_TROUBLESHOOT_SSO = "https://learn.microsoft.com/en-us/biztalk/core/troubleshooting-enterprise-single-sign-on"
+DOCS_SSO_AND_HOST_CLUSTER = (
+    "https://learn.microsoft.com/en-us/biztalk/core/how-to-cluster-sso-and-a-biztalk-host-in-the-same-cluster-group1"
+)
+
+
+def _running(svc: HostService) -> bool:
+    return svc.state.lower() == "running"
+
+
+def _automatic(svc: HostService) -> bool:
+    # Win32_Service says "Auto" for both Automatic and Automatic (Delayed Start).
+    return svc.start_mode.lower() in ("auto", "automatic")
+
+
+def _service_summary(services: Sequence[HostService]) -> dict[str, str]:
+    return {s.name: f"{s.state}, {s.start_mode}{' (delayed)' if s.delayed_autostart else ''}" for s in services}
+
+
+class HostInstancesRunning(NodeCheck):
+    """Every BizTalk host instance set to start automatically runs after the ENTSSO restart.
+
+    Each in-process host instance (service ``BTSSvc$<host>``) depends on the Enterprise SSO service. Guide
+    step 23 restarts ENTSSO on the BizTalk nodes; stopping ENTSSO stops its dependents, and starting it
+    again does not start them. ENTSSO itself may take minutes to start once it has to reach the clustered
+    master secret server, so host instances that started too early also stay down. Read from the node's own
+    services (no BizTalk WMI, no second hop); isolated hosts have no service and are not judged.
+    """
+
+    id = "BTS003"
+    name = "host-instances-running"
+    severity = Severity.HIGH
+    roles = ("biztalk",)
+    phases = (Phase.POST, Phase.NIGHTLY)
+    facts = (BizTalkHostServices,)
+    guide_step = "23"
+    remediation = (
+        "Start the stopped host instances once ENTSSO runs: BizTalk Server Administration -> Platform Settings -> "
+        "Host Instances -> Start, or 'Start-Service \'BTSSvc$<host>\'' on the node. To make them survive the next "
+        "ENTSSO restart, set ENTSSO and the host instance services to 'Automatic (Delayed Start)' "
+        "('sc.exe config \"BTSSvc$<host>\" start= delayed-auto') as Microsoft's SSO troubleshooting page advises."
+    )
+    references = (DOCS_TROUBLESHOOT_SSO, DOCS_MOVE_MSS)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        services = node.get(BizTalkHostServices)
+        automatic = [s for s in services if _automatic(s)]
+        down = [s for s in automatic if not _running(s)]
+        evidence: dict[str, Any] = {
+            "expected": "every BTSSvc$* service with start mode Auto is Running",
+            "found": _service_summary(services),
+        }
+        if down:
+            names = ", ".join(f"{s.host} ({s.state})" for s in down)
+            return failed(f"{len(down)} of {len(automatic)} automatic host instance(s) not running: {names}",
+                          **evidence)
+        if not automatic:
+            return passed(f"no host instance service set to start automatically here ({len(services)} installed)",
+                          **evidence)
+        return passed(f"all {len(automatic)} automatic host instance(s) are running", **evidence)
+
+
+# --------------------------------------------------------------------------- BTS004
+
+
+def _clustered_in(state: ClusterState, service: str) -> list[str]:
+    """The roles (groups) that hold a Generic Service resource for ``service``."""
+    return sorted({r.group for r in state.resources_of_type("Generic Service")
+                   if r.private_str("ServiceName").lower() == service.lower()})
+
+
+class NoUnclusteredHostOnSsoCluster(NodeCheck):
+    """No BizTalk host instance runs on an SSO cluster node outside the cluster.
+
+    Microsoft: "Running a non-clustered BizTalk host instance on a Windows Server Cluster node where the
+    Enterprise SSO service is clustered is not a supported configuration", and the clustered SSO "cannot be
+    failed over unless the unclustered instance of the BizTalk host is stopped". A host instance on the SSO
+    cluster must be a Generic Service resource in the SSO role. A host service that is clustered in the SSO
+    role passes; one that is stopped and not automatic is reported but passes; one that runs or starts
+    automatically outside the SSO role fails.
+    """
+
+    id = "BTS004"
+    name = "no-unclustered-biztalk-host-on-sso-cluster"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    phases = (Phase.PRE, Phase.NIGHTLY)
+    facts = (BizTalkHostServices, Cluster)
+    guide_step = "14"
+    remediation = (
+        "Either cluster the host instance in the SSO role (Failover Cluster Manager -> the SSO role -> Add Resource "
+        "-> Generic Service 'BizTalk Service BizTalk Group : <host>', or BizTalk Administration -> Hosts -> "
+        "<host> -> Cluster, choosing the SSO role), or stop it and set the service to Manual/Disabled and remove the "
+        "host instance from this node (BizTalk Administration -> Host Instances -> Delete)."
+    )
+    references = (DOCS_MOVE_MSS, DOCS_SSO_AND_HOST_CLUSTER, DOCS_CLUSTER_MSS)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        services = node.get(BizTalkHostServices)
+        evidence: dict[str, Any] = {
+            "expected": "no BTSSvc$* service running or automatic on this node unless it is a Generic Service "
+                        "resource in the SSO role",
+            "found": _service_summary(services),
+        }
+        if not services:
+            return passed("no BizTalk host instance service on this node", **evidence)
+        state = node.get(Cluster)
+        resource, why = find_entsso_resource(state, ctx.expect.cluster_network_name)
+        if resource is None:
+            return errored(f"cannot tell the SSO role to judge {len(services)} host instance service(s): {why}",
+                           **evidence)
+        sso_role = resource.group
+        evidence["sso_role"] = sso_role
+        wrong: list[str] = []
+        idle: list[str] = []
+        for svc in services:
+            roles = _clustered_in(state, svc.name)
+            if any(r.lower() == sso_role.lower() for r in roles):
+                continue
+            where = f"clustered in role {', '.join(roles)}, not {sso_role}" if roles else "not clustered"
+            if _running(svc) or _automatic(svc):
+                wrong.append(f"{svc.host} ({svc.state}, {svc.start_mode}; {where})")
+            else:
+                idle.append(svc.host)
+        if wrong:
+            return failed("BizTalk host instance(s) outside the SSO role: " + "; ".join(wrong), **evidence)
+        if idle:
+            return passed(f"host instance(s) {', '.join(idle)} installed outside the SSO role but stopped and not "
+                          "automatic; every other one is clustered in the SSO role", **evidence)
+        return passed(f"every host instance here is clustered in the SSO role {sso_role}", **evidence)
+
+
+CHECKS = [BizTalkVersionParity, HostInstancesRunning, NoUnclusteredHostOnSsoCluster]

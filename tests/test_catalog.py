@@ -33,8 +33,9 @@ SCOPES = {
 
 
 def test_catalog_data_is_complete() -> None:
-    assert len(ROWS) == 27
-    assert len({r["id"] for r in ROWS}) == 27
+    # CHECKS.md: the 26 original rows, SSO021 (issue 11) and the field checks (issue 18) registered so far;
+    # each row is checked against the registry below, so the count only guards against duplicates.
+    assert len({r["id"] for r in ROWS}) == len(ROWS) >= 27
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r["id"] not in PENDING], ids=lambda r: r["id"])

@@ -1,4 +1,4 @@
-"""Windows services of a simulated node (Win32_Service through Get-WmiObject)."""
+"""Windows services of a simulated node (Win32_Service through Get-WmiObject): ENTSSO, MSDTC, BTSSvc$*."""
 
 from __future__ import annotations
 
@@ -48,6 +48,30 @@ def services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> lis
                 "account": svc.account,
                 "path": svc.path or DEFAULT_PATHS.get(name.upper(), ""),
                 "process_id": process_id(node, svc),
+            }
+        )
+    return out
+
+
+@emulates("biztalk_host_services")
+def biztalk_host_services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``[{"name", "state", "start_mode", "account", "delayed_autostart"}]`` for the node's ``BTSSvc$*`` services.
+
+    Matched case-insensitively, as WQL ``LIKE`` does; ``delayed_autostart`` is the service key's
+    ``DelayedAutostart`` value in the node's registry (absent: not delayed).
+    """
+    out: list[dict[str, Any]] = []
+    for svc in node.services.values():
+        if not svc.name.lower().startswith("btssvc$"):
+            continue
+        delayed = node.registry.value(f"HKLM\\SYSTEM\\CurrentControlSet\\Services\\{svc.name}", "DelayedAutostart")
+        out.append(
+            {
+                "name": svc.name,
+                "state": svc.state,
+                "start_mode": svc.start_mode,
+                "account": svc.account,
+                "delayed_autostart": delayed is not None and int(delayed) == 1,
             }
         )
     return out
