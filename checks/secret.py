@@ -107,7 +107,9 @@ class MasterSecretServerName(GroupCheck):
     is where every SSO server looks for the master secret. Before the move it must still be the
     current master secret server (inventory ``master_secret_server``); after it, the cluster
     network name (NetBIOS, case-insensitive) - never a physical cluster node or the cluster's own
-    (CNO) name, which would break at the first failover. Nodes that could not read the database get
+    (CNO) name, which would break at the first failover. A 'pre' run that finds the network name already
+    there warns that the move looks done and asks for a 'post' run; it never advises setting the database
+    back to the old server. Nodes that could not read the database get
     ``error``, except a passive cluster node whose local ENTSSO is stopped (ssomanage answers
     0xC0002A0F there by design), which gets the verdict of the value read elsewhere. Different
     answers from different nodes fail.
@@ -125,8 +127,11 @@ class MasterSecretServerName(GroupCheck):
         "network name, e.g. BIZTALKCLUSTER; no SSO Administrators element when run from a computer that is not "
         "the master secret server) and run 'ssomanage -updatedb UpdateMSS.xml' as an SSO administrator "
         "(event 10575 confirms); then take the clustered ENTSSO resource offline and online and run "
-        "'Restart-Service ENTSSO' on every BizTalk node. Before the move the database must still name the "
-        "current master secret server: set it back the same way if it already names a cluster node or the cluster."
+        "'Restart-Service ENTSSO' on every BizTalk node. Use the network name of the SSO role (the clustered "
+        "ENTSSO resource's Name: resource), not the cluster's own (CNO) name and never a physical node: an older "
+        "Host Integration Server page still says 'cluster name', BizTalk's page was corrected. Before the move "
+        "the database names the current master secret server; if a 'pre' run finds the SSO network name there, "
+        "the move has been done: validate it with '--phase post' (never set the database back)."
     )
     references = (DOCS_CLUSTER_MSS, DOCS_UPDATE_DB, DOCS_MOVE_MSS)
 
@@ -194,10 +199,13 @@ class MasterSecretServerName(GroupCheck):
             return passed(f"the SSO database names {found} as master secret server", **evidence)
         if ctx.phase is Phase.PRE:
             if found == host(ctx.expect.cluster_network_name):
-                return failed(
-                    f"the SSO database already names the cluster {found} as master secret server, but the "
-                    f"move (phase pre) has not been done: expected the current master secret server {expected}",
-                    **evidence,
+                # Never advise pointing the database back at the old server: the secret may already live only on
+                # the cluster, and the BizTalk nodes may already fetch it from there.
+                return warned(
+                    f"the SSO database already names the SSO network name {found} as master secret server: the move "
+                    "looks done; run ssocheck with --phase post to validate it (the 'pre' expectations no longer "
+                    "apply)",
+                    **{**evidence, "expected": f"{expected} before the move; {found} once it is done"},
                 )
             return failed(f"the SSO database names {found} as master secret server, expected {expected}", **evidence)
         if found == host(ctx.expect.master_secret_server):

@@ -8,8 +8,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssocheck.accounts import Account, Domain, is_builtin_service_account, parse_account, same_account
+from ssocheck.accounts import (
+    Account,
+    Domain,
+    is_builtin_service_account,
+    is_managed_service_account,
+    parse_account,
+    same_account,
+)
 from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.errors import FactError
 from ssocheck.evidence import group_summary
 from ssocheck.facts.events import SsoEvent, SsoEvents, of_ids, parse_time
 from ssocheck.facts.rights import UserRights
@@ -26,7 +34,7 @@ from ssocheck.facts.sso import (
     same_version,
     version_key,
 )
-from ssocheck.model import Severity
+from ssocheck.model import Phase, Severity
 from ssocheck.parsers.secedit import entries
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
@@ -42,6 +50,7 @@ from .common import (
 )
 
 DOCS_DISPLAY_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-display-the-sso-database-information"
+DOCS_GMSA = "https://learn.microsoft.com/en-us/biztalk/core/gmsa-config ('Enterprise SSO | No')"
 DOCS_LOGON_AS_SERVICE = (
     "https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/log-on-as-a-service"
 )
@@ -69,10 +78,11 @@ class EntssoServiceAccount(NodeCheck):
     guide_step = "4, 6"
     remediation = (
         "In services.msc set the 'Enterprise Single Sign-On Service' (ENTSSO) logon account to the "
-        "designated domain account on this node (or re-run SSO configuration with it). If the account "
+        "designated domain account on this node (or re-run SSO configuration with it); a domain user account with "
+        "a password, not a group managed service account (gMSA, name ending in $). If the account "
         "changed on a master secret server node, restore the secret again: 'ssoconfig -restoreSecret <file>'."
     )
-    references = (DOCS_CLUSTER_MSS, "KB 884205: change the Enterprise SSO service account")
+    references = (DOCS_CLUSTER_MSS, "KB 884205: change the Enterprise SSO service account", DOCS_GMSA)
 
     def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
         svc = node.get(Services).get("ENTSSO")
@@ -87,9 +97,45 @@ class EntssoServiceAccount(NodeCheck):
                 expected=want,
                 found=svc.account,
             )
+        if is_managed_service_account(svc.account):
+            return failed(
+                f"ENTSSO logs on as the group managed service account {svc.account}: Enterprise SSO does not "
+                "support gMSA (BizTalk gMSA page: 'Enterprise SSO | No'); use a domain user account",
+                expected=f"{want} (a domain user account, not a gMSA)" if not is_managed_service_account(want)
+                else "a domain user account, not a gMSA",
+                found=svc.account,
+            )
+        want_sid = _designated_sid(node, want, ctx)
+        if svc.account_sid and want_sid:
+            # Identities, not spellings: CORP\\svc_sso, corp.example.com\\svc_sso and svc_sso@corp.example.com are
+            # one account when the node's own LSA translates both to the same SID.
+            evidence = {"expected": f"{want} ({want_sid})", "found": f"{svc.account} ({svc.account_sid})",
+                        "compared": "SID"}
+            if svc.account_sid != want_sid:
+                return failed(f"ENTSSO logs on as {svc.account} ({svc.account_sid}), expected {want} ({want_sid})",
+                              **evidence)
+            return passed(f"ENTSSO logs on as {svc.account} ({svc.account_sid}, the designated account)", **evidence)
         if not same_account(svc.account, want, domain_of(ctx), machine=node.name):
             return failed(f"ENTSSO logs on as {svc.account}, expected {want}", expected=want, found=svc.account)
         return passed(f"ENTSSO logs on as {svc.account}", expected=want, found=svc.account)
+
+
+def _designated_sid(node: NodeFacts, want: str, ctx: Context) -> str | None:
+    """The SID of the designated account ``want`` as this node translates it, when a fact has it.
+
+    The ``service_account_groups`` fact translates the inventory's SSO service account on the node; it is
+    used when it was collected there (not declared by SSO004: a failed directory lookup must not make the
+    service-account check an error when names can still be compared). A SID in the inventory is itself.
+    """
+    parsed = parse_account(want)
+    if parsed.sid:
+        return parsed.sid
+    if want != ctx.expect.sso_service_account or node.missing_reason(ServiceAccountGroups) is not None:
+        return None
+    try:
+        return node.get(ServiceAccountGroups).sid
+    except FactError:
+        return None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -495,7 +541,10 @@ class MasterSecretBackupPresent(GroupCheck):
     each node); without it a failover to a node that lost its secret cannot be repaired, and everything
     encrypted in the SSO database is lost with the secret. An ENTSSO event 10589 ("The master secret has
     not been backed up") newer than the node's newest backup file means the secret in use was never
-    backed up (for example it was regenerated after the backup was taken).
+    backed up (for example it was regenerated after the backup was taken). In nightly runs a missing or
+    different file is a warning, not a failure: Microsoft asks for the backup to be stored in a secure
+    location ("You must save and store the backup file in a secure location"), so removing it from the
+    nodes after the move is right; a 10589 still fails.
     """
 
     id = "SSO006"
@@ -507,7 +556,8 @@ class MasterSecretBackupPresent(GroupCheck):
     remediation = (
         "On the master secret server (the node that owns the SSO role) run 'ssoconfig -backupSecret "
         f"\"{ENTSSO_FOLDER}\\SSO<date>.bak\"' (keep the password and reminder safe), copy that same file into "
-        f"'{ENTSSO_FOLDER}' on every cluster node and keep a copy off the servers."
+        f"'{ENTSSO_FOLDER}' on every cluster node and keep a copy off the servers in a secure location (only SSO "
+        "administrators may read it). After the move it may be removed from the nodes (nightly runs then warn)."
     )
     references = (DOCS_BACKUP, DOCS_RESTORE, DOCS_CLUSTER_MSS,
                   "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10589")
@@ -524,6 +574,7 @@ class MasterSecretBackupPresent(GroupCheck):
             reference = min(holders)  # that node's files, each held once: the lowest hash, a stable choice
         shared_by_all = reference is not None and holders[reference] == len(nodes)
         overview = {name: {f.name: f.sha256 for f in fs} for name, fs in files.items()}
+        nightly = ctx.phase is Phase.NIGHTLY
         for node in nodes:
             mine = files[node.name]
             evidence: dict[str, Any] = {
@@ -539,6 +590,13 @@ class MasterSecretBackupPresent(GroupCheck):
                 problems.append(f"event {BACKUP_REQUIRED} at {unbacked[0].time}: the master secret in use has not "
                                 "been backed up" + (" since the newest backup file" if mine else ""))
             if not mine:
+                if nightly and not problems:
+                    # Microsoft: "store the backup file in a secure location"; removing it from the nodes after the
+                    # move is right, so nightly this only reminds, it never fails.
+                    yield warned(f"no master secret backup (*.bak) in {ENTSSO_FOLDER}: make sure it is stored in a "
+                                 "secure location off the servers (needed to restore a node)", node=node.name,
+                                 **evidence)
+                    continue
                 problems.insert(0, f"no master secret backup (*.bak) in {ENTSSO_FOLDER}")
                 yield failed("; ".join(problems), node=node.name, **evidence)
                 continue
@@ -563,8 +621,12 @@ class MasterSecretBackupPresent(GroupCheck):
                     continue
             else:
                 others = sorted(n for n in files if n != node.name and hashes[n])
-                problems.insert(0, "the backup file(s) here differ from the other cluster nodes' "
-                                   f"({', '.join(others) or 'none'}): copy the same backup file to every node")
+                differ = ("the backup file(s) here differ from the other cluster nodes' "
+                          f"({', '.join(others) or 'none'}): copy the same backup file to every node")
+                if nightly and not problems:
+                    yield warned(differ, node=node.name, **evidence)
+                    continue
+                problems.insert(0, differ)
             yield failed("; ".join(problems), node=node.name, **evidence)
 
 

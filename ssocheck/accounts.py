@@ -99,3 +99,13 @@ def same_account(a: str, b: str, domain: Domain | None = None, machine: str | No
 def is_builtin_service_account(text: str) -> bool:
     """LocalSystem, LocalService or NetworkService (in any spelling)."""
     return parse_account(text).sid in BUILTIN_SERVICE_SIDS
+
+
+def is_managed_service_account(text: str) -> bool:
+    """A (group) managed service account or computer account: ``DOMAIN\\name$`` / ``name$@dns`` / ``name$``.
+
+    Windows shows a gMSA's logon name with the trailing ``$`` of its sAMAccountName; a SID says nothing
+    about the account type, so a SID is never reported as one.
+    """
+    acc = parse_account(text)
+    return not acc.sid and acc.user.endswith("$")

@@ -92,3 +92,12 @@ def test_account_key_and_str() -> None:
     acc = parse_account("CORP\\svc_sso", CORP)
     assert acc.key == "corp\\svc_sso" == str(acc)
     assert parse_account("svc_sso").key == "svc_sso"
+
+
+def test_managed_service_accounts_are_recognised_in_every_spelling() -> None:
+    from ssocheck.accounts import is_managed_service_account
+
+    assert is_managed_service_account("CORP\\gmsa_sso$")
+    assert is_managed_service_account("gmsa_sso$@corp.example.com")
+    assert not is_managed_service_account("CORP\\svc_sso")
+    assert not is_managed_service_account("S-1-5-21-1-2-3-1190")  # a SID says nothing about the type

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
 WATCHED_SERVICES = ("ENTSSO", "MSDTC")
+SID_TEXT = re.compile(r"^S-1-\d+(-\d+)+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -20,13 +22,19 @@ class ServiceInfo:
     account: str
     path: str | None = None
     process_id: int | None = None
+    # The logon account's SID as the node translates it (LSA, local: no second hop); None when it cannot.
+    account_sid: str | None = None
 
 
 class Services(Fact[dict[str, ServiceInfo]]):
     """Win32_Service for ENTSSO and MSDTC, read with Get-WmiObject (Get-CimInstance needs PowerShell 3).
 
-    A service that is not installed is simply absent. Raw value: a list of ``{"name", "state",
-    "start_mode", "account", "path", "process_id"}``.
+    A service that is not installed is simply absent. The logon account (StartName) is also translated to
+    its SID on the node, so checks compare identities, not spellings (``CORP\\svc`` and ``svc@corp.example.com``
+    are one account); the translation goes through the node's LSA and secure channel, not a second hop.
+    Raw value: a list of ``{"name", "state", "start_mode", "account", "account_sid", "path", "process_id"}``;
+    ``account_sid`` is null when the name does not translate (LocalSystem, an unknown account) and absent
+    in snapshots taken before it existed.
     """
 
     name = "services"
@@ -36,11 +44,18 @@ $list = New-Object System.Collections.ArrayList
 foreach ($svcName in @('ENTSSO', 'MSDTC')) {
     $svc = Get-WmiObject -Class Win32_Service -Filter ("Name='" + $svcName + "'")
     if ($null -ne $svc) {
+        $accountSid = $null
+        try {
+            if ($svc.StartName) {
+                $accountSid = (New-Object System.Security.Principal.NTAccount([string]$svc.StartName)).Translate([System.Security.Principal.SecurityIdentifier]).Value
+            }
+        } catch { $accountSid = $null }
         [void]$list.Add(@{
             name = [string]$svc.Name
             state = [string]$svc.State
             start_mode = [string]$svc.StartMode
             account = [string]$svc.StartName
+            account_sid = $accountSid
             path = [string]$svc.PathName
             process_id = [int]$svc.ProcessId
         })
@@ -66,5 +81,16 @@ $value = @($list.ToArray())
                 account=opt_str(item.get("account"), f"{where}.account") or "",
                 path=opt_str(item.get("path"), f"{where}.path"),
                 process_id=int(pid) if isinstance(pid, int) and not isinstance(pid, bool) else None,
+                account_sid=_sid(item.get("account_sid"), f"{where}.account_sid"),
             )
         return out
+
+
+def _sid(raw: Any, where: str) -> str | None:
+    """An upper-case SID, or None when absent; anything else that is not a SID is malformed."""
+    text = opt_str(raw, where)
+    if not text:
+        return None
+    if not SID_TEXT.match(text.strip()):
+        raise FactParseError(f"{where}: not a SID: {text!r}")
+    return text.strip().upper()

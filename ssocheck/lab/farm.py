@@ -361,7 +361,9 @@ class LabFarm:
         if farm.get("phase"):
             doc["phase"] = farm["phase"]
         domain = farm.get("domain") or {}
-        if domain:
+        # ``inventory_domain: false``: the farm's AD domain exists, but the inventory has no domain block
+        # (the user wrote accounts as UPNs and left it out).
+        if domain and farm.get("inventory_domain", True):
             doc["domain"] = {k: domain[k] for k in ("netbios", "dns") if domain.get(k)}
         if farm.get("max_clock_skew_seconds") is not None:
             doc["max_clock_skew_seconds"] = farm["max_clock_skew_seconds"]

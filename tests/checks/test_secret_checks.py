@@ -172,9 +172,22 @@ def test_sso007_pre_phase_expects_the_current_mss() -> None:
     for name in ("BTSNODE1", "BTSNODE2", "NODE1"):
         facts[name]["sso_db_info"] = displaydb("BTSNODE1", using=name)
     assert set(statuses(run(secret.MasterSecretServerName, facts, Phase.PRE)).values()) == {Status.PASS}
+
+
+def test_sso007_pre_run_on_a_moved_farm_says_run_post_and_never_advises_going_back() -> None:
     res = run(secret.MasterSecretServerName, healthy(), Phase.PRE)
-    assert set(statuses(res).values()) == {Status.FAIL}
-    assert "already names the cluster BIZTALKCLUSTER" in res["NODE1"].message
+    assert set(statuses(res).values()) == {Status.WARN}
+    message = res["NODE1"].message
+    assert "the move looks done" in message and "--phase post" in message
+    assert "BTSNODE1" not in message  # never "expected the current master secret server BTSNODE1"
+    assert "set it back" not in secret.MasterSecretServerName.remediation
+    assert "never set the database back" in secret.MasterSecretServerName.remediation
+    assert "not the cluster's own (CNO) name" in secret.MasterSecretServerName.remediation
+    # A physical node or the CNO in pre is still a failure (the move went wrong, whatever the phase).
+    facts = healthy()
+    for name in ("BTSNODE1", "BTSNODE2", "NODE1"):
+        facts[name]["sso_db_info"] = displaydb("NODE1", using=name)
+    assert set(statuses(run(secret.MasterSecretServerName, facts, Phase.PRE)).values()) == {Status.FAIL}
 
 
 def test_sso007_nodes_disagree() -> None:

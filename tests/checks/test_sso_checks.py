@@ -413,12 +413,33 @@ def test_sql_instance_key() -> None:
 
 
 def sso006(per_node: dict[str, list[dict[str, Any]] | None],
-           events: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Result]:
+           events: dict[str, list[dict[str, Any]]] | None = None, phase: Phase = Phase.POST) -> dict[str, Result]:
     facts: dict[str, dict[str, Any] | None] = {}
     for node, files in per_node.items():
         facts[node] = None if files is None else {"sso_backup_files": files,
                                                   "sso_events": (events or {}).get(node, [])}
-    return run(sso.MasterSecretBackupPresent, facts)
+    return run(sso.MasterSecretBackupPresent, facts, phase=phase)
+
+
+@pytest.mark.parametrize("phase,status", [(Phase.PRE, "fail"), (Phase.POST, "fail"), (Phase.NIGHTLY, "warn")])
+def test_sso006_backup_moved_to_a_secure_place_warns_only_nightly(phase: Phase, status: str) -> None:
+    # Microsoft: "You must save and store the backup file in a secure location". Before and right after the move
+    # the restore needs it on each node; nightly its absence is a reminder, not a failure.
+    res = sso006({"NODE1": [], "NODE2": []}, phase=phase)
+    assert statuses(res) == {"NODE1": status, "NODE2": status}
+    if status == "warn":
+        assert "secure location" in res["NODE1"].message
+    res = sso006({"NODE1": backups(("SSO1A2B.bak", HASH_A)), "NODE2": backups(("SSO1A2B.bak", HASH_B))}, phase=phase)
+    assert set(statuses(res).values()) == {status}
+
+
+def test_sso006_nightly_an_unbacked_secret_still_fails_and_missing_facts_are_errors() -> None:
+    res = sso006({"NODE1": [], "NODE2": backups(("SSO1A2B.bak", HASH_A))},
+                 {"NODE1": [event(10589, "2026-11-20T22:25:00Z")]}, phase=Phase.NIGHTLY)
+    assert res["NODE1"].status.value == "fail" and "10589" in res["NODE1"].message
+    res = sso006({"NODE1": [], "NODE2": None}, phase=Phase.NIGHTLY)
+    assert res["NODE2"].status.value == "error"
+    assert res["NODE1"].status.value == "warn"  # a warning from a partial set stays a warning, never a pass
 
 
 def test_sso006_same_backup_on_both_nodes() -> None:
@@ -469,3 +490,58 @@ def test_sso006_missing_facts() -> None:
     assert "not proven" in res["NODE1"].message
     res = run(sso.MasterSecretBackupPresent, {"NODE1": {"sso_backup_files": backups(("a.bak", HASH_A))}})
     assert statuses(res) == {"NODE1": "error"} and "sso_events" in res["NODE1"].message
+
+
+# --------------------------------------------------------------------------- SSO004
+
+
+def entsso_as(account: str, sid: str | None = None) -> list[dict[str, Any]]:
+    svc: dict[str, Any] = {"name": "ENTSSO", "state": "Running", "start_mode": "Manual", "account": account}
+    if sid is not None:
+        svc["account_sid"] = sid
+    return [svc]
+
+
+NO_DOMAIN = Expectations("BizTalkGroup", "BIZTALKCLUSTER", "BTSNODE1", "svc_sso@corp.example.com", "SQL01", "SSODB")
+
+
+def test_sso004_upn_inventory_without_domain_block_matches_by_sid() -> None:
+    # The node translated the inventory's UPN (service_account_groups) and the service's logon name to one SID.
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("CORP\\svc_sso", SVC_SID),
+                                                   "service_account_groups": groups()}}, expect=NO_DOMAIN)
+    assert res["NODE1"].status.value == "pass", res["NODE1"].message
+    assert res["NODE1"].evidence["compared"] == "SID"
+    # Without SIDs (an older snapshot) the names alone cannot be matched without a domain block: fail, as before.
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("CORP\\svc_sso")}}, expect=NO_DOMAIN)
+    assert res["NODE1"].status.value == "fail"
+
+
+def test_sso004_the_sid_wins_over_a_matching_name() -> None:
+    # Same spelling, different SID (the account was deleted and re-created): not the designated account.
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("CORP\\svc_sso", f"{DOMAIN_SID}-4242"),
+                                                   "service_account_groups": groups()}})
+    assert res["NODE1"].status.value == "fail" and f"{DOMAIN_SID}-4242" in res["NODE1"].message
+
+
+def test_sso004_names_are_compared_when_no_fact_has_sids() -> None:
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("corp.example.com\\SVC_SSO")},
+                                         "NODE2": {"services": entsso_as("CORP\\other")}})
+    assert statuses(res) == {"NODE1": "pass", "NODE2": "fail"}
+
+
+@pytest.mark.parametrize("account", ["CORP\\gmsa_sso$", "gmsa_sso$@corp.example.com"])
+def test_sso004_a_gmsa_is_unsupported_even_when_designated(account: str) -> None:
+    designated = Expectations("BizTalkGroup", "BIZTALKCLUSTER", "BTSNODE1", "CORP\\gmsa_sso$", "SQL01", "SSODB",
+                              domain_netbios="CORP", domain_dns="corp.example.com")
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as(account, f"{DOMAIN_SID}-1190")}},
+              expect=designated)
+    assert res["NODE1"].status.value == "fail"
+    assert "does not support gMSA" in res["NODE1"].message
+    assert any("gmsa-config" in ref for ref in sso.EntssoServiceAccount.references)
+
+
+def test_sso004_builtin_missing_and_uncollected() -> None:
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("LocalSystem")},
+                                         "NODE2": {"services": []}, "NODE3": {}})
+    assert statuses(res) == {"NODE1": "fail", "NODE2": "fail", "NODE3": "error"}
+    assert "built-in" in res["NODE1"].message and "not installed" in res["NODE2"].message

@@ -196,7 +196,9 @@ def test_drift_command_exit_codes_and_table(live_farm: LiveFarm, baseline: Path,
     line = next(ln for ln in changed.stdout.splitlines() if ln.startswith("NODE1"))
     assert line.split()[:4] == ["NODE1", "services", "/ENTSSO/account", "changed"]
     assert "CORP\\svc_sso_new" in line
-    assert "1 change on 1 node" in changed.stdout
+    # The logon name and the SID the node translates it to (an unknown account: none) both changed.
+    assert "2 changes on 1 node" in changed.stdout
+    assert any(ln.split()[:3] == ["NODE1", "services", "/ENTSSO/account_sid"] for ln in changed.stdout.splitlines())
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["ssocheck-drift-report.json"]
     doc = json_report(tmp_path / "b", "ssocheck-drift-report.json")
     assert doc["phase"] == "nightly" and set(doc["checks"]) == {"DRF001"}

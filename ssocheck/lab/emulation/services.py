@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ssocheck.lab.emulation import emulates
+from ssocheck.lab.emulation.sso import directory_sid
 from ssocheck.lab.state import FarmState, NodeState, Service
 
 # The services the real snippet asks WMI for, in its order.
@@ -31,9 +32,11 @@ def process_id(node: NodeState, svc: Service) -> int:
 
 @emulates("services")
 def services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """``[{"name", "state", "start_mode", "account", "path", "process_id"}]`` for ENTSSO and MSDTC.
+    """``[{"name", "state", "start_mode", "account", "account_sid", "path", "process_id"}]`` for ENTSSO and MSDTC.
 
     A service that is not installed is absent (the WMI filter finds nothing), exactly like the snippet.
+    ``account_sid`` is what the node's LSA translates the logon name to (``directory`` accounts and the
+    built-in service identities), else null as when Translate throws.
     """
     out: list[dict[str, Any]] = []
     for name in WATCHED:
@@ -46,6 +49,7 @@ def services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> lis
                 "state": svc.state,
                 "start_mode": svc.start_mode,
                 "account": svc.account,
+                "account_sid": directory_sid(farm, svc.account),
                 "path": svc.path or DEFAULT_PATHS.get(name.upper(), ""),
                 "process_id": process_id(node, svc),
             }

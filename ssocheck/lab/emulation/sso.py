@@ -232,6 +232,21 @@ def _directory_key(farm: FarmState, name: str) -> str | None:
     return None
 
 
+# What LSA translates the built-in service identities to (NTAccount('LocalSystem') does not translate).
+BUILTIN_SIDS = {"nt authority\\system": "S-1-5-18", "nt authority\\localservice": "S-1-5-19",
+                "nt authority\\local service": "S-1-5-19", "nt authority\\networkservice": "S-1-5-20",
+                "nt authority\\network service": "S-1-5-20"}
+
+
+def directory_sid(farm: FarmState, name: str) -> str | None:
+    """The SID a node's LSA translates an account name to: a ``directory`` account or a built-in identity."""
+    if name.strip().lower() in BUILTIN_SIDS:
+        return BUILTIN_SIDS[name.strip().lower()]
+    key = _directory_key(farm, name)
+    sid = farm.directory[key].get("sid") if key is not None else None
+    return str(sid) if sid else None
+
+
 def _groups_of(farm: FarmState, key: str) -> list[str]:
     """Every directory group that contains ``key``, directly or through other groups (cycles tolerated)."""
     found: list[str] = []
