@@ -120,12 +120,18 @@ def _expand(number: str) -> list[str]:
     return [n for n in _ORDER if re.fullmatch(rf"{re.escape(number)}[a-z]", n)]
 
 
-def describe(guide_step: str) -> str:
+def describe(guide_step: str, check_id: str | None = None) -> str:
     """``"Migration guide step 15: 'Use Network Name ...' ticked ..."``; the raw value when no step is known.
 
-    One line per step would be long in a console table; steps are joined with ``"; "``.
+    With ``check_id``, a step the guide writes twice ("22": 22a and 22b) is narrowed to the halves that
+    check verifies, when it verifies one of them. Steps are joined with ``"; "``.
     """
     steps = steps_for(guide_step)
+    if check_id is not None:
+        halves = [s for s in steps if s.number[-1:].isalpha()]
+        mine = [s for s in halves if check_id in s.verified_by]
+        if mine:
+            steps = [s for s in steps if s not in halves or s in mine]
     if not steps:
         return "" if (guide_step or "-").strip() == "-" else f"{GUIDE_SHORT} step {guide_step}"
     return f"{GUIDE_SHORT} " + "; ".join(step.label for step in steps)

@@ -168,6 +168,9 @@ class Report:
     # ``--fail-on``: only failures of at least this severity make the exit code 1 (None: every one).
     # Failures below it still show as ``fail`` in every report; errors always count (exit 3).
     fail_on: Severity | None = None
+    # How the report was produced (ssocheck/provenance.py): command line, selected checks, input files and
+    # their hashes, who ran it from where. JSON-ready; empty when the front end gave none.
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
     def counts(self) -> dict[Status, int]:
         """Number of results per status (every status present, zero if none)."""
@@ -226,4 +229,5 @@ class Report:
             "checks": {cid: meta.to_dict() for cid, meta in sorted(self.checks.items())},
             "results": [r.to_dict() for r in self.results],
             "sections": dict(self.sections),
+            "provenance": dict(self.provenance),
         }

@@ -230,6 +230,38 @@ def node_list(results: Iterable[Result], limit: int | None = None) -> str:
     return fold_names(list(dict.fromkeys(r.node for r in results)), limit)
 
 
+_NUMBERED = re.compile(r"^(.*?)(\d+)$")
+
+
+def compact_names(names: Sequence[str]) -> str:
+    """``names`` with runs of consecutive numbered names shortened: ``"BTSNODE0001..BTSNODE0099, NODE1"``.
+
+    Exact (every name is still there, as a range) and short for the cloned farms that make a node list
+    long: 493 of 500 BizTalk nodes are a handful of ranges. Only names with the same prefix, the same
+    number of digits and consecutive numbers form a range, in the given order; runs of two stay as two.
+    """
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) > 2:
+            out.append(f"{run[0]}..{run[-1]}")
+        else:
+            out.extend(run)
+        run.clear()
+
+    previous: tuple[str, int, int] | None = None
+    for name in names:
+        match = _NUMBERED.match(name)
+        key = (match.group(1), len(match.group(2)), int(match.group(2))) if match else None
+        if run and not (key and previous and key[:2] == previous[:2] and key[2] == previous[2] + 1):
+            flush()
+        run.append(name)
+        previous = key
+    flush()
+    return ", ".join(out)
+
+
 # How many names a folded list shows before "and N more".
 FOLD_NAMES = 3
 
@@ -289,7 +321,7 @@ def guide_text(meta: CheckMeta | None) -> str:
     """The guide steps of a check, named and titled (``"Migration guide step 15: ..."``); empty if none."""
     if meta is None or not meta.guide_step or meta.guide_step.strip() == "-":
         return ""
-    return guide.describe(meta.guide_step)
+    return guide.describe(meta.guide_step, meta.id)
 
 
 def next_step(report: Report) -> str:

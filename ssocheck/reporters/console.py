@@ -16,10 +16,13 @@ from typing import Any
 import click
 from tabulate import tabulate
 
+from ssocheck import provenance
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters.common import (
     FOLD_NAMES,
     STATUS_RANK,
+    cap,
+    compact_names,
     escape_controls,
     evidence_items,
     explained_by_outages,
@@ -56,6 +59,8 @@ _VERDICT_STYLE: dict[str, dict[str, Any]] = {
     "FAILED": {"fg": "red", "bold": True},
     "INCOMPLETE": {"fg": "magenta", "bold": True},
 }
+# A finding's full node list in the details, beyond which it is cut (the HTML and JSON keep every name).
+_NODE_LIST_CAP = 400
 # The message column never gets narrower than this, whatever the terminal: below it, rows wrap.
 _MIN_MESSAGE = 30
 
@@ -85,7 +90,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, width:
     """
     report = redacted(report)  # before any escaping, which would hide secrets from redaction
     paint = _Painter(color)
-    lines: list[str] = [_wrap(_header(report), width, "", "  "), ""]
+    lines: list[str] = [*_header(report, width), ""]
     lines += _table(report, paint, verbose, width)
     lines += ["", _wrap(_summary(report, paint), width, "", "  ")]
     phrase = findings_phrase(report)
@@ -103,11 +108,13 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, width:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _header(report: Report) -> str:
-    return (
-        f"ssocheck {report.tool_version}: group {report.group}, phase {report.phase.value}, "
-        f"source {report.source}, started {report.started_at}"
-    )
+def _header(report: Report, width: int) -> list[str]:
+    """The first lines: what was checked and how the report was produced (provenance), before any result."""
+    first = (f"ssocheck {report.tool_version}: group {report.group}, phase {report.phase.value}, "
+             f"source {report.source}, started {report.started_at}")
+    lines = [_wrap(_t(first), width, "", "  ")]
+    lines += [_wrap(_t(f"{label}: {value}"), width, "  ", "    ") for label, value in provenance.lines(report)]
+    return lines
 
 
 def _table(report: Report, paint: _Painter, verbose: bool, width: int) -> list[str]:
@@ -202,8 +209,8 @@ def _summary(report: Report, paint: _Painter) -> str:
 
 
 def _verdict(report: Report, paint: _Painter) -> str:
-    verdict = report.verdict()
-    return paint(verdict, **_VERDICT_STYLE[verdict])
+    # "PASSED (PARTIAL: 6 of 27 checks)" for a filtered run: never mistaken for a full one.
+    return paint(provenance.verdict_label(report), **_VERDICT_STYLE[report.verdict()])
 
 
 def _node_errors(report: Report, paint: _Painter) -> list[str]:
@@ -267,7 +274,9 @@ def _detail(report: Report, same: list[Result], paint: _Painter, width: int) -> 
     lines = [_wrap(f"{paint.status(result.status)} {_t(result.check_id)} on {where}:{_t(title)}{severity}", width),
              _wrap(_t(result.message), width, "  ")]
     if len(same) > FOLD_NAMES + 1:
-        lines.append(_wrap(f"nodes ({len(same)}): {_t(node_list(same))}", width, "  ", "    "))
+        # Every node, exactly, as ranges of clones; a list that stays long is cut (the JSON and HTML have it).
+        names = cap(compact_names(list(dict.fromkeys(r.node for r in same))), _NODE_LIST_CAP)
+        lines.append(_wrap(f"nodes ({len(same)}): {_t(names)}", width, "  ", "    "))
     for key, value in evidence_items(result.evidence):
         lines.append(_wrap(_t(f"{key}: {value}"), width, "    "))
     fix = remediation_text(meta, result)

@@ -20,6 +20,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from ssocheck import provenance
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters.common import (
     STATUS_ORDER,
@@ -152,6 +153,8 @@ def render(report: Report, **_other: Any) -> str:
     return template.render(
         report=report,
         verdict=report.verdict(),
+        verdict_label=provenance.verdict_label(report),
+        provenance=provenance.lines(report),
         next_step=next_step(report),
         counts=[(s.value, n) for s, n in summary_counts(report)],
         symbols={s.value: SYMBOLS[s] for s in STATUS_ORDER},

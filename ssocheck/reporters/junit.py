@@ -129,6 +129,7 @@ def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) 
         timestamp=xml_safe(report.started_at),
         package=xml_safe(",".join(node.roles)),
         properties={
+            **_provenance_properties(report),
             "group": xml_safe(report.group),
             "phase": report.phase.value,
             "roles": xml_safe(",".join(node.roles)),
@@ -136,6 +137,34 @@ def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) 
             "source": xml_safe(report.source),
         },
     )
+
+
+def _provenance_properties(report: Report) -> dict[str, str]:
+    """The change record as flat properties (CI tools read properties as name/value strings)."""
+    prov = report.provenance or {}
+    out: dict[str, str] = {}
+    for key in ("command", "run_by", "run_from"):
+        if prov.get(key):
+            out[key] = xml_safe(str(prov[key]))
+    checks = prov.get("checks")
+    if isinstance(checks, dict):
+        out["checks"] = f"{checks.get('selected')} of {checks.get('installed')}"
+        out["checks_selected"] = xml_safe(" ".join(map(str, checks.get("ids", []))))
+    if "partial" in prov:
+        out["partial"] = "true" if prov["partial"] else "false"
+    for key in ("inventory", "snapshot", "baseline", "waivers"):
+        entry = prov.get(key)
+        if isinstance(entry, dict):
+            out[key] = xml_safe(str(entry.get("path")))
+            if entry.get("sha256"):
+                out[f"{key}_sha256"] = str(entry["sha256"])
+            if entry.get("saved_at"):
+                out[f"{key}_saved_at"] = xml_safe(str(entry["saved_at"]))
+    if prov.get("allow_changes"):
+        out["allow_changes"] = "true"
+    out["started_at"] = xml_safe(report.started_at)
+    out["finished_at"] = xml_safe(report.finished_at)
+    return out
 
 
 def _case(report: Report, node: NodeInfo, result: Result, warn_as: str) -> TestCase:

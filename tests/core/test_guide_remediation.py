@@ -30,6 +30,10 @@ def test_describe_names_the_guide_and_the_step() -> None:
     text = guide.describe("15")
     assert text.startswith("Migration guide step 15: 'Use Network Name for computer name' is ticked")
     assert guide.describe("-") == ""
+    # "22" is two steps in the guide; a check that verifies one half is shown that half only.
+    assert guide.describe("22", "DTC003") == (
+        "Migration guide step 22b: MSDTC (local and clustered) restarted on every node concerned")
+    assert "22a" in guide.describe("22") and "22b" in guide.describe("22")
 
 
 def test_every_catalog_guide_step_names_a_known_step() -> None:

@@ -1,0 +1,168 @@
+"""The runbook view: the migration guide's steps in order, each with the state the checks prove.
+
+For every step of :mod:`ssocheck.guide` (before the downtime window, then during it) the view shows the
+checks that verify it and their state per node:
+
+* ``done``: every verifying check ran and passed on every node in its scope;
+* ``not done``: at least one verifying check fails (or warns) on some node; the nodes are named;
+* ``not verified``: no failure, but some verifying result could not decide (``error``), was skipped (other
+  phase, not allowed to write, waived) or the check did not run in this report (``--select``): the tool
+  cannot say the step is done, so it never shows it as done;
+* ``by hand``: no check can see the step (a wizard page, a failover the operator performs); the view says
+  what the operator must confirm. Such a step is never shown as done.
+
+A step that has checks *and* a manual part (step 17: the failover itself) takes its state from the checks
+and still lists what to confirm by hand. Pure: a function of a :class:`~ssocheck.model.Report`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ssocheck import guide
+from ssocheck.model import Report, Result, Status
+
+DONE = "done"
+NOT_DONE = "not done"
+NOT_VERIFIED = "not verified"
+BY_HAND = "by hand"
+
+STATES = (NOT_DONE, NOT_VERIFIED, BY_HAND, DONE)
+
+
+@dataclass(frozen=True)
+class CheckState:
+    """One verifying check of a step: how many of its results are in each status."""
+
+    check_id: str
+    title: str
+    counts: dict[str, int]  # status value -> number of results
+    ran: bool  # False: the check is installed but not in this report (not selected), or not installed
+
+
+@dataclass(frozen=True)
+class StepState:
+    """One guide step and what the report proves about it."""
+
+    step: guide.Step
+    state: str
+    checks: tuple[CheckState, ...]
+    nodes_done: tuple[str, ...] = ()
+    nodes_not_done: tuple[str, ...] = ()
+    nodes_not_verified: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = field(default_factory=tuple)  # why it is not done / not verified (one line each)
+
+    @property
+    def manual(self) -> str:
+        """What the operator confirms by hand ('' when the checks cover the whole step)."""
+        return self.step.manual
+
+
+def build(report: Report) -> list[StepState]:
+    """Every guide step, in the guide's order, with its state in ``report``."""
+    by_check: dict[str, list[Result]] = {}
+    for result in report.results:
+        by_check.setdefault(result.check_id, []).append(result)
+    return [_step_state(step, report, by_check) for step in guide.STEPS]
+
+
+def _step_state(step: guide.Step, report: Report, by_check: dict[str, list[Result]]) -> StepState:
+    checks: list[CheckState] = []
+    node_status: dict[str, str] = {}  # node -> worst of done / not verified / not done
+    reasons: list[str] = []
+    down = {n.name for n in report.nodes if n.error}
+    for cid in step.verified_by:
+        meta = report.checks.get(cid)
+        results = by_check.get(cid, [])
+        counts: dict[str, int] = {}
+        for r in results:
+            counts[r.status.value] = counts.get(r.status.value, 0) + 1
+        checks.append(CheckState(cid, meta.title if meta else "", counts, ran=bool(results)))
+        for r in results:
+            state = _result_state(r)
+            previous = node_status.get(r.node)
+            node_status[r.node] = state if previous is None else min(previous, state, key=_rank)
+        if results:
+            reasons += _reasons(cid, results, down)
+    ran = [c for c in checks if c.ran]
+    if not ran:
+        if step.verified_by and any(cid in report.checks for cid in step.verified_by):
+            state = NOT_VERIFIED
+        else:
+            state = BY_HAND if not step.verified_by or step.manual else NOT_VERIFIED
+        if state == NOT_VERIFIED and not reasons:
+            reasons.append("none of its checks ran in this report (" + ", ".join(step.verified_by) + ")")
+    else:
+        states = set(node_status.values())
+        if NOT_DONE in states:
+            state = NOT_DONE
+        elif NOT_VERIFIED in states:
+            state = NOT_VERIFIED
+        else:
+            state = DONE
+        missing = [c.check_id for c in checks if not c.ran and c.check_id in report.checks]
+        if state == DONE and missing:
+            state = NOT_VERIFIED
+            reasons.append(f"{', '.join(missing)} did not run in this report")
+        if state == DONE and step.manual:
+            # The checks pass, but part of the step is invisible to the tool (the failover itself): it stays a
+            # step the operator confirms, never "done" on the tool's word.
+            state = BY_HAND
+            reasons.append(f"its checks pass ({', '.join(c.check_id for c in ran)}); the rest is confirmed by hand")
+    order = [n.name for n in report.nodes]
+    position = {name: i for i, name in enumerate(order)}
+
+    def nodes(wanted: str) -> tuple[str, ...]:
+        return tuple(sorted((n for n, s in node_status.items() if s == wanted),
+                            key=lambda n: (position.get(n, len(order)), n)))
+
+    # Failures and warnings first: they say what to do; "could not decide" lines after them.
+    reasons.sort(key=lambda line: 0 if (" fail on " in line or " warn on " in line) else 1)
+    return StepState(step, state, tuple(checks), nodes(DONE), nodes(NOT_DONE), nodes(NOT_VERIFIED),
+                     tuple(dict.fromkeys(reasons)))
+
+
+def _result_state(result: Result) -> str:
+    if result.status is Status.PASS:
+        return DONE
+    if result.status in (Status.FAIL, Status.WARN):
+        return NOT_DONE
+    return NOT_VERIFIED  # error (could not decide) or skip (other phase, not allowed, waived)
+
+
+def _rank(state: str) -> int:
+    return {NOT_DONE: 0, NOT_VERIFIED: 1, DONE: 2}[state]
+
+
+def _reasons(check_id: str, results: Iterable[Result], down: set[str]) -> list[str]:
+    """One line per distinct non-pass message of a check (a node count, not every node).
+
+    Results on nodes that could not be collected say the same thing with the node's name in it: they are one
+    line ("could not decide on 3 nodes not collected"), failures first.
+    """
+    by_message: dict[tuple[int, str, str], int] = {}
+    not_collected = 0
+    for r in results:
+        if r.status is Status.PASS:
+            continue
+        if r.node in down and r.status is Status.ERROR:
+            not_collected += 1
+            continue
+        order = 0 if r.status in (Status.FAIL, Status.WARN) else 1
+        key = (order, r.status.value, r.message.splitlines()[0][:200] if r.message else "")
+        by_message[key] = by_message.get(key, 0) + 1
+    lines = [f"{check_id} {status} on {n} node{'s' if n != 1 else ''}: {message}"
+             for (_order, status, message), n in sorted(by_message.items(), key=lambda kv: kv[0][0])]
+    if not_collected:
+        lines.append(f"{check_id} could not decide on {not_collected} node{'s' if not_collected != 1 else ''} "
+                     "not collected")
+    return lines
+
+
+def counts(steps: Iterable[StepState]) -> dict[str, int]:
+    """Number of steps per state (every state present)."""
+    out = dict.fromkeys(STATES, 0)
+    for s in steps:
+        out[s.state] += 1
+    return out
