@@ -1,7 +1,7 @@
 """A real MIT KDC for the Kerberos and CredSSP tests, started once per test session on 127.0.0.1.
 
 The realm CORP.EXAMPLE.COM (the lab scenarios' domain corp.example.com) holds the test user and HTTP service
-principals for every node of the healthy scenarios (short name and FQDN) plus the loopback address the lab's
+principals for every node of the healthy scenarios (short name and FQDN) plus the loopback IP the lab's
 inventory uses (CredSSP builds its SPN from the URL host and cannot override it). Its keytab is the farm's
 (``KRB5_KTNAME``); ``KRB5_CONFIG``/``KRB5_KDC_PROFILE``/``KRB5CCNAME`` point into the temporary directory, so
 nothing of the machine's Kerberos set-up is read or changed. Without the KDC binaries or the Python Kerberos
@@ -54,8 +54,9 @@ class Realm:
 
 
 def service_principals() -> list[str]:
-    """HTTP/<node> and HTTP/<node>.<dns> for every node, plus the loopback names."""
-    names = {"127.0.0.1", "localhost"}
+    """HTTP/<node> and HTTP/<node>.<dns> for every node, plus the loopback address (NOT localhost: the CredSSP
+    fallback test needs a URL host without an SPN)."""
+    names = {"127.0.0.1"}
     for node in NODES:
         names |= {node.lower(), f"{node.lower()}.{REALM.lower()}"}
     return [f"HTTP/{n}" for n in sorted(names)]
