@@ -36,7 +36,7 @@ from ssocheck.facts.events import (
 )
 from ssocheck.facts.secret import SecretKeys
 from ssocheck.facts.services import Services
-from ssocheck.facts.sso import SsoDatabase
+from ssocheck.facts.sso import NOT_LOCAL, SsoDatabase
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
@@ -218,8 +218,10 @@ class MasterSecretServerName(GroupCheck):
 
 
 def _is_no_server(reason: str) -> bool:
-    """True when an ssomanage error is 0xC0002A0F (could not contact the SSO server)."""
-    return "0xc0002a0f" in reason.lower() or "could not contact the sso server" in reason.lower()
+    """True when ssomanage could not reach an SSO server (0xC0002A0F), or the probe did not ask it because the
+    local ENTSSO does not answer (facts/sso.py NOT_LOCAL: asking a remote server would be a second hop)."""
+    low = reason.lower()
+    return "0xc0002a0f" in low or "could not contact the sso server" in low or low.startswith(NOT_LOCAL)
 
 
 # --------------------------------------------------------------------------- SSO008

@@ -309,6 +309,9 @@ def _run_live(
     # With a baseline, drift is judged on every fact the baseline holds: collect what all checks need,
     # not only the selected ones (else `--select DRF001` would compare nothing).
     allowed = allow_changes or inv.allow_changes
+    from ssocheck.delegation import refuse_without_delegation
+
+    refuse_without_delegation(inv.connection.transport, [lc.check for lc in checks], allowed)
     snapshot, audit = _collect(
         inv, load_checks() if baseline is not None else checks, workers, allow_changes=allowed
     )

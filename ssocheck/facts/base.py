@@ -39,6 +39,10 @@ class Fact(Generic[T]):
     # create test). Such facts are never part of the read-only probe: the collector sends each one
     # as its own command, one node at a time, and only when changes are explicitly allowed.
     writes: ClassVar[bool] = False
+    # What the snippet reaches beyond the node with the session's own credentials (a "second hop"), e.g.
+    # "SQL Server (BizTalkMgmtDb, Windows authentication)"; None when it stays on the node. Only a transport
+    # that delegates credentials (CredSSP) can make that hop: see ssocheck/delegation.py.
+    second_hop: ClassVar[str | None] = None
 
     @classmethod
     def parse(cls, raw: Any) -> T:

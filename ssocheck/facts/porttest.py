@@ -147,6 +147,9 @@ class PortCreateTest(Fact[PortTestResult]):
     name = "port_create_test"
     description = "BTS001: create, save and remove temporary ports (SSO encrypts their configuration)"
     writes = True
+    # ExplorerOM opens BizTalkMgmtDb from the node with Windows authentication: under an NTLM or Kerberos WinRM
+    # logon SQL sees 'NT AUTHORITY\ANONYMOUS LOGON' (review probe.md D1). The run refuses it without CredSSP.
+    second_hop = "SQL Server (BizTalkMgmtDb, Windows authentication) from each BizTalk node"
     params = ("biztalk_mgmt_db_server", "biztalk_mgmt_db_name")
     script = r"""
 # CHANGES STATE (BTS001): creates and removes two ports named ZZ_SSOCHK_*; sent only with --allow-changes.

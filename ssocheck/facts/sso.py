@@ -143,6 +143,8 @@ class SsoDbInfo:
     database: str | None
     using_server: str | None
     error: str | None
+    # False when ssomanage was not run because ENTSSO does not answer on this node (a second hop otherwise).
+    local: bool = True
 
     @property
     def error_code(self) -> str | None:
@@ -159,15 +161,21 @@ class SsoDbInfo:
         return tuple(a.strip() for a in re.split(r"[;,]", self.admin_group or "") if a.strip())
 
 
-class SsoDatabase(Fact[SsoDbInfo]):
-    """``ssomanage.exe -displaydb`` (read-only) run on the node, parsed in Python.
+# The first words of the error of a node that did not run ssomanage because ENTSSO does not answer locally.
+NOT_LOCAL = "not read on this node"
 
-    ssomanage is looked up in the Enterprise Single Sign-On folder of both Common Files folders.
-    It asks the SSO server this node's tools use (the local one unless ``ssomanage -server`` pointed them
-    elsewhere), so a passive cluster node with a stopped local ENTSSO answers ``0xC0002A0F``: that is a
-    normal answer with an ``error``, not a failed fact. Raw value: ``{"exit_code": int, "output": text}``,
-    or ``{"exit_code": null, "output": "", "error": "ssomanage.exe not found ..."}`` when the tools are
-    not installed.
+
+class SsoDatabase(Fact[SsoDbInfo]):
+    """``ssomanage.exe -displaydb`` (read-only), run only where ENTSSO answers locally; parsed in Python.
+
+    ssomanage asks the SSO server this node's tools use. When the local ENTSSO service is not running
+    (a passive cluster node, a stopped BizTalk node) that server is another computer, and the RPC call
+    would be a second hop the WinRM logon cannot make (review probe.md D1/D5): the snippet does not run
+    ssomanage there and says so (``not_local``); group checks take the SSO database's values from a
+    node that could read them. ssomanage is looked up in the Enterprise Single Sign-On folder of both
+    Common Files folders. Raw value: ``{"exit_code": int, "output": text}``;
+    ``{"exit_code": null, "output": "", "error": "ssomanage.exe not found ..."}`` without the tools;
+    ``{"exit_code": null, "output": "", "not_local": "<why>"}`` when ENTSSO does not answer locally.
     """
 
     name = "sso_db_info"
@@ -181,8 +189,13 @@ foreach ($folder in $folders) {
         if (Test-Path -LiteralPath $candidate) { $exe = $candidate }
     }
 }
+$entsso = Get-WmiObject -Class Win32_Service -Filter "Name='ENTSSO'"
 if ($null -eq $exe) {
     $value = @{ exit_code = $null; output = ''; error = 'ssomanage.exe not found in Common Files\Enterprise Single Sign-On (SSO administration tools not installed)' }
+} elseif ($null -eq $entsso -or [string]$entsso.State -ne 'Running') {
+    $state = 'not installed'
+    if ($null -ne $entsso) { $state = [string]$entsso.State }
+    $value = @{ exit_code = $null; output = ''; not_local = ('the local ENTSSO service is ' + $state + ', so ssomanage would ask a remote SSO server: a second hop this WinRM logon cannot make') }
 } else {
     # A child scope with 'Continue': with the probe's 'Stop', the first line ssomanage writes to
     # stderr would abort the fact instead of being captured.
@@ -204,6 +217,9 @@ if ($null -eq $exe) {
             raise FactParseError(f"{cls.name}.exit_code: expected an integer, got {code!r}")
         if tool_error:
             return SsoDbInfo(None, None, None, None, None, None, tool_error)
+        not_local = opt_str(doc.get("not_local"), f"{cls.name}.not_local")
+        if not_local:
+            return SsoDbInfo(None, None, None, None, None, None, f"{NOT_LOCAL}: {not_local}", local=False)
         if output is None:
             raise FactParseError(f"{cls.name}: 'output' is missing")
         parsed = parse_displaydb(output, code)
@@ -231,11 +247,14 @@ class GroupRef:
 
 @dataclass(frozen=True)
 class AccountGroups:
-    """The designated SSO service account as Active Directory sees it, with all its groups (nested)."""
+    """The designated SSO service account and all the groups its logon token holds (nested ones included)."""
 
     account: str
     sid: str
     groups: tuple[GroupRef, ...]
+    # How the groups were read on the node: "s4u" (logon token, see ServiceAccountGroups) or "tokenGroups"
+    # (an AD read, in snapshots taken before the S4U probe).
+    resolved_by: str = "s4u"
 
     @property
     def group_sids(self) -> frozenset[str]:
@@ -249,19 +268,33 @@ class AccountGroups:
 
 
 class ServiceAccountGroups(Fact[AccountGroups]):
-    """The SSO service account's SID and every group it belongs to, nested ones included.
+    """The SSO service account's SID and every group its logon token holds, nested ones included.
 
-    The account (probe parameter ``sso_service_account``) is translated to a SID on the node, found in
-    AD with a DirectorySearcher on ``objectSid``, and its ``tokenGroups`` attribute is read: the
-    constructed list of all security groups of the account, transitively, as they appear in its logon
-    token. No RSAT module needed (PowerShell 2.0). Each group SID is translated to ``DOMAIN\\name`` on
-    the node (null when it cannot be). Throws when the account cannot be found. Raw value::
+    No second hop (review probe.md D1): the groups come from an S4U logon on the node itself,
+    ``New-Object System.Security.Principal.WindowsIdentity(<UPN>)``, the way ENTSSO resolves accounts
+    (AuthzInitializeContextFromSid). The node's own machine account asks the domain controller
+    (Kerberos S4U2Self), so the WinRM session needs no delegable credentials; the constructor "uses
+    LsaLogonUser to retrieve a token for that user" and needs a Windows Server 2003+ domain
+    (learn.microsoft.com, WindowsIdentity(String) constructor, .NET 2.0). ``WindowsIdentity.Groups``
+    is the token's group list: nested domain groups, universal groups of the forest, and the node's
+    own BUILTIN and local groups (which an AD read would not show). Logon-type SIDs of this S4U
+    logon (NETWORK, the logon session, the authentication package, asserted identity) say how
+    *this* logon happened, not what the service's logon would hold, and are dropped.
 
-        {"account": "CORP\\svc_sso", "sid": "S-1-5-21-...", "groups": [{"sid": "S-1-5-21-...", "name": "CORP\\Group"}]}
+    The UPN is the inventory's ``user@dns`` form, else the implicit UPN ``sam@<the node's DNS
+    domain>``; the token's user SID must equal the account's SID from ``NTAccount.Translate`` (LSA,
+    over the node's secure channel: no second hop either), else the fact throws. Each group SID is
+    translated to ``DOMAIN\\name`` on the node (null when it cannot be). Raw value::
+
+        {"account": "CORP\\svc_sso", "sid": "S-1-5-21-...", "resolved_by": "s4u", "upn": "svc_sso@corp.example.com",
+         "groups": [{"sid": "S-1-5-21-...", "name": "CORP\\Group"}]}
+
+    ``resolved_by`` ("s4u"; older snapshots have none: AD ``tokenGroups``) records how the groups were
+    read, ``upn`` the name the S4U logon used.
     """
 
     name = "service_account_groups"
-    description = "The SSO service account's SID and all its AD groups (tokenGroups, nested)"
+    description = "The SSO service account's SID and all its groups (S4U logon token on the node, nested)"
     params = ("sso_service_account",)
     script = r"""
 $account = [string](Get-SsoParam 'sso_service_account')
@@ -271,28 +304,38 @@ try {
     throw ('account ' + $account + ' not found: ' + $_.Exception.Message)
 }
 if ($sid -notmatch '^S-1-[0-9-]+$') { throw ('unexpected SID for ' + $account + ': ' + $sid) }
-$searcher = New-Object System.DirectoryServices.DirectorySearcher
-$searcher.Filter = '(objectSid=' + $sid + ')'
-[void]$searcher.PropertiesToLoad.Add('distinguishedName')
-$found = $searcher.FindOne()
-$searcher.Dispose()
-if ($null -eq $found) { throw ('account ' + $account + ' (' + $sid + ') not found in Active Directory') }
-$entry = $found.GetDirectoryEntry()
+# The UPN for the S4U logon: as given, or the implicit UPN sam@<DNS domain of this node>.
+$upn = $account
+if ($account.Contains('')) {
+    $sam = $account.Substring($account.IndexOf('') + 1)
+    $cs = Get-WmiObject -Class Win32_ComputerSystem
+    if (-not $cs.PartOfDomain) { throw ('this node is not in a domain: cannot resolve the groups of ' + $account) }
+    $upn = $sam + '@' + [string]$cs.Domain
+}
 try {
-    $entry.RefreshCache([string[]]@('tokenGroups'))
+    $s4u = New-Object System.Security.Principal.WindowsIdentity($upn)
+} catch {
+    throw ('S4U logon for ' + $upn + ' failed (a Kerberos domain controller must answer S4U2Self for this node): ' + $_.Exception.Message)
+}
+try {
+    if ($s4u.User.Value -ne $sid) { throw ('the S4U logon for ' + $upn + ' is ' + $s4u.User.Value + ', not ' + $account + ' (' + $sid + ')') }
+    # Logon-type SIDs of this S4U logon, not of the service's own logon: NETWORK, INTERACTIVE, BATCH, SERVICE,
+    # LOCAL, logon session (S-1-5-5-x-y), authentication package (S-1-5-64-x), asserted identity (S-1-18-x).
+    $logonSid = '^(S-1-5-[2346]|S-1-2-0|S-1-2-1|S-1-5-5-.*|S-1-5-64-.*|S-1-18-.*|S-1-16-.*)$'
     $groups = New-Object System.Collections.ArrayList
-    foreach ($bytes in @($entry.Properties['tokenGroups'])) {
-        $gsid = New-Object System.Security.Principal.SecurityIdentifier([byte[]]$bytes, 0)
+    foreach ($g in @($s4u.Groups)) {
+        $gsid = [string]$g.Value
+        if ($gsid -match $logonSid) { continue }
         $gname = $null
-        try { $gname = $gsid.Translate([System.Security.Principal.NTAccount]).Value } catch { $gname = $null }
-        [void]$groups.Add(@{ sid = $gsid.Value; name = $gname })
+        try { $gname = $g.Translate([System.Security.Principal.NTAccount]).Value } catch { $gname = $null }
+        [void]$groups.Add(@{ sid = $gsid; name = $gname })
     }
 } finally {
-    $entry.Dispose()
+    $s4u.Dispose()
 }
 $name = $account
 try { $name = (New-Object System.Security.Principal.SecurityIdentifier($sid)).Translate([System.Security.Principal.NTAccount]).Value } catch { $name = $account }
-$value = @{ account = $name; sid = $sid; groups = @($groups.ToArray()) }
+$value = @{ account = $name; sid = $sid; resolved_by = 's4u'; upn = $upn; groups = @($groups.ToArray()) }
 """
 
     @classmethod
@@ -310,7 +353,8 @@ $value = @{ account = $name; sid = $sid; groups = @($groups.ToArray()) }
             if not gsid or not SID_TEXT.match(gsid):
                 raise FactParseError(f"{where}: a valid 'sid' is required, got {gsid!r}")
             groups.append(GroupRef(gsid.upper(), opt_str(g.get("name"), f"{where}.name") or None))
-        return AccountGroups(account, sid.upper(), tuple(groups))
+        resolved_by = opt_str(doc.get("resolved_by"), f"{cls.name}.resolved_by") or "tokenGroups"
+        return AccountGroups(account, sid.upper(), tuple(groups), resolved_by)
 
 
 # --------------------------------------------------------------------------- backup files

@@ -365,6 +365,8 @@ class LabFarm:
         # (the user wrote accounts as UPNs and left it out).
         if domain and farm.get("inventory_domain", True):
             doc["domain"] = {k: domain[k] for k in ("netbios", "dns") if domain.get(k)}
+        if farm.get("allow_changes"):
+            doc["allow_changes"] = True
         if farm.get("max_clock_skew_seconds") is not None:
             doc["max_clock_skew_seconds"] = farm["max_clock_skew_seconds"]
         doc["connection"] = connection

@@ -100,6 +100,8 @@ class Params(dict[str, Any]):
     def __init__(self, values: Mapping[str, Any] | None = None, error: str | None = None) -> None:
         super().__init__(values or {})
         self.error = error
+        # Who runs the probe (the session's security context): emulators read it with emulation.identity_of.
+        self.identity: SessionIdentity | None = None
 
     def __getitem__(self, key: str) -> Any:
         if self.error is not None:
@@ -274,14 +276,17 @@ class PowerShellHost:
         if _squash(script) == _squash(BOOTSTRAP) or script.strip() == "-":
             # The bootstrap (or "-Command -") runs the stdin lines; stdin arrives in the console code page.
             script = "\r\n".join(stdin.decode("cp437").splitlines())
-        return self.run_powershell(farm, target, script)
+        return self.run_powershell(farm, target, script, identity)
 
     # -- PowerShell --------------------------------------------------------------------------------------------
 
-    def run_powershell(self, farm: FarmState, node: NodeState, script: str) -> CommandResult:
-        """What ``script`` prints on ``node``: the probe, a trivial command, or a PowerShell error."""
+    def run_powershell(
+        self, farm: FarmState, node: NodeState, script: str, identity: SessionIdentity | None = None
+    ) -> CommandResult:
+        """What ``script`` prints on ``node`` run as ``identity``: the probe, a trivial command, or a PowerShell
+        error."""
         if self._is_probe(script):
-            return _result(self.answer_probe(farm, node, script))
+            return _result(self.answer_probe(farm, node, script, identity))
         text = script.strip().rstrip(";").strip()
         if not text:
             return _result()
@@ -359,9 +364,12 @@ class PowerShellHost:
         facts = [line[len(FACT_MARKER) :].strip() for line in lines[end + 1 :] if line.startswith(FACT_MARKER)]
         return params, facts
 
-    def answer_probe(self, farm: FarmState, node: NodeState, script: str) -> str:
+    def answer_probe(
+        self, farm: FarmState, node: NodeState, script: str, identity: SessionIdentity | None = None
+    ) -> str:
         """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``."""
         params, names = self.parse_probe(script)
+        params.identity = identity
         facts: dict[str, dict[str, Any]] = {}
         for name in names:
             facts[name] = self._fact(farm, node, name, params)

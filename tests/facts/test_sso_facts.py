@@ -129,6 +129,15 @@ def test_service_account_groups_single_group_collapsed_by_powershell() -> None:
     assert ServiceAccountGroups.parse({"account": "CORP\\svc_sso", "sid": SID, "groups": None}).groups == ()
 
 
+def test_service_account_groups_record_how_they_were_resolved() -> None:
+    acc = ServiceAccountGroups.parse({"account": "CORP\\svc_sso", "sid": SID, "resolved_by": "s4u",
+                                      "upn": "svc_sso@corp.example.com", "groups": []})
+    assert acc.resolved_by == "s4u"
+    # A snapshot taken before the S4U probe read tokenGroups from AD.
+    old = ServiceAccountGroups.parse({"account": "CORP\\svc_sso", "sid": SID, "groups": []})
+    assert old.resolved_by == "tokenGroups"
+
+
 @pytest.mark.parametrize("raw", [
     {"account": "CORP\\svc_sso", "sid": "not-a-sid", "groups": []},
     {"account": "", "sid": SID, "groups": []},
@@ -221,7 +230,9 @@ def test_snippet_rules(fact: Any) -> None:
 def test_snippets_that_need_the_account_read_it_as_a_parameter() -> None:
     assert ServiceAccountGroups.params == ("sso_service_account",)
     assert "Get-SsoParam 'sso_service_account'" in ServiceAccountGroups.script
-    assert "tokenGroups" in ServiceAccountGroups.script and "DirectorySearcher" in ServiceAccountGroups.script
+    # No second hop (review probe.md D1): an S4U logon on the node, never an AD bind from the node.
+    assert "System.Security.Principal.WindowsIdentity($upn)" in ServiceAccountGroups.script
+    assert "DirectorySearcher" not in ServiceAccountGroups.script and "LDAP" not in ServiceAccountGroups.script
 
 
 def test_user_rights_snippet_deletes_only_its_own_temp_file_in_finally() -> None:

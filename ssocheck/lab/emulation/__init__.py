@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
+from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
 
 Emulator = Callable[[FarmState, NodeState, Mapping[str, Any]], Any]
@@ -38,6 +39,16 @@ def utc_text(value: Any) -> str:
         aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return aware.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return str(value)
+
+
+# Who a probe runs as when the caller did not say (direct calls in tests): the lab's NTLM administrator.
+DEFAULT_IDENTITY = SessionIdentity(principal="CORP\\ssocheck", mechanism="ntlm", can_delegate=False)
+
+
+def identity_of(params: Mapping[str, Any]) -> SessionIdentity:
+    """The security context of the session that sent the probe (the endpoint's authentication outcome)."""
+    identity = getattr(params, "identity", None)
+    return identity if isinstance(identity, SessionIdentity) else DEFAULT_IDENTITY
 
 
 def emulates(fact_name: str) -> Callable[[Emulator], Emulator]:

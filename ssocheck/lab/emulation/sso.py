@@ -4,14 +4,17 @@ service account's AD groups, the user rights export, and the master secret backu
 Everything comes from scenario state (the lab never imports ``ssocheck.facts``):
 
 * ``entsso_registry`` / ``biztalk_registry``: the node's ``registry`` (both registry views).
-* ``sso_db_info``: console text rendered like ``ssomanage -displaydb``. ssomanage asks the SSO server the
-  node's tools use: ``sso_server`` in the node document (what ``ssomanage -server`` sets), else the node
+* ``sso_db_info``: nothing where the local ENTSSO is not running (``not_local``, as the probe); else console
+  text rendered like ``ssomanage -displaydb``. ssomanage asks the SSO server the node's tools use (another
+  computer's server only answers a session that can delegate: else ``0x80070005`` access denied):
+  ``sso_server`` in the node document (what ``ssomanage -server`` sets), else the node
   itself. A cluster network name resolves to the owner node of its role. That server's ENTSSO must be
   running and reachable (``blocked``: ``"NODE->SERVER:135"``); it reads the SSO database its own
   ENTSSO\\SQL registry names, looked up in ``sso_databases`` (``"SERVER/NAME"``). Otherwise the text is the
   real ``ERROR: 0xC0002A0F`` message, hard-wrapped at 80 columns as the console does, with exit code 1.
-* ``service_account_groups``: ``directory`` accounts; nested group membership is followed, and the
-  primary group (Domain Users) is added as ``tokenGroups`` does.
+* ``service_account_groups``: the S4U logon token of a ``directory`` account: nested group membership is
+  followed, the primary group (Domain Users) added, the node's ``local_groups`` (BUILTIN names) and the
+  groups of every token (Everyone, Authenticated Users, This Organization) included.
 * ``user_rights``: a secedit INF rendered from ``user_rights`` (rights the scenario does not name keep a
   member server's defaults); directory accounts are written as ``*SID``, as secedit exports them.
 * ``sso_backup_files``: ``files`` whose path is a ``*.bak`` in a Common Files\\Enterprise Single Sign-On
@@ -26,7 +29,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, emulates, utc_text
+from ssocheck.lab.emulation import EmulationError, emulates, identity_of, utc_text
 from ssocheck.lab.state import FarmState, NodeState
 
 ENTSSO_VIEWS = {
@@ -50,6 +53,7 @@ NO_SERVER = (
 )
 RPC_NO_ENDPOINTS = "(RPC: 0x800706D9: There are no more endpoints available from the endpoint mapper.)"
 RPC_UNAVAILABLE = "(RPC: 0x800706BA: The RPC server is unavailable.)"
+RPC_ACCESS_DENIED = "(RPC: 0x80070005: Access is denied.)"
 CONSOLE_WIDTH = 80
 # secedit's export of a Windows Server 2016 member server (domain.md 5), minus SeServiceLogonRight defaults
 # that scenarios set themselves; scenario rights replace these per right.
@@ -167,9 +171,19 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
             "error": "ssomanage.exe not found in Common Files\\Enterprise Single Sign-On (SSO administration tools "
                      "not installed)",
         }
+    local = node.service("ENTSSO")
+    if local is None or local.state.lower() != "running":
+        # The probe does not run ssomanage where ENTSSO does not answer locally (a remote call is a second hop).
+        state = "not installed" if local is None else local.state
+        return {"exit_code": None, "output": "", "not_local": (
+            f"the local ENTSSO service is {state}, so ssomanage would ask a remote SSO server: a second hop this "
+            "WinRM logon cannot make")}
     server_name = str(node.extra.get("sso_server") or node.name).upper()
     server = _resolve_sso_server(farm, server_name)
     remote = server is not None and server.name.lower() != node.name.lower()
+    if remote and not identity_of(params).can_delegate:
+        # The RPC call to another computer's SSO server carries no credentials from an NTLM/Kerberos WinRM logon.
+        return _no_server(server_name, RPC_ACCESS_DENIED)
     if server is None or not server.up or (remote and f"{node.name}->{server_name}:135".lower() in
                                            {b.lower() for b in farm.blocked}):
         return _no_server(server_name, RPC_UNAVAILABLE)
@@ -262,24 +276,56 @@ def _groups_of(farm: FarmState, key: str) -> list[str]:
     return found
 
 
+# BUILTIN groups by name (well-known SIDs) for ``local_groups`` of a node.
+BUILTIN_SIDS = {
+    "builtin\\administrators": "S-1-5-32-544", "builtin\\users": "S-1-5-32-545", "builtin\\guests": "S-1-5-32-546",
+    "builtin\\power users": "S-1-5-32-547", "builtin\\backup operators": "S-1-5-32-551",
+    "builtin\\remote desktop users": "S-1-5-32-555", "builtin\\performance log users": "S-1-5-32-559",
+}
+# Groups every domain account's S4U logon token holds (what survives the probe's logon-type filter).
+IN_EVERY_TOKEN = [("S-1-1-0", "Everyone"), ("S-1-5-11", "NT AUTHORITY\\Authenticated Users"),
+                  ("S-1-5-15", "NT AUTHORITY\\This Organization")]
+
+
+def _local_groups(node: NodeState, netbios: str, member_names: set[str]) -> list[dict[str, Any]]:
+    """The node's local groups that hold the account or one of its groups. A member server's BUILTIN\\Users
+    holds Domain Users unless the scenario lists the node's ``local_groups`` itself."""
+    groups = node.local_groups or {"BUILTIN\\Users": [f"{netbios}\\Domain Users"]}
+    out = []
+    for name, members in groups.items():
+        sid = BUILTIN_SIDS.get(name.lower())
+        if sid and member_names & {str(m).lower() for m in members}:
+            out.append({"sid": sid, "name": name})
+    return out
+
+
 @emulates("service_account_groups")
 def service_account_groups(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
-    """``{"account", "sid", "groups": [{"sid", "name"}]}`` of the designated account (tokenGroups semantics)."""
+    """``{"account", "sid", "resolved_by": "s4u", "upn", "groups": [{"sid", "name"}]}``: the S4U logon token's groups.
+
+    Nested directory groups, the primary group (Domain Users / Domain Computers, not a "member" link in AD),
+    Everyone / Authenticated Users / This Organization, and the node's BUILTIN groups holding any of them. The
+    S4U logon is made by the node's machine account, so it works whatever the session can delegate.
+    """
     wanted = str(params["sso_service_account"])
     key = _directory_key(farm, wanted)
     if key is None:
         raise EmulationError(f"account {wanted} not found: {NOT_TRANSLATED}")
     account = farm.directory[key]
     sid = str(account.get("sid") or "")
+    netbios, _, sam = key.partition("\\")
+    dns = str(dict(farm.farm.get("domain") or {}).get("dns") or netbios.lower())
+    upn = wanted if "@" in wanted else f"{sam}@{dns}"
     groups = [{"sid": str(farm.directory[g].get("sid")), "name": g} for g in _groups_of(farm, key)]
-    # tokenGroups also holds the primary group, which is not a "member" link in AD.
     if sid.count("-") >= 7:
         domain_sid = sid.rsplit("-", 1)[0]
         kind = str(account.get("type", "user")).lower()
         rid, label = ("515", "Domain Computers") if kind in ("gmsa", "computer") else ("513", "Domain Users")
-        netbios = key.partition("\\")[0]
         groups.append({"sid": f"{domain_sid}-{rid}", "name": f"{netbios}\\{label}"})
-    return {"account": key, "sid": sid, "groups": groups}
+    names = {key.lower(), *(str(g["name"]).lower() for g in groups)}
+    groups += _local_groups(node, netbios, names)
+    groups += [{"sid": gsid, "name": gname} for gsid, gname in IN_EVERY_TOKEN]
+    return {"account": key, "sid": sid, "resolved_by": "s4u", "upn": upn, "groups": groups}
 
 
 # --------------------------------------------------------------------------- user rights

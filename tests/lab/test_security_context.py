@@ -1,0 +1,55 @@
+"""The lab's security-context model: what a WinRM session's logon may reach beyond the node.
+
+The endpoint hands the command handler a :class:`SessionIdentity`; emulators read it with ``identity_of``. An
+NTLM (or non-delegating Kerberos) logon cannot make a second hop: the read-only probe no longer needs one (S4U
+groups on the node; ssomanage only where ENTSSO answers locally), and the lab fails the remaining remote call.
+"""
+
+from __future__ import annotations
+
+from ssocheck.facts import probe
+from ssocheck.facts.sso import NOT_LOCAL, ServiceAccountGroups, SsoDatabase
+from ssocheck.lab.powershell import PowerShellHost
+from ssocheck.lab.session import SessionIdentity, identity_for
+from ssocheck.lab.state import build_farm, deep_merge, load_scenario
+
+PARAMS = {"sso_service_account": "CORP\\svc_sso"}
+NTLM = identity_for("CORP\\ssocheck", "ntlm")
+CREDSSP = SessionIdentity("CORP\\ssocheck", "credssp", can_delegate=True)
+
+
+def ask(scenario_doc: dict[str, object] | None, node: str, identity: SessionIdentity) -> probe.ProbeAnswer:
+    base = load_scenario("healthy-post")
+    farm = build_farm(deep_merge(base.document, scenario_doc or {}), base.name)
+    host = PowerShellHost(farm)
+    script = probe.build_probe([SsoDatabase, ServiceAccountGroups], PARAMS)
+    stdout = host.answer_probe(farm, farm.nodes[node], script, identity)
+    return probe.parse_answer(stdout, ["sso_db_info", "service_account_groups"])
+
+
+def test_groups_come_from_an_s4u_logon_that_needs_no_delegation() -> None:
+    answer = ask(None, "BTSNODE1", NTLM)
+    groups = ServiceAccountGroups.parse(answer.facts["service_account_groups"])
+    assert groups.resolved_by == "s4u"
+    assert answer.facts["service_account_groups"]["upn"] == "svc_sso@corp.example.com"
+    names = set(groups.group_names)
+    # Nested AD groups, the primary group, BUILTIN\Users (holds Domain Users) and the groups of every token.
+    assert {"CORP\\SSO Administrators", "CORP\\SSO Service Accounts", "CORP\\Domain Users",
+            "BUILTIN\\Users", "Everyone"} <= names
+
+
+def test_passive_node_does_not_ask_a_remote_sso_server() -> None:
+    info = SsoDatabase.parse(ask(None, "NODE2", NTLM).facts["sso_db_info"])
+    assert not info.local and info.error is not None and info.error.startswith(NOT_LOCAL)
+    assert "second hop" in info.error
+    active = SsoDatabase.parse(ask(None, "NODE1", NTLM).facts["sso_db_info"])
+    assert active.local and active.error is None and active.secret_server == "BIZTALKCLUSTER"
+
+
+def test_a_remote_sso_server_answers_only_a_delegating_session() -> None:
+    # The passive node's local ENTSSO runs, but its tools point at the cluster (NODE1): a second hop.
+    overlay = {"nodes": {"NODE2": {"services": {"ENTSSO": {"state": "Running"}}}}}
+    denied = SsoDatabase.parse(ask(overlay, "NODE2", NTLM).facts["sso_db_info"])
+    assert denied.error_code == "0xC0002A0F" and "0x80070005" in (denied.error or "")
+    allowed = SsoDatabase.parse(ask(overlay, "NODE2", CREDSSP).facts["sso_db_info"])
+    assert allowed.error is None and allowed.secret_server == "BIZTALKCLUSTER"
