@@ -13,6 +13,7 @@ from ssocheck.facts.base import FactParseError
 from ssocheck.facts.biztalk import BizTalkInstall, BizTalkRegistry
 from ssocheck.facts.rights import UserRights
 from ssocheck.facts.sso import (
+    NOT_LOCAL,
     EntssoConfig,
     EntssoRegistry,
     ServiceAccountGroups,
@@ -265,16 +266,26 @@ def test_lab_emulation_values_parse(scenario: str) -> None:
             assert value is not None or fact is BizTalkRegistry
 
 
-def test_lab_displaydb_on_passive_node_without_pointer_is_the_real_error() -> None:
+def test_lab_displaydb_is_not_asked_where_entsso_does_not_answer_locally() -> None:
     emulators = load_all()
     farm = load_scenario("healthy-post")
     node2 = farm.node("NODE2")
     assert node2 is not None
-    node2.extra.pop("sso_server")  # its tools now ask the local, stopped ENTSSO
-    raw = emulators["sso_db_info"](farm, node2, {})
+    node2.extra.pop("sso_server")  # its tools would ask the local, stopped ENTSSO: the probe does not run them
+    info = SsoDatabase.parse(emulators["sso_db_info"](farm, node2, {}))
+    assert not info.local and (info.error or "").startswith(NOT_LOCAL) and "Stopped" in (info.error or "")
+
+
+def test_lab_displaydb_error_is_the_real_wrapped_text() -> None:
+    emulators = load_all()
+    farm = load_scenario("healthy-post")
+    node1 = farm.node("BTSNODE1")
+    assert node1 is not None
+    farm.sso_databases.clear()  # the local ENTSSO has no SSO database: clients see no endpoint
+    raw = emulators["sso_db_info"](farm, node1, {})
     assert raw["exit_code"] == 1
     info = SsoDatabase.parse(raw)
-    assert info.error_code == "0xC0002A0F" and info.using_server == "NODE2"
+    assert info.error_code == "0xC0002A0F" and info.using_server == "BTSNODE1"
     assert "0x800706D9" in (info.error or "")
     assert max(len(line) for line in raw["output"].splitlines()) <= 80  # wrapped like the console
 
