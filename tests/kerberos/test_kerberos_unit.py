@@ -145,3 +145,13 @@ def test_ticket_service_ignores_non_kerberos_tokens() -> None:
     assert ticket_service(b"") is None
     # a krb5 marker followed by garbage is not a ticket (and does not raise)
     assert ticket_service(bytes.fromhex("06092a864886f712010202") + b"\x01\x00\x6e\x05\x30\x03") is None
+
+
+@pytest.mark.parametrize("name", ["kerberos.yml", "credssp.yml"])
+def test_example_inventories_are_valid(name: str) -> None:
+    from ssocheck.inventory import load_inventory
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "inventory" / name
+    i = load_inventory(path)
+    assert i.connection.transport == name.split(".")[0]
+    assert i.connection.principal == "ssocheck@CORP.EXAMPLE.COM"
