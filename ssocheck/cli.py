@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ssocheck import __version__
+from ssocheck import __version__, provenance
 from ssocheck.check import Context
 from ssocheck.errors import ConfigError, SsocheckError
 from ssocheck.model import ExitCode, Phase, Report, Severity
@@ -233,6 +233,13 @@ def _warn_expired(inputs: CiInputs) -> None:
                    f"applies ({inputs.waivers.source})", err=True)
 
 
+def _inventory_allows_changes(path: Path) -> bool:
+    """The inventory's ``allow_changes`` (for the provenance record; the run has loaded it already)."""
+    from ssocheck.inventory import load_inventory
+
+    return bool(load_inventory(path).allow_changes)
+
+
 def _checks(only: Sequence[str], skip: Sequence[str]) -> list[LoadedCheck]:
     return select(load_checks(), only, skip)
 
@@ -346,6 +353,10 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
     report, snapshot = _run_live(inventory, phase, only, skip, workers, allow_changes=allow_changes,
                                  baseline=inputs.baseline_facts, include_failover=include_failover)
     report, code = _finish(report, snapshot, inputs, include_failover)
+    report = provenance.for_run(report, only=only, skip=skip, inventory=inventory, baseline_file=baseline_file,
+                                baseline=inputs.baseline, waivers_file=waivers_file,
+                                allow_changes=allow_changes or _inventory_allows_changes(inventory),
+                                fail_on=fail_on)
     snapshot_path = output_dir / SNAPSHOT_FILE
     snapshot.save(snapshot_path)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
@@ -398,6 +409,8 @@ def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: t
                   include_failover=include_failover)
     report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
     report, code = _finish(report, snapshot, inputs, include_failover)
+    report = provenance.for_run(report, only=only, skip=skip, snapshot=snapshot_file, baseline_file=baseline_file,
+                                baseline=inputs.baseline, waivers_file=waivers_file, fail_on=fail_on)
     _emit(report, output_dir, formats, junit_warn_as, no_color, verbose)
     _warn_expired(inputs)
     sys.exit(code)
@@ -604,6 +617,7 @@ def demo(output_dir: Path, https: bool, no_color: bool) -> None:
         click.echo(f"Simulated farm 'demo' on 127.0.0.1 ({'HTTPS' if https else 'HTTP + NTLM encryption'}): "
                    f"{', '.join(farm.state.nodes)}")
         report, snapshot = _run_live(inventory, None, (), (), workers=8)
+        report = provenance.for_run(report, inventory=inventory)
         snapshot.save(output_dir / SNAPSHOT_FILE)
         _emit(report, output_dir, (), "pass", no_color, verbose=False,
               extra_files={"snapshot": output_dir / SNAPSHOT_FILE})

@@ -84,6 +84,19 @@ def gather(
     return record
 
 
+def for_run(report: Report, **inputs: Any) -> Report:
+    """``report`` with the provenance of the run that produced it (the front ends' one call).
+
+    The selected checks are the report's own; the installed ones come from the registry. ``inputs`` are
+    :func:`gather`'s file and option arguments (``only``, ``skip``, ``inventory``, ``snapshot``,
+    ``baseline_file``, ``baseline``, ``waivers_file``, ``allow_changes``, ``fail_on``).
+    """
+    from ssocheck.registry import load_checks
+
+    installed = [lc.meta.id for lc in load_checks()]
+    return attach(report, gather(selected=sorted(report.checks), installed=installed, **inputs))
+
+
 def attach(report: Report, record: Mapping[str, Any]) -> Report:
     """``report`` carrying ``record`` (the model is frozen: a new report)."""
     return replace(report, provenance=dict(record))

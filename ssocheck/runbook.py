@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ssocheck import guide
-from ssocheck.model import Report, Result, Status
+from ssocheck.model import Phase, Report, Result, Status
 
 DONE = "done"
 NOT_DONE = "not done"
@@ -39,6 +39,8 @@ class CheckState:
     title: str
     counts: dict[str, int]  # status value -> number of results
     ran: bool  # False: the check is installed but not in this report (not selected), or not installed
+    installed: bool = True  # False: no such check in this report's catalog (a check of a newer version)
+    other_phase: bool = False  # the check does not run in the report's phase
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def build(report: Report) -> list[StepState]:
 
 
 def _step_state(step: guide.Step, report: Report, by_check: dict[str, list[Result]]) -> StepState:
+    if step.window == guide.DURING and report.phase is Phase.PRE:
+        # Before the window the checks prove the *old* state (SSO007 expects the current master secret server):
+        # a pass there says nothing about a step done during the window.
+        return StepState(step, NOT_VERIFIED if step.verified_by else BY_HAND,
+                         tuple(CheckState(c, "", {}, ran=False, other_phase=True) for c in step.verified_by),
+                         reasons=("done during the downtime window: a run in phase post verifies it",))
     checks: list[CheckState] = []
     node_status: dict[str, str] = {}  # node -> worst of done / not verified / not done
     reasons: list[str] = []
@@ -78,7 +86,12 @@ def _step_state(step: guide.Step, report: Report, by_check: dict[str, list[Resul
         counts: dict[str, int] = {}
         for r in results:
             counts[r.status.value] = counts.get(r.status.value, 0) + 1
-        checks.append(CheckState(cid, meta.title if meta else "", counts, ran=bool(results)))
+        other_phase = meta is not None and report.phase not in meta.phases
+        checks.append(CheckState(cid, meta.title if meta else "", counts, ran=bool(results) and not other_phase,
+                                 installed=meta is not None, other_phase=other_phase))
+        if other_phase:
+            # Skipped by design in this phase (BTS004 in post): neutral, as long as another check of the step ran.
+            continue
         for r in results:
             state = _result_state(r)
             previous = node_status.get(r.node)
@@ -91,7 +104,12 @@ def _step_state(step: guide.Step, report: Report, by_check: dict[str, list[Resul
             state = NOT_VERIFIED
         else:
             state = BY_HAND if not step.verified_by or step.manual else NOT_VERIFIED
-        if state == NOT_VERIFIED and not reasons:
+        later = [c for c in checks if c.other_phase]
+        if state == NOT_VERIFIED and later:
+            phases = sorted({p.value for c in later if (m := report.checks.get(c.check_id)) for p in m.phases})
+            reasons.append(f"its checks ({', '.join(c.check_id for c in later)}) run in phase "
+                           f"{' or '.join(phases)}, not {report.phase.value}")
+        elif state == NOT_VERIFIED and not reasons:
             reasons.append("none of its checks ran in this report (" + ", ".join(step.verified_by) + ")")
     else:
         states = set(node_status.values())
@@ -101,7 +119,7 @@ def _step_state(step: guide.Step, report: Report, by_check: dict[str, list[Resul
             state = NOT_VERIFIED
         else:
             state = DONE
-        missing = [c.check_id for c in checks if not c.ran and c.check_id in report.checks]
+        missing = [c.check_id for c in checks if not c.ran and not c.other_phase and c.check_id in report.checks]
         if state == DONE and missing:
             state = NOT_VERIFIED
             reasons.append(f"{', '.join(missing)} did not run in this report")
@@ -138,15 +156,18 @@ def _rank(state: str) -> int:
 def _reasons(check_id: str, results: Iterable[Result], down: set[str]) -> list[str]:
     """One line per distinct non-pass message of a check (a node count, not every node).
 
-    Results on nodes that could not be collected say the same thing with the node's name in it: they are one
-    line ("could not decide on 3 nodes not collected"), failures first.
+    Results that could not decide because a node was not collected (the node itself, or a node a group check
+    needs) say the same thing with a node's name in it: they are one line, after the failures.
     """
     by_message: dict[tuple[int, str, str], int] = {}
     not_collected = 0
     for r in results:
         if r.status is Status.PASS:
             continue
-        if r.node in down and r.status is Status.ERROR:
+        missing = r.evidence.get("missing_nodes") if r.status is Status.ERROR else None
+        if r.status is Status.ERROR and (r.node in down or (
+                isinstance(missing, (list, tuple)) and missing and set(map(str, missing)) <= down)):
+            # The node, or a node a group check needs, was not collected: the outage is the cause.
             not_collected += 1
             continue
         order = 0 if r.status in (Status.FAIL, Status.WARN) else 1
@@ -155,8 +176,8 @@ def _reasons(check_id: str, results: Iterable[Result], down: set[str]) -> list[s
     lines = [f"{check_id} {status} on {n} node{'s' if n != 1 else ''}: {message}"
              for (_order, status, message), n in sorted(by_message.items(), key=lambda kv: kv[0][0])]
     if not_collected:
-        lines.append(f"{check_id} could not decide on {not_collected} node{'s' if not_collected != 1 else ''} "
-                     "not collected")
+        lines.append(f"{check_id} could not decide on {not_collected} node{'s' if not_collected != 1 else ''}: "
+                     "a node was not collected")
     return lines
 
 

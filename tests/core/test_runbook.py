@@ -21,7 +21,7 @@ def test_steps_in_order_with_the_checks_state() -> None:
     assert steps["16"].state == runbook.DONE and steps["16"].nodes_done == ("NODE1", "NODE2")
     # A down node leaves a step unproven, never done.
     assert steps["2"].state == runbook.NOT_VERIFIED and len(steps["2"].nodes_not_verified) == 1
-    assert "DTC002 could not decide on 1 node not collected" in steps["2"].reasons
+    assert "DTC002 could not decide on 1 node: a node was not collected" in steps["2"].reasons
 
 
 def test_steps_no_check_can_see_are_by_hand_never_done() -> None:
@@ -39,6 +39,10 @@ def test_steps_no_check_can_see_are_by_hand_never_done() -> None:
 def test_phase_skips_and_unselected_checks_are_not_verified() -> None:
     pre = states(big_report(10, healthy=True, phase=Phase.PRE))
     assert pre["20"].state == runbook.NOT_VERIFIED  # SSO008 runs in post only
+    # Before the window, SSO007 passing proves the *old* master secret server: step 19 is not done by that.
+    assert pre["19"].state == runbook.NOT_VERIFIED and pre["19"].reasons == (
+        "done during the downtime window: a run in phase post verifies it",)
+    assert pre["16"].state == runbook.DONE and pre["14"].state == runbook.DONE  # BTS004 runs in pre
     report = big_report(10, healthy=True)
     only_clu = replace(report, results=tuple(r for r in report.results if r.check_id.startswith("CLU")))
     steps = states(only_clu)

@@ -49,7 +49,8 @@ def test_every_format_carries_it_and_a_partial_run_says_so(tmp_path: Path, make_
     assert f"  Inventory: {tmp_path}/inventory.yml (sha256 " in console
     assert "  Waivers: " in console and "  Run by: " in console
     page = REPORTERS["html"].render(rep)
-    assert "<h1>PASSED (PARTIAL: 6 of 27 checks)</h1>" in page and "inventory.yml (sha256 " in page
+    assert "<h1>PASSED (PARTIAL: 6 of 27 checks)<small>" in page and "inventory.yml (sha256 " in page
+    assert '<section class="banner PASSED partial"' in page
     doc = json.loads(REPORTERS["json"].render(rep))
     assert doc["provenance"]["partial"] is True and doc["provenance"]["checks"]["selected"] == 6
     root = ET.fromstring(REPORTERS["junit"].render(replace(rep, nodes=make_report().nodes)))  # type: ignore[operator]
