@@ -49,9 +49,9 @@ Rules (``RULES`` holds the one-line summaries):
 ``non-ascii``
     Any character outside ASCII: the probe travels on stdin in the console code page (437).
 ``param-interpolation``
-    Probe parameters are read only through ``Get-SsoParam``: ``$SsoParamsJson`` outside the
-    probe's first line and its decode line, ``$SsoParams`` outside ``Get-SsoParam`` and the
-    preamble, and any code-from-text (``Invoke-Expression``, ``[scriptblock]::Create`` except the
+    Probe parameters are read only through ``Get-SsoParam``: ``$SsoParamsText`` (or any
+    ``$SsoParams*`` holder) outside the probe's first line and ``Get-SsoParam`` itself, and any
+    code-from-text (``Invoke-Expression``, ``[scriptblock]::Create`` except the
     bootstrap's stdin runner, ``$ExecutionContext.InvokeCommand.InvokeScript``).
 
 Read-only exceptions (deliberate, documented):
@@ -1191,19 +1191,14 @@ class _Linter:
     def params(self) -> None:
         code = self.src.code
         inside = _function_range(code, "Get-SsoParam")
-        for m in re.finditer(r"\$\{?(?:script:|global:|local:)?SsoParams(Json)?(?![\w])", code, re.I):
+        for m in re.finditer(r"\$\{?(?:script:|global:|local:)?SsoParams(Json|Text)?(?![\w])", code, re.I):
             line = self.src.line_of(m.start())
             text = self.src.lines[line - 1].strip() if line <= len(self.src.lines) else ""
-            if m.group(1):
-                if (line == 1 and re.fullmatch(r"\$SsoParamsJson = @'", text)) or _DECODE_LINE.fullmatch(text):
-                    continue
-                self.add("param-interpolation", line, "$SsoParamsJson is used outside the probe's decode line")
-            else:
-                if inside and inside[0] <= m.start() < inside[1]:
-                    continue
-                if text == "$SsoParams = $null" or _DECODE_LINE.fullmatch(text):
-                    continue
-                self.add("param-interpolation", line, "$SsoParams is read directly; use Get-SsoParam 'name'")
+            if inside and inside[0] <= m.start() < inside[1]:
+                continue  # Get-SsoParam itself decodes the parameters
+            if line == 1 and re.fullmatch(r"\$SsoParamsText = @'", text):
+                continue  # the probe's first line opens the parameters here-string
+            self.add("param-interpolation", line, f"{m.group(0)} is read outside Get-SsoParam; use Get-SsoParam 'name'")
         for m in self.code_matches(
             re.compile(r"\[(?:System\.Management\.Automation\.)?ScriptBlock\]::Create\s*\(", re.I)
         ):
@@ -1214,12 +1209,6 @@ class _Linter:
             self.add_at("param-interpolation", m.start(), "[scriptblock]::Create runs text as code")
         for m in self.code_matches(re.compile(r"\.(?:InvokeScript|NewScriptBlock)\s*\(", re.I)):
             self.add_at("param-interpolation", m.start(), "InvokeCommand.InvokeScript/NewScriptBlock runs text as code")
-
-
-_DECODE_LINE = re.compile(
-    r"\$SsoParams = \(New-Object System\.Web\.Script\.Serialization\.JavaScriptSerializer\)"
-    r"\.DeserializeObject\(\$SsoParamsJson\)"
-)
 
 
 def _norm(text: str) -> str:

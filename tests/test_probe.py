@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
@@ -18,8 +19,9 @@ from ssocheck.facts.probe import (
     PARAMS_START,
     ProbeOutputError,
     build_probe,
+    decode_params_text,
     encoded_command,
-    params_json,
+    params_text,
     parse_answer,
 )
 
@@ -42,13 +44,13 @@ HOSTILE: dict[str, Any] = {
     "backslash": "CORP\\svc_sso\\",
     "json_like": '{"a": 1}\'@',
     "list": ["'@", "$(whoami)", "\u00e9"],
-    "nested": {"k'@": {"$(x)": ["\n'@"]}},
     "number": 135,
-    "float": 1.5,
     "flag": True,
     "nothing": None,
-    "key with '@ and $(whoami)": "v",
 }
+# What the parameter encoding refuses (Python-side, before anything is sent): nested maps, floats, odd names.
+REFUSED: list[dict[str, Any]] = [{"nested": {"k'@": {"$(x)": ["\n'@"]}}}, {"float": 1.5},
+                                 {"key with '@ and $(whoami)": "v"}, {"mixed": ["a", 1]}]
 
 
 class Alpha(Fact[Any]):
@@ -83,41 +85,52 @@ class NonAscii(Fact[Any]):
     script = "$value = 'caf\u00e9'"
 
 
-# ------------------------------------------------------------------------------------------ params_json
+# ------------------------------------------------------------------------------------------ params_text
 
 
 def assert_safe_here_string_body(text: str) -> None:
     assert text.isascii()
-    assert "'" not in text
+    assert "'" not in text and '"' not in text and "$" not in text and "`" not in text
     assert "\n" not in text and "\r" not in text
+    assert re.fullmatch(r"[A-Za-z0-9_+/=:;,]*", text), text
     assert not any(line.startswith("'@") for line in text.splitlines())
 
 
-def test_params_json_hostile_values_round_trip() -> None:
-    text = params_json(HOSTILE)
+def test_params_text_hostile_values_round_trip() -> None:
+    text = params_text(HOSTILE)
     assert_safe_here_string_body(text)
-    assert json.loads(text) == HOSTILE
+    assert decode_params_text(text) == HOSTILE
 
 
 @pytest.mark.parametrize("key", sorted(HOSTILE))
-def test_params_json_each_hostile_value_alone(key: str) -> None:
-    text = params_json({key: HOSTILE[key]})
+def test_params_text_each_hostile_value_alone(key: str) -> None:
+    text = params_text({key: HOSTILE[key]})
     assert_safe_here_string_body(text)
-    assert json.loads(text) == {key: HOSTILE[key]}
+    assert decode_params_text(text) == {key: HOSTILE[key]}
 
 
-def test_params_json_every_bmp_character_and_some_astral() -> None:
-    # Every code point from NUL to the end of the BMP (surrogates excluded: not valid str content
-    # for JSON round trips), plus astral ones: one value each, in one document.
+def test_params_text_every_bmp_character_and_some_astral() -> None:
+    # Every code point from NUL to the end of the BMP (surrogates excluded: not encodable as UTF-8), plus astral
+    # ones: one value each, in one document.
     chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF] + ["\U0001f600", "\U0010ffff"]
-    doc = {"all": "".join(chars), "each": chars}
-    text = params_json(doc)
+    doc = {"all": "".join(chars), "each": chars, "none": None, "flag": True, "off": False, "n": -(2**40), "empty": ""}
+    text = params_text(doc)
     assert_safe_here_string_body(text)
-    assert json.loads(text) == doc
+    assert decode_params_text(text) == doc
 
 
-def test_params_json_is_stable() -> None:
-    assert params_json({"b": 1, "a": "x"}) == params_json({"a": "x", "b": 1}) == '{"a":"x","b":1}'
+def test_params_text_is_stable_and_strict() -> None:
+    assert params_text({"b": 1, "a": "x"}) == params_text({"a": "x", "b": 1}) == "a:s:eA==;b:i:MQ=="
+    for refused in REFUSED:
+        with pytest.raises(ValueError):
+            params_text(refused)
+
+
+def test_params_need_no_extra_assembly() -> None:
+    # Review probe.md D4: a PowerShell 2.0 node without .NET 3.5.1 has no System.Web.Extensions.
+    probe = build_probe([Alpha], HOSTILE)
+    assert "System.Web.Extensions" not in probe and "JavaScriptSerializer" not in probe
+    assert "[Convert]::FromBase64String" in probe
 
 
 # ------------------------------------------------------------------------------------------ build_probe
@@ -127,7 +140,7 @@ def test_probe_here_string_holds_exactly_the_params() -> None:
     probe = build_probe([Alpha], HOSTILE)
     lines = probe.split("\n")
     assert lines[0] == PARAMS_START
-    assert lines[1] == params_json(HOSTILE)
+    assert lines[1] == params_text(HOSTILE)
     assert lines[2] == PARAMS_END
     # The only line that closes a single-quoted here-string is the one we put there.
     assert [i for i, line in enumerate(lines) if line.startswith("'@")] == [2]
@@ -164,7 +177,7 @@ def test_probe_rejects_non_ascii_snippet() -> None:
 
 def test_probe_accepts_non_ascii_params_escaped() -> None:
     probe = build_probe([Alpha], {"name": "caf\u00e9"})
-    assert '"caf\\u00e9"' in probe
+    assert "name:s:Y2Fmw6k=" in probe and probe.isascii()  # base64 of the UTF-8 bytes
 
 
 # ----------------------------------------------------------------------------------------- parse_answer

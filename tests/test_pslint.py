@@ -168,8 +168,9 @@ BAD: list[tuple[str, str]] = [
     ("non-ascii", "# r\u00e9sum\u00e9 of the fact\n$value = 1"),
     ("non-ascii", "$value = 'a\u2019b'"),
     # ---- param-interpolation
-    ("param-interpolation", "$len = $SsoParamsJson.Length"),
-    ("param-interpolation", '$msg = "params: $SsoParamsJson"'),
+    ("param-interpolation", "$len = $SsoParamsText.Length"),
+    ("param-interpolation", '$msg = "params: $SsoParamsText"'),
+    ("param-interpolation", "$x = $SsoParamsJson"),
     ("param-interpolation", "$node = $SsoParams['node']"),
     ("param-interpolation", "$node = $SsoParams.node"),
     ("param-interpolation", "Invoke-Expression ('Get-Item ' + $x)"),
@@ -325,13 +326,10 @@ def test_unguarded_ps3_cmdlet_still_flagged_when_another_is_guarded(use_tree: bo
 @pytest.mark.parametrize("use_tree", MODES)
 def test_probe_param_plumbing_is_allowed_only_in_its_place(use_tree: bool) -> None:
     plumbing = (
-        "$SsoParamsJson = @'\n{}\n'@\n"
-        "$SsoParams = $null\n"
-        "$SsoParams = (New-Object System.Web.Script.Serialization.JavaScriptSerializer)"
-        ".DeserializeObject($SsoParamsJson)\n"
+        "$SsoParamsText = @'\na:s:eA==\n'@\n"
         "function Get-SsoParam([string]$name) {\n"
-        "    if (-not $SsoParams.ContainsKey($name)) { throw ('parameter missing: ' + $name) }\n"
-        "    return $SsoParams[$name]\n"
+        "    foreach ($ssoItem in $SsoParamsText.Trim().Split(';')) { $ssoParts = $ssoItem.Split(':') }\n"
+        "    throw ('parameter missing: ' + $name)\n"
         "}\n"
     )
     assert pslint.lint(plumbing, use_tree=use_tree) == []

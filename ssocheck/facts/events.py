@@ -202,13 +202,18 @@ def parse_event(item: Any, where: str) -> SsoEvent:
 class SsoEvents(Fact[list[SsoEvent]]):
     """ENTSSO events of the Application log that tell the master secret story, newest first.
 
-    Read with ``Get-EventLog`` (PowerShell 2.0; ``Get-WinEvent`` XML filters would do too but its
-    "no events" error is harder to tell apart). "No matches" (no such event, or the ENTSSO source
-    was never registered) is an empty list, not an error; any other failure throws. At most
-    ``PER_ID_CAP`` events per ID from the last ``WINDOW_DAYS`` days.
+    Read with ``Get-WinEvent -FilterHashtable`` (PowerShell 2.0 on Windows Server 2008 R2 and later), one
+    query per event ID with ``-MaxEvents PER_ID_CAP``: the event log service filters on the server side
+    (provider, ID, start time) and stops after the cap, so memory and time stay bounded whatever the
+    log's size, and a log that wraps meanwhile cannot stop a full scan (review probe.md D3: Get-EventLog
+    walks the whole log client-side and stops with LogReadError). "No matches" (error
+    ``NoMatchingEventsFound``, or no ENTSSO provider at all: ``NoMatchingProvidersFound``) is an empty
+    list, not an error; any other failure throws. At most ``PER_ID_CAP`` events per ID from the last
+    ``WINDOW_DAYS`` days.
 
     Raw value: a list of ``{"id": int, "time": "yyyy-MM-ddTHH:mm:ssZ" (UTC), "strings": [..]}``;
-    ``strings`` are the event's ReplacementStrings. An optional ``"message"`` (rendered text) is
+    ``strings`` are the event's insertion strings (``EventRecord.Properties``, the same values as
+    Get-EventLog's ReplacementStrings, never localised). An optional ``"message"`` (rendered text) is
     accepted for events exported without strings.
     """
 
@@ -218,31 +223,23 @@ class SsoEvents(Fact[list[SsoEvent]]):
 $ids = @(10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550, 10565, 10575, 10589, 10599, 10611, 10728, 10767)
 $cap = 20
 $since = [DateTime]::Now.AddDays(-365)
-$evErr = $null
-$entries = @(Get-EventLog -LogName Application -Source ENTSSO -After $since -ErrorAction SilentlyContinue -ErrorVariable evErr)
-# "No matches found" (GetEventLogNoEntriesFound, category ObjectNotFound) is an empty answer; anything else is real.
-foreach ($err in @($evErr)) {
-    if ($null -eq $err) { continue }
-    $noEntries = ([string]$err.FullyQualifiedErrorId) -like 'GetEventLogNoEntriesFound*' -or ([string]$err.CategoryInfo.Category) -eq 'ObjectNotFound'
-    if (-not $noEntries) { throw $err }
-}
-$count = @{}
 $list = New-Object System.Collections.ArrayList
-$inv = [System.Globalization.CultureInfo]::InvariantCulture
-foreach ($e in $entries) {
-    $id = [int]$e.EventID
-    if ($ids -contains $id) {
-        if (-not $count.ContainsKey($id)) { $count[$id] = 0 }
-        if ($count[$id] -lt $cap) {
-            $count[$id] = $count[$id] + 1
-            $strings = New-Object System.Collections.ArrayList
-            foreach ($s in @($e.ReplacementStrings)) { [void]$strings.Add([string]$s) }
-            [void]$list.Add(@{
-                id = $id
-                time = $e.TimeGenerated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)
-                strings = @($strings.ToArray())
-            })
-        }
+foreach ($id in $ids) {
+    $found = @()
+    try {
+        $found = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'ENTSSO'; Id = $id; StartTime = $since } -MaxEvents $cap -ErrorAction Stop)
+    } catch {
+        # "No events were found" / "no such provider" are empty answers; anything else (access, a broken log) is real.
+        if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
+    }
+    foreach ($e in $found) {
+        $strings = New-Object System.Collections.ArrayList
+        foreach ($p in @($e.Properties)) { [void]$strings.Add([string]$p.Value) }
+        [void]$list.Add(@{
+            id = [int]$e.Id
+            time = $e.TimeCreated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv)
+            strings = @($strings.ToArray())
+        })
     }
 }
 $value = @($list.ToArray())

@@ -336,24 +336,22 @@ $ptWorker = {
             $r['cleanup_ok'] = $true
         }
         try {
-            $evErr = $null
-            $entries = @(Get-EventLog -LogName Application -Source ENTSSO -After $since -ErrorAction SilentlyContinue -ErrorVariable evErr)
-            foreach ($err in @($evErr)) {
-                if ($null -eq $err) { continue }
-                $noEntries = ([string]$err.FullyQualifiedErrorId) -like 'GetEventLogNoEntriesFound*' -or ([string]$err.CategoryInfo.Category) -eq 'ObjectNotFound'
-                if (-not $noEntries) { throw $err }
+            # Server-side filtered and capped (review probe.md D3); "no events" is an empty list.
+            $entries = @()
+            try {
+                $entries = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'ENTSSO'; StartTime = $since } -MaxEvents 20 -ErrorAction Stop)
+            } catch {
+                if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
             }
             $list = New-Object System.Collections.ArrayList
             foreach ($ev in $entries) {
-                if ($list.Count -lt 20) {
-                    $strings = New-Object System.Collections.ArrayList
-                    foreach ($s in @($ev.ReplacementStrings)) { [void]$strings.Add([string]$s) }
-                    [void]$list.Add(@{
-                        id = [int]$ev.EventID
-                        time = $ev.TimeGenerated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)
-                        strings = @($strings.ToArray())
-                    })
-                }
+                $strings = New-Object System.Collections.ArrayList
+                foreach ($s in @($ev.Properties)) { [void]$strings.Add([string]$s.Value) }
+                [void]$list.Add(@{
+                    id = [int]$ev.Id
+                    time = $ev.TimeCreated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $inv)
+                    strings = @($strings.ToArray())
+                })
             }
             $r['events'] = @($list.ToArray())
         } catch {

@@ -5,8 +5,12 @@ Wire contract (the simulated farm implements the server side of it):
 * The command line is ``powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass
   -EncodedCommand <BOOTSTRAP>``. The bootstrap only reads standard input and runs it, so the
   probe can be any size: ``-EncodedCommand`` alone breaks around 3 KB of script.
-* The probe (sent on stdin, ASCII only) starts with the parameters as a JSON document inside a
-  single-quoted here-string (data, never code), then a JSON writer, then one block per fact::
+* The probe (sent on stdin, ASCII only) starts with the parameters inside a single-quoted here-string
+  (data, never code): one line ``name:kind:base64;...`` where each value is base64 of its UTF-8 text
+  (kind ``s`` string, ``n`` null, ``b`` boolean, ``i`` integer, ``l`` list of strings, items joined
+  by ``,``). Decoding needs only ``[Convert]::FromBase64String`` and ``Encoding.UTF8`` (.NET 2.0): no
+  System.Web.Extensions, which a PowerShell 2.0 node without .NET 3.5.1 lacks (review probe.md D4).
+  Then a JSON writer, then one block per fact::
 
       # ssocheck-fact: <name>
       try { $value = $null; $null = . { <snippet> }; <store ok> } catch { <store error> }
@@ -33,7 +37,7 @@ PROBE_VERSION = "ssocheck/1"
 BEGIN = "<<SSOCHECK-BEGIN>>"
 END = "<<SSOCHECK-END>>"
 FACT_MARKER = "# ssocheck-fact: "
-PARAMS_START = "$SsoParamsJson = @'"
+PARAMS_START = "$SsoParamsText = @'"
 PARAMS_END = "'@"
 
 # Reads the whole of stdin and runs it. `$input | Out-String` works on PowerShell 2.0 (Ansible's
@@ -102,22 +106,29 @@ function ConvertTo-SsoJson($o, [int]$depth) {
     return (ConvertTo-SsoJsonString ([string]$o))
 }
 
-# Inventory values arrive as JSON data. JavaScriptSerializer is the PowerShell 2.0 way to read
-# JSON (System.Web.Extensions, .NET 3.5+); if it is missing, facts that need parameters fail
-# with this reason instead of running with guessed values.
-$SsoParams = $null
-$SsoParamsError = 'parameters not decoded'
-try {
-    [void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')
-    $SsoParams = (New-Object System.Web.Script.Serialization.JavaScriptSerializer).DeserializeObject($SsoParamsJson)
-} catch {
-    $SsoParamsError = 'cannot decode parameters (System.Web.Extensions missing?): ' + $_.Exception.Message
-}
-
+# Inventory values arrive as data: 'name:kind:base64;...' (see the module docstring of ssocheck/facts/probe.py),
+# decoded with .NET 2.0 only. A parameter is read with Get-SsoParam 'name', never by pasting text into code.
 function Get-SsoParam([string]$name) {
-    if ($null -eq $SsoParams) { throw $SsoParamsError }
-    if (-not $SsoParams.ContainsKey($name)) { throw ('parameter missing: ' + $name) }
-    return $SsoParams[$name]
+    foreach ($ssoItem in $SsoParamsText.Trim().Split(';')) {
+        $ssoParts = $ssoItem.Split(':')
+        if ($ssoParts.Length -ne 3 -or $ssoParts[0] -ne $name) { continue }
+        $ssoTexts = New-Object System.Collections.ArrayList
+        foreach ($ssoB64 in $ssoParts[2].Split(',')) {
+            [void]$ssoTexts.Add([System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String($ssoB64)))
+        }
+        switch ($ssoParts[1]) {
+            'n' { return $null }
+            's' { return [string]$ssoTexts[0] }
+            'b' { return ([string]$ssoTexts[0] -eq 'true') }
+            'i' { return [long]::Parse([string]$ssoTexts[0], $SsoInv) }
+            'l' {
+                if ($ssoParts[2] -eq '') { return ,([string[]]@()) }
+                return ,([string[]]$ssoTexts.ToArray())
+            }
+        }
+        throw ('cannot decode parameter ' + $name + ': unknown kind ' + $ssoParts[1])
+    }
+    throw ('parameter missing: ' + $name)
 }
 
 function Get-SsoRegValue([string]$path, [string]$name) {
@@ -163,14 +174,61 @@ DOCTOR_SCRIPT = (
 )
 
 
-def params_json(params: Mapping[str, Any]) -> str:
-    """Encode parameters for the here-string: one line, ASCII only, no single quote.
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-    A single-quoted here-string ends only at a line starting with ``'@``; one-line JSON starts with
-    ``{`` and carries ``'`` as ``\\u0027``, so no value can end the string early or become code.
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    """Encode parameters for the here-string: ``name:kind:base64;...`` on one line, sorted by name.
+
+    Base64 (``A-Za-z0-9+/=``) and the separators ``:;,`` contain no quote and no line break, so no value can
+    end the single-quoted here-string or become code; every value decodes with .NET 2.0 alone.
     """
-    text = json.dumps(dict(params), ensure_ascii=True, sort_keys=True, separators=(",", ":"))
-    return text.replace("'", "\\u0027")
+    items = []
+    for name in sorted(params):
+        if not _PARAM_NAME.match(name):
+            raise ValueError(f"probe parameter names must be identifiers: {name!r}")
+        value = params[name]
+        if value is None:
+            items.append(f"{name}:n:")
+        elif isinstance(value, bool):
+            items.append(f"{name}:b:{_b64('true' if value else 'false')}")
+        elif isinstance(value, int):
+            items.append(f"{name}:i:{_b64(str(value))}")
+        elif isinstance(value, str):
+            items.append(f"{name}:s:{_b64(value)}")
+        elif isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            items.append(f"{name}:l:{','.join(_b64(v) for v in value)}")
+        else:
+            raise ValueError(f"probe parameter {name!r}: unsupported value type {type(value).__name__}")
+    return ";".join(items)
+
+
+def decode_params_text(text: str) -> dict[str, Any]:
+    """The inverse of :func:`params_text` (what ``Get-SsoParam`` returns), for tests and tools."""
+    out: dict[str, Any] = {}
+    for item in text.strip().split(";"):
+        parts = item.split(":")
+        if len(parts) != 3:
+            continue
+        name, kind, body = parts
+        texts = [base64.b64decode(b).decode("utf-8") for b in body.split(",")]
+        if kind == "n":
+            out[name] = None
+        elif kind == "s":
+            out[name] = texts[0]
+        elif kind == "b":
+            out[name] = texts[0] == "true"
+        elif kind == "i":
+            out[name] = int(texts[0])
+        elif kind == "l":
+            out[name] = texts if body else []
+        else:
+            raise ValueError(f"unknown parameter kind {kind!r} of {name!r}")
+    return out
 
 
 def _indent(snippet: str) -> str:
@@ -182,7 +240,7 @@ def build_probe(facts: Sequence[type[Fact[Any]]], params: Mapping[str, Any]) -> 
     names = [f.name for f in facts]
     if len(set(names)) != len(names):
         raise ValueError(f"duplicate fact names in probe: {names}")
-    parts = [f"{PARAMS_START}\n{params_json(params)}\n{PARAMS_END}", PREAMBLE]
+    parts = [f"{PARAMS_START}\n{params_text(params)}\n{PARAMS_END}", PREAMBLE]
     for fact in sorted(facts, key=lambda f: f.name):
         parts.append(FACT_BLOCK.format(marker=FACT_MARKER, name=fact.name, body=_indent(fact.script)))
     parts.append(EPILOGUE)

@@ -5,7 +5,8 @@ What it understands, and nothing more:
 * the command line ``powershell[.exe] [options] -EncodedCommand <base64 UTF-16LE>`` (pywinrm's ``run_ps`` puts it
   all in the command text; ssocheck's transport puts the options in the arguments), also ``-Command <text>``;
 * the ssocheck bootstrap (it runs whatever arrives on stdin), so the effective script is then stdin;
-* the ssocheck probe: the parameters here-string and one block per ``# ssocheck-fact: <name>`` marker, answered
+* the ssocheck probe: the parameters here-string (``name:kind:base64;...``) and one block per
+  ``# ssocheck-fact: <name>`` marker, answered
   from the scenario state by the emulators of :mod:`ssocheck.lab.emulation` exactly in the probe's wire format;
 * a few trivial commands admins and benchmarks type: ``hostname``, ``$env:COMPUTERNAME``,
   ``$PSVersionTable.PSVersion[.ToString()]``, ``Write-Output``/``echo`` of literals, and ``ssocheck doctor``'s script.
@@ -42,7 +43,7 @@ PROBE_VERSION = "ssocheck/1"
 BEGIN = "<<SSOCHECK-BEGIN>>"
 END = "<<SSOCHECK-END>>"
 FACT_MARKER = "# ssocheck-fact: "
-PARAMS_START = "$SsoParamsJson = @'"
+PARAMS_START = "$SsoParamsText = @'"
 PARAMS_END = "'@"
 BOOTSTRAP = (
     "$ErrorActionPreference = 'Stop'; "
@@ -352,15 +353,9 @@ class PowerShellHost:
             end = len(lines)
         else:
             try:
-                decoded = json.loads("\n".join(body))
-            except json.JSONDecodeError as exc:
-                decoded, problem = None, str(exc)
-            else:
-                problem = "" if isinstance(decoded, dict) else "the parameters are not a JSON object"
-            if problem:
-                params = Params(error=f"cannot decode parameters (System.Web.Extensions missing?): {problem}")
-            else:
-                params = Params(decoded)
+                params = Params(_decode_params("\n".join(body)))
+            except ValueError as exc:
+                params = Params(error=f"cannot decode parameters: {exc}")
         facts = [line[len(FACT_MARKER) :].strip() for line in lines[end + 1 :] if line.startswith(FACT_MARKER)]
         return params, facts
 
@@ -401,6 +396,39 @@ class PowerShellHost:
             log.exception("lab emulator for fact %s crashed on node %s", name, node.name)
             return {"ok": False, "error": f"ssocheck lab: emulator for {name} crashed: {type(exc).__name__}: {exc}"}
         return {"ok": True, "value": value}
+
+
+def _decode_params(text: str) -> dict[str, Any]:
+    """``name:kind:base64;...`` as the probe's Get-SsoParam reads it (duplicated from the probe on purpose).
+
+    Anything Get-SsoParam could not decode (bad base64, not UTF-8, an unknown kind) raises ValueError: PowerShell
+    would throw on the first lookup.
+    """
+    out: dict[str, Any] = {}
+    for item in text.strip().split(";"):
+        parts = item.split(":")
+        if len(parts) != 3:
+            if item.strip():
+                raise ValueError(f"malformed parameter item {item[:40]!r}")
+            continue
+        name, kind, body = parts
+        try:
+            texts = [base64.b64decode(b, validate=True).decode("utf-8") for b in body.split(",")]
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise ValueError(f"parameter {name}: not base64 of UTF-8 ({exc})") from exc
+        if kind == "n":
+            out[name] = None
+        elif kind == "s":
+            out[name] = texts[0]
+        elif kind == "b":
+            out[name] = texts[0] == "true"
+        elif kind == "i":
+            out[name] = int(texts[0])
+        elif kind == "l":
+            out[name] = texts if body else []
+        else:
+            raise ValueError(f"parameter {name}: unknown kind {kind!r}")
+    return out
 
 
 def _computer_name(node: NodeState) -> str:

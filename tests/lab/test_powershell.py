@@ -188,7 +188,7 @@ def test_undecodable_params_fail_the_facts_that_read_them(farm: FarmState) -> No
     host = PowerShellHost(farm, emulators={"reads": reads, "ignores": ignores})
     facts = [type(name, (MsdtcCids,), {"name": name}) for name in ("reads", "ignores")]
     script = probe.build_probe(facts, PARAMS)
-    broken = script.replace(probe.params_json(PARAMS), "{not json", 1)
+    broken = script.replace(probe.params_text(PARAMS), "cluster_network_name:s:not*base64", 1)
     assert broken != script
     answer = probe.parse_answer(transport_call(host, "NODE1", broken).stdout.decode())
     assert answer.facts == {"ignores": 42}
