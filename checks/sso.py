@@ -20,7 +20,7 @@ from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, e
 from ssocheck.errors import FactError
 from ssocheck.evidence import group_summary
 from ssocheck.facts.events import SsoEvent, SsoEvents, of_ids, parse_time
-from ssocheck.facts.rights import UserRights
+from ssocheck.facts.rights import LogonRightAccounts, RightHolder, UserRights
 from ssocheck.facts.services import Services
 from ssocheck.facts.sso import (
     AccountGroups,
@@ -50,6 +50,10 @@ from .common import (
 )
 
 DOCS_DISPLAY_DB = "https://learn.microsoft.com/en-us/biztalk/core/how-to-display-the-sso-database-information"
+DOCS_WELL_KNOWN_SIDS = (
+    "https://learn.microsoft.com/en-us/windows-server/identity/ad-ds/manage/understand-security-identifiers "
+    "(S-1-1-0 Everyone, S-1-5-11 Authenticated Users, S-1-5-6 Service, S-1-5-32-545 Users)"
+)
 DOCS_GMSA = "https://learn.microsoft.com/en-us/biztalk/core/gmsa-config ('Enterprise SSO | No')"
 DOCS_LOGON_AS_SERVICE = (
     "https://learn.microsoft.com/en-us/windows/security/threat-protection/security-policy-settings/log-on-as-a-service"
@@ -341,9 +345,15 @@ def _membership(ident: AccountGroups, admins: Sequence[str], domain: Domain) -> 
 
 SERVICE_LOGON = "SeServiceLogonRight"
 DENY_SERVICE_LOGON = "SeDenyServiceLogonRight"
-# Well-known groups every domain account's logon token holds (tokenGroups lists only AD groups).
-IN_EVERY_TOKEN = {"S-1-1-0": "Everyone", "S-1-5-11": "Authenticated Users"}
-IN_EVERY_TOKEN_NAMES = {"everyone", "authenticated users", "nt authority\\authenticated users"}
+# Well-known groups every domain account's service logon token holds (an AD read of the account's groups does
+# not list them): Everyone, Authenticated Users, This Organization, and SERVICE, which Windows adds to every
+# service logon. Compared by SID; a localised name ("Jeder", "Tout le monde") is translated on the node.
+IN_EVERY_TOKEN = {"S-1-1-0": "Everyone", "S-1-5-11": "Authenticated Users", "S-1-5-15": "This Organization",
+                  "S-1-5-6": "SERVICE"}
+IN_EVERY_TOKEN_NAMES = {"everyone", "authenticated users", "nt authority\\authenticated users", "service",
+                        "nt authority\\service"}
+# Well-known SIDs whose members depend on the node (BUILTIN\Users holds Domain Users on a member server).
+BUILTIN_PREFIX = "S-1-5-32-"
 
 
 @dataclass(frozen=True)
@@ -352,35 +362,54 @@ class _Match:
     entry: str
     why: str = ""
 
+    def text(self) -> str:
+        return f"{self.entry} ({self.why})" if self.why and self.why != self.entry else self.entry
+
 
 def _domain_sid(sid: str) -> str | None:
     parts = sid.upper().split("-")
     return "-".join(parts[:7]) if len(parts) > 7 and parts[3] == "21" else None
 
 
-def _classify(entry: str, ident: AccountGroups, domain: Domain, machine: str) -> _Match:
-    """How a user-rights entry relates to the service account.
+def _complete_token(ident: AccountGroups) -> bool:
+    """Whether the groups are the account's whole logon token on this node (an S4U logon on the node), so a
+    SID outside them provably does not hold the account; an AD read (``tokenGroups``) misses BUILTIN, local
+    and other domains' groups."""
+    return str(getattr(ident, "resolved_by", "tokenGroups")) == "s4u"
 
-    ``unexpanded``: a local or BUILTIN group, or a group of another domain, that may contain the account
-    but whose membership ``tokenGroups`` does not show (it lists the account's own domain's groups).
+
+def _classify(entry: str, ident: AccountGroups, domain: Domain, machine: str,
+              holder: RightHolder | None = None) -> _Match:
+    """How a user-rights entry relates to the service account, by SID whenever the entry or the node has one.
+
+    ``holder`` is the node's own translation of the entry (``logon_right_accounts``): it gives the SID of a
+    name (also of a localised one such as "Jeder") and says whether a SID still resolves there.
+    ``unexpanded``: an entry that may contain the account but whose membership cannot be proven either way:
+    a BUILTIN, local or other-domain group when only AD groups are known, a SID or name the node cannot
+    resolve, a bare name without a translation.
     """
     acc: Account = parse_account(entry, domain, machine=machine)
     account_domain = parse_account(ident.account, domain).domain
-    if acc.sid:
-        sid = acc.sid
+    sid = acc.sid or (holder.sid if holder and holder.sid else None)
+    label = holder.name if holder and holder.name and holder.name != entry else ""
+    if sid:
         if sid == ident.sid.upper():
-            return _Match("account", entry, ident.account)
+            return _Match("account", entry, label or ident.account)
         if sid in ident.group_sids:
-            name = next((g.name for g in ident.groups if g.sid.upper() == sid and g.name), sid)
+            name = next((g.name for g in ident.groups if g.sid.upper() == sid and g.name), label or sid)
             return _Match("group", entry, name)
         if sid in IN_EVERY_TOKEN:
-            return _Match("everyone", entry, IN_EVERY_TOKEN[sid])
-        if sid.startswith("S-1-5-32-"):
-            return _Match("unexpanded", entry, "BUILTIN group")
+            return _Match("everyone", entry, label or IN_EVERY_TOKEN[sid])
+        if holder is not None and not holder.resolved:
+            return _Match("unexpanded", entry, "a SID this node cannot resolve: it may be a group holding the account")
+        if _complete_token(ident):
+            return _Match("no", entry, label)
+        if sid.startswith(BUILTIN_PREFIX):
+            return _Match("unexpanded", entry, f"{label + ', ' if label else ''}BUILTIN group")
         own = _domain_sid(ident.sid)
         if _domain_sid(sid) and _domain_sid(sid) != own:
-            return _Match("unexpanded", entry, "local group or another domain's group")
-        return _Match("no", entry)
+            return _Match("unexpanded", entry, f"{label + ', ' if label else ''}local group or another domain's group")
+        return _Match("no", entry, label)
     if entry.strip().lower() in IN_EVERY_TOKEN_NAMES:
         return _Match("everyone", entry, entry.strip())
     if same_account(entry, ident.account, domain, machine=machine):
@@ -388,6 +417,9 @@ def _classify(entry: str, ident: AccountGroups, domain: Domain, machine: str) ->
     for group in ident.groups:
         if group.name and same_account(entry, group.name, domain, machine=machine):
             return _Match("group", entry, group.name)
+    if holder is not None and not holder.resolved:
+        return _Match("unexpanded", entry, "a name this node cannot translate (another language, a deleted or "
+                                           "unreachable account): it may hold the account")
     bare = "\\" not in entry and "@" not in entry
     if bare or acc.domain in ("builtin", machine.lower(), ".") or (acc.domain and acc.domain != account_domain):
         return _Match("unexpanded", entry, "local, BUILTIN or another domain's account")
@@ -398,51 +430,70 @@ class LogonAsServiceRight(NodeCheck):
     """The SSO service account holds "Log on as a service" on each cluster node and is not denied it.
 
     Checked on the node's effective user rights (``secedit /export``): SeServiceLogonRight must name the
-    account or one of its AD groups (nested, by SID or name), and SeDenyServiceLogonRight, which wins over
-    the grant, must name none of them. Without the right the clustered ENTSSO resource fails to start on
-    that node (logon failure, error 1069) exactly when the role fails over to it.
+    account or one of its groups (nested, by SID or name), and SeDenyServiceLogonRight, which wins over
+    the grant, must name none of them. Entries are compared by SID: the node translates each one (a
+    localised "Jeder" is Everyone, S-1-1-0), and Everyone, Authenticated Users, This Organization and
+    SERVICE are in every service logon token. A deny entry that may contain the account but cannot be
+    expanded (BUILTIN\\Users, which holds Domain Users on a member server, when the account's local groups
+    are unknown; a SID or name the node cannot resolve) is a warning that names it, never a pass; a deny
+    that provably contains the account fails. Without the right the clustered ENTSSO resource fails to
+    start on that node (logon failure, error 1069) exactly when the role fails over to it.
     """
 
     id = "SSO003"
     name = "logon-as-service-right"
     severity = Severity.CRITICAL
     roles = ("sso-cluster",)
-    facts = (UserRights, ServiceAccountGroups)
+    facts = (UserRights, ServiceAccountGroups, LogonRightAccounts)
     guide_step = "4"
     remediation = (
         "Grant the SSO service account 'Log on as a service' on this node: secpol.msc -> Local Policies -> "
         "User Rights Assignment -> 'Log on as a service' -> Add User or Group; remove it (and its groups) from "
-        "'Deny log on as a service'. If the setting comes from a domain GPO (gpresult /scope computer /h), "
-        "change it in that GPO instead, or the next policy refresh undoes the local change."
+        "'Deny log on as a service', and replace deny entries that may contain it (BUILTIN\\Users, Everyone in "
+        "any language, SIDs that no longer resolve) by the specific accounts to deny. If the setting comes from "
+        "a domain GPO (gpresult /scope computer /h), change it in that GPO instead, or the next policy refresh "
+        "undoes the local change."
     )
-    references = (DOCS_CLUSTER_MSS, DOCS_LOGON_AS_SERVICE)
+    references = (DOCS_CLUSTER_MSS, DOCS_LOGON_AS_SERVICE, DOCS_WELL_KNOWN_SIDS)
 
     def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
         rights = node.get(UserRights)
         ident = node.get(ServiceAccountGroups)
+        held = node.get(LogonRightAccounts)
         domain = domain_of(ctx)
-        allow = [_classify(e, ident, domain, node.name) for e in entries(rights, SERVICE_LOGON)]
-        deny = [_classify(e, ident, domain, node.name) for e in entries(rights, DENY_SERVICE_LOGON)]
+
+        def judge(right: str) -> list[_Match]:
+            translated = {h.entry.lower(): h for h in held.get(right, [])}
+            return [_classify(e, ident, domain, node.name, translated.get(e.lower())) for e in entries(rights, right)]
+
+        allow, deny = judge(SERVICE_LOGON), judge(DENY_SERVICE_LOGON)
         evidence: dict[str, Any] = {
             "expected": f"{SERVICE_LOGON} holds {ident.account} ({ident.sid}) or one of its groups; "
                         f"{DENY_SERVICE_LOGON} holds none of them",
             "found": {right: entries(rights, right) for right in (SERVICE_LOGON, DENY_SERVICE_LOGON)},
+            "translated_on_node": {right: {h.entry: h.sid for h in held.get(right, [])} for right in held},
         }
         denied = [m for m in deny if m.kind in ("account", "group", "everyone")]
         granted = [m for m in allow if m.kind in ("account", "group", "everyone")]
         unexpanded_allow = [m.entry for m in allow if m.kind == "unexpanded"]
-        unexpanded_deny = [m.entry for m in deny if m.kind == "unexpanded"]
+        unexpanded_deny = [m for m in deny if m.kind == "unexpanded"]
         if unexpanded_deny:
-            evidence["not_expanded_in_deny"] = unexpanded_deny
+            evidence["not_expanded_in_deny"] = [m.entry for m in unexpanded_deny]
         if denied:
             return failed(
-                f"{ident.account} is denied 'Log on as a service' through "
-                + ", ".join(f"{m.entry} ({m.why})" for m in denied),
+                f"{ident.account} is denied 'Log on as a service' through " + ", ".join(m.text() for m in denied),
+                **evidence,
+            )
+        if granted and unexpanded_deny:
+            return warned(
+                f"{ident.account} holds 'Log on as a service' through {', '.join(m.text() for m in granted)}, but "
+                f"'Deny log on as a service' names {', '.join(m.text() for m in unexpanded_deny)}, which may contain "
+                "it and cannot be expanded here (a deny wins over the grant): verify, or deny specific accounts",
                 **evidence,
             )
         if granted:
-            how = ", ".join(f"{m.entry} ({m.why})" if m.why and m.why != m.entry else m.entry for m in granted)
-            return passed(f"{ident.account} holds 'Log on as a service' through {how}", **evidence)
+            return passed(f"{ident.account} holds 'Log on as a service' through "
+                          + ", ".join(m.text() for m in granted), **evidence)
         if unexpanded_allow:
             return warned(
                 f"'Log on as a service' names no AD group of {ident.account}, only {', '.join(unexpanded_allow)} "

@@ -292,9 +292,35 @@ def test_sso002_missing_account_fact_on_a_node() -> None:
 # --------------------------------------------------------------------------- SSO003
 
 
-def sso003(allow: list[str] | None, deny: list[str] | None = None, acct: dict[str, Any] | None = None) -> Result:
+# What the node's LSA translates names to (logon_right_accounts); a name missing here does not translate.
+MACHINE_SID = "S-1-5-21-3623811015-3361044348-30300820"
+NODE_LSA = {
+    "corp\\svc_sso": SVC_SID, "svc_sso@corp.example.com": SVC_SID, "corp\\svc_other": f"{DOMAIN_SID}-2001",
+    "corp.example.com\\sso service accounts": SVC_GROUP_SID, "everyone": "S-1-1-0",
+    "other\\svc_sso": "S-1-5-21-1-2-3-1105", "node1\\sso services": f"{MACHINE_SID}-1001",
+}
+
+
+def held(allow: list[str] | None, deny: list[str] | None, lsa: dict[str, str | None] | None = None,
+         unresolved: tuple[str, ...] = ()) -> dict[str, Any]:
+    """logon_right_accounts for the entries: *SID entries resolve unless listed in ``unresolved``."""
+    table = {**NODE_LSA, **(lsa or {})}
+
+    def one(entry: str) -> dict[str, Any]:
+        if entry.startswith("*"):
+            return {"entry": entry, "sid": entry[1:], "name": None if entry in unresolved else f"name of {entry}"}
+        sid = table.get(entry.lower())
+        return {"entry": entry, "sid": sid, "name": entry if sid else None}
+
+    return {"SeServiceLogonRight": [one(e) for e in allow or []],
+            "SeDenyServiceLogonRight": [one(e) for e in deny or []]}
+
+
+def sso003(allow: list[str] | None, deny: list[str] | None = None, acct: dict[str, Any] | None = None,
+           lsa: dict[str, str | None] | None = None, unresolved: tuple[str, ...] = ()) -> Result:
     res = run(sso.LogonAsServiceRight, {"NODE1": {"user_rights": rights(allow, deny),
-                                                  "service_account_groups": acct or groups()}})
+                                                  "service_account_groups": acct or groups(),
+                                                  "logon_right_accounts": held(allow, deny, lsa, unresolved)}})
     return res["NODE1"]
 
 
@@ -337,25 +363,64 @@ def test_sso003_deny_wins(deny: list[str]) -> None:
     assert "denied" in result.message and result.evidence["found"]["SeDenyServiceLogonRight"] == deny
 
 
-def test_sso003_local_groups_warn_and_guests_deny_is_noted() -> None:
+def test_sso003_local_groups_warn_and_a_deny_that_may_hold_the_account_warns() -> None:
     result = sso003(["*S-1-5-80-0", "*S-1-5-32-544", "NODE1\\SSO Services"])
     assert result.status.value == "warn"
     assert "*S-1-5-32-544" in result.message and "NODE1\\SSO Services" in result.message
+    # BUILTIN\Guests in the deny list: its members are unknown from AD groups, so it never passes silently.
     result = sso003([f"*{SVC_SID}"], ["*S-1-5-32-546"])
-    assert result.status.value == "pass"
+    assert result.status.value == "warn"
     assert result.evidence["not_expanded_in_deny"] == ["*S-1-5-32-546"]
+    assert "*S-1-5-32-546" in result.message and "Deny log on as a service" in result.message
+
+
+def test_sso003_deny_via_builtin_users_is_at_least_a_warning() -> None:
+    # BUILTIN\Users holds Domain Users on a member server: from the account's AD groups this cannot be expanded.
+    result = sso003([f"*{SVC_SID}"], ["*S-1-5-32-545"])
+    assert result.status.value == "warn" and "*S-1-5-32-545" in result.message
+    # From the node's logon token (S4U: BUILTIN groups included), the deny provably holds the account: fail.
+    token = groups(("S-1-5-32-545", "BUILTIN\\Users"))
+    token["resolved_by"] = "s4u"
+    result = sso003([f"*{SVC_SID}"], ["*S-1-5-32-545"], acct=token)
+    assert result.status.value == "fail" and "BUILTIN\\Users" in result.message
+
+
+@pytest.mark.parametrize("name,sid", [("Jeder", "S-1-1-0"), ("Tout le monde", "S-1-1-0"),
+                                      ("NT-AUTORITÄT\\Authentifizierte Benutzer", "S-1-5-11"),
+                                      ("NT-AUTORITÄT\\DIENST", "S-1-5-6")])
+def test_sso003_localised_everyone_in_deny_is_compared_by_the_sid_the_node_gives_it(name: str, sid: str) -> None:
+    result = sso003([f"*{SVC_SID}"], [name], lsa={name.lower(): sid})
+    assert result.status.value == "fail", result.message
+    assert name in result.message
+    # Without the node's translation the localised name cannot be expanded: a warning naming it, never a pass.
+    result = sso003([f"*{SVC_SID}"], [name], lsa={name.lower(): None})
+    assert result.status.value == "warn" and name in result.message
+
+
+def test_sso003_deny_sid_that_does_not_resolve_warns() -> None:
+    stale = f"*{DOMAIN_SID}-7777"
+    result = sso003([f"*{SVC_SID}"], [stale], unresolved=(stale,))
+    assert result.status.value == "warn" and "cannot resolve" in result.message
+    # The same SID resolving to a group the account is not in: pass (tokenGroups lists its own domain's groups).
+    assert sso003([f"*{SVC_SID}"], [stale]).status.value == "pass"
 
 
 def test_sso003_missing_or_malformed_facts_are_errors() -> None:
-    res = run(sso.LogonAsServiceRight, {"NODE1": {"service_account_groups": groups()},
-                                        "NODE2": {"user_rights": "garbage", "service_account_groups": groups()}})
-    assert statuses(res) == {"NODE1": "error", "NODE2": "error"}
+    res = run(sso.LogonAsServiceRight, {"NODE1": {"service_account_groups": groups(),
+                                                  "logon_right_accounts": held([], [])},
+                                        "NODE2": {"user_rights": "garbage", "service_account_groups": groups(),
+                                                  "logon_right_accounts": held([], [])},
+                                        "NODE3": {"user_rights": rights([f"*{SVC_SID}"]),
+                                                  "service_account_groups": groups()}})
+    assert statuses(res) == {"NODE1": "error", "NODE2": "error", "NODE3": "error"}
     assert "user_rights" in res["NODE1"].message and "malformed" in res["NODE2"].message
+    assert "logon_right_accounts" in res["NODE3"].message
 
 
 def test_sso003_runs_on_cluster_nodes_only() -> None:
-    res = run(sso.LogonAsServiceRight, {"BTSNODE1": {}, "NODE1": {"user_rights": rights([f"*{SVC_SID}"]),
-                                                                  "service_account_groups": groups()}})
+    res = run(sso.LogonAsServiceRight, {"BTSNODE1": {}, "NODE1": {
+        "user_rights": rights([f"*{SVC_SID}"]), "service_account_groups": groups(),
+        "logon_right_accounts": held([f"*{SVC_SID}"], None)}})
     assert statuses(res) == {"NODE1": "pass"}
 
 

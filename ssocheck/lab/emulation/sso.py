@@ -247,15 +247,15 @@ def _directory_key(farm: FarmState, name: str) -> str | None:
 
 
 # What LSA translates the built-in service identities to (NTAccount('LocalSystem') does not translate).
-BUILTIN_SIDS = {"nt authority\\system": "S-1-5-18", "nt authority\\localservice": "S-1-5-19",
+SERVICE_IDENTITY_SIDS = {"nt authority\\system": "S-1-5-18", "nt authority\\localservice": "S-1-5-19",
                 "nt authority\\local service": "S-1-5-19", "nt authority\\networkservice": "S-1-5-20",
                 "nt authority\\network service": "S-1-5-20"}
 
 
 def directory_sid(farm: FarmState, name: str) -> str | None:
     """The SID a node's LSA translates an account name to: a ``directory`` account or a built-in identity."""
-    if name.strip().lower() in BUILTIN_SIDS:
-        return BUILTIN_SIDS[name.strip().lower()]
+    if name.strip().lower() in SERVICE_IDENTITY_SIDS:
+        return SERVICE_IDENTITY_SIDS[name.strip().lower()]
     key = _directory_key(farm, name)
     sid = farm.directory[key].get("sid") if key is not None else None
     return str(sid) if sid else None
@@ -381,4 +381,60 @@ def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]
                           f"'{path}' because it is being used by another process.\"") if locked else None,
             }
         )
+    return out
+
+
+# --------------------------------------------------------------------------- logon right holders (LSA)
+
+# Well-known SIDs and the names a node's LSA gives them, per display language (``locale`` of the node
+# document; en-US when absent). Only what the scenarios need; real Windows knows many more.
+WELL_KNOWN_NAMES: dict[str, dict[str, str]] = {
+    "en-US": {"S-1-1-0": "Everyone", "S-1-5-11": "NT AUTHORITY\\Authenticated Users",
+              "S-1-5-32-545": "BUILTIN\\Users", "S-1-5-32-544": "BUILTIN\\Administrators",
+              "S-1-5-32-546": "BUILTIN\\Guests", "S-1-5-80-0": "NT SERVICE\\ALL SERVICES",
+              "S-1-5-6": "NT AUTHORITY\\SERVICE", "S-1-5-19": "NT AUTHORITY\\LOCAL SERVICE",
+              "S-1-5-20": "NT AUTHORITY\\NETWORK SERVICE", "S-1-5-32-551": "BUILTIN\\Backup Operators",
+              "S-1-5-32-559": "BUILTIN\\Performance Log Users"},
+    "de-DE": {"S-1-1-0": "Jeder", "S-1-5-11": "NT-AUTORITÄT\\Authentifizierte Benutzer",
+              "S-1-5-32-545": "VORDEFINIERT\\Benutzer", "S-1-5-32-544": "VORDEFINIERT\\Administratoren",
+              "S-1-5-32-546": "VORDEFINIERT\\Gäste", "S-1-5-80-0": "NT SERVICE\\ALL SERVICES",
+              "S-1-5-6": "NT-AUTORITÄT\\DIENST", "S-1-5-19": "NT-AUTORITÄT\\LOKALER DIENST",
+              "S-1-5-20": "NT-AUTORITÄT\\NETZWERKDIENST", "S-1-5-32-551": "VORDEFINIERT\\Sicherungs-Operatoren",
+              "S-1-5-32-559": "VORDEFINIERT\\Leistungsprotokollbenutzer"},
+    "fr-FR": {"S-1-1-0": "Tout le monde", "S-1-5-11": "AUTORITE NT\\Utilisateurs authentifiés",
+              "S-1-5-32-545": "BUILTIN\\Utilisateurs", "S-1-5-32-544": "BUILTIN\\Administrateurs",
+              "S-1-5-80-0": "NT SERVICE\\ALL SERVICES"},
+}
+
+
+def _well_known(node: NodeState) -> dict[str, str]:
+    return WELL_KNOWN_NAMES.get(str(node.extra.get("locale") or "en-US"), WELL_KNOWN_NAMES["en-US"])
+
+
+def _translate(farm: FarmState, node: NodeState, entry: str) -> dict[str, Any]:
+    """What the node's LSA makes of one exported entry: ``{"entry", "sid", "name"}`` (null when it fails)."""
+    names = _well_known(node)
+    if entry.startswith("*"):
+        given = entry[1:]
+        name = names.get(given.upper()) or next(
+            (key for key, doc in farm.directory.items() if str(doc.get("sid") or "").upper() == given.upper()), None)
+        return {"entry": entry, "sid": given, "name": name}
+    by_name = {v.lower(): k for k, v in names.items()}
+    bare = {v.split("\\")[-1].lower(): k for k, v in names.items()}
+    low = entry.lower()
+    sid: str | None = by_name.get(low) or bare.get(low)
+    if sid is None and ("\\" in entry or "@" in entry):
+        sid = directory_sid(farm, entry)
+    return {"entry": entry, "sid": sid, "name": entry if sid else None}
+
+
+@emulates("logon_right_accounts")
+def logon_right_accounts(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{right: [{"entry", "sid", "name"}]}`` for the two logon rights, entries as the INF writes them."""
+    rights = dict(DEFAULT_RIGHTS)
+    rights.update(node.user_rights)
+    out: dict[str, Any] = {}
+    for right in ("SeServiceLogonRight", "SeDenyServiceLogonRight"):
+        rendered = [_secedit_entry(farm, str(m)) for m in rights.get(right, [])]
+        out[right] = [_translate(farm, node, e) for e in rendered]
     return out
