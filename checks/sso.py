@@ -375,7 +375,7 @@ def _complete_token(ident: AccountGroups) -> bool:
     """Whether the groups are the account's whole logon token on this node (an S4U logon on the node), so a
     SID outside them provably does not hold the account; an AD read (``tokenGroups``) misses BUILTIN, local
     and other domains' groups."""
-    return str(getattr(ident, "resolved_by", "tokenGroups")) == "s4u"
+    return ident.resolved_by == "s4u"
 
 
 def _classify(entry: str, ident: AccountGroups, domain: Domain, machine: str,

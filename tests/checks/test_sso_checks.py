@@ -383,6 +383,8 @@ def test_sso003_deny_via_builtin_users_is_at_least_a_warning() -> None:
     token["resolved_by"] = "s4u"
     result = sso003([f"*{SVC_SID}"], ["*S-1-5-32-545"], acct=token)
     assert result.status.value == "fail" and "BUILTIN\\Users" in result.message
+    # ...and a BUILTIN group outside a complete token provably does not hold it: pass.
+    assert sso003([f"*{SVC_SID}"], ["*S-1-5-32-546"], acct=token).status.value == "pass"
 
 
 @pytest.mark.parametrize("name,sid", [("Jeder", "S-1-1-0"), ("Tout le monde", "S-1-1-0"),
