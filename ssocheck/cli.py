@@ -70,6 +70,11 @@ def _setup_logging(debug: bool) -> None:
 class SsocheckGroup(click.Group):
     """Maps SsocheckError (and unexpected crashes) to one line and an exit code."""
 
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **extra: Any) -> Any:
+        # The reports' provenance names the command line as given (click may be handed args, not sys.argv).
+        provenance.set_command(["ssocheck", *(sys.argv[1:] if args is None else args)])
+        return super().main(args, *rest, **extra)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)

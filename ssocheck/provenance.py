@@ -33,6 +33,16 @@ from ssocheck.secrets import redact
 _SECRET_OPTIONS = ("--password", "-p", "--token", "--secret")
 
 
+# The command line as the front end received it (set by the CLI's entry point; sys.argv otherwise).
+_command: list[str] | None = None
+
+
+def set_command(argv: Sequence[str]) -> None:
+    """Record the command line of this process's run (the CLI calls it with the arguments click parses)."""
+    global _command
+    _command = [str(a) for a in argv]
+
+
 def gather(
     *,
     argv: Sequence[str] | None = None,
@@ -50,7 +60,7 @@ def gather(
 ) -> dict[str, Any]:
     """The provenance record of a run (JSON-ready). ``baseline`` is a loaded ``Baseline`` (for its dates)."""
     record: dict[str, Any] = {
-        "command": command_line(sys.argv if argv is None else argv),
+        "command": command_line((_command or sys.argv) if argv is None else argv),
         "tool_version": __version__,
         "run_by": _user(),
         "run_from": _host(),
