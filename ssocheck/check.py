@@ -41,6 +41,10 @@ class Expectations:
     # The BizTalk management database (BTS001); None: read from each node's BizTalk configuration.
     biztalk_mgmt_db_server: str | None = None
     biztalk_mgmt_db_name: str | None = None
+    # The inventory's node names by role: NET002's probe tests TCP 135 from each SSO cluster node back
+    # to each BizTalk node, so every node learns both lists (it tests only its own outbound path).
+    biztalk_nodes: tuple[str, ...] = ()
+    sso_cluster_nodes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -57,6 +61,8 @@ class Expectations:
             "max_clock_skew_seconds": self.max_clock_skew_seconds,
             "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
             "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
+            "biztalk_nodes": list(self.biztalk_nodes),
+            "sso_cluster_nodes": list(self.sso_cluster_nodes),
         }
 
     def probe_params(self) -> dict[str, Any]:
@@ -69,6 +75,8 @@ class Expectations:
             "sso_db_name": self.sso_db_name,
             "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
             "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
+            "rpc_callback_sources": list(self.sso_cluster_nodes),
+            "rpc_callback_targets": list(self.biztalk_nodes),
         }
 
 

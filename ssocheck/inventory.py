@@ -6,6 +6,7 @@ naming the file and the field, so a typo never silently turns a check off. See R
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Mapping
@@ -263,6 +264,11 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     nodes = _nodes(source, r.get("nodes", list, required=True), connection.transport)
     if not any("sso-cluster" in n.roles for n in nodes):
         raise InventoryError("no node has the role sso-cluster", source=source, field="nodes")
+    expect = dataclasses.replace(
+        expect,
+        biztalk_nodes=tuple(n.name for n in nodes if "biztalk" in n.roles),
+        sso_cluster_nodes=tuple(n.name for n in nodes if "sso-cluster" in n.roles),
+    )
     allow_changes = r.get("allow_changes", bool, False)
     extra = r.get("lab", dict, {})  # written by `ssocheck lab serve`; informational only
     r.finish()

@@ -109,7 +109,10 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
     if not isinstance(exp, dict):
         raise bad_field(source, "expectations", "missing or not an object")
     try:
-        expect = Expectations(**exp)
+        # JSON has no tuples: node lists come back as lists (and are absent in older snapshots).
+        lists = {k: tuple(str(x) for x in v) for k, v in exp.items()
+                 if k in ("biztalk_nodes", "sso_cluster_nodes") and isinstance(v, list)}
+        expect = Expectations(**{**exp, **lists})
     except TypeError as exc:
         raise bad_field(source, "expectations", f"invalid: {exc}") from exc
     for key in ("group", "cluster_network_name", "master_secret_server", "sso_service_account"):
