@@ -20,10 +20,8 @@ def test_steps_in_order_with_the_checks_state() -> None:
     assert steps["15"].reasons[0].startswith("CLU003 fail on 2 nodes: resource 'Enterprise Single Sign-On Service'")
     assert steps["16"].state == runbook.DONE and steps["16"].nodes_done == ("NODE1", "NODE2")
     # A down node leaves a step unproven, never done.
-    assert steps["2"].state == runbook.NOT_VERIFIED and "BTSNODE0005" in steps["2"].nodes_not_verified
+    assert steps["2"].state == runbook.NOT_VERIFIED and len(steps["2"].nodes_not_verified) == 1
     assert "DTC002 could not decide on 1 node: a node was not collected" in steps["2"].reasons
-    # Step 2's RPC policy check (NET003) runs in pre and nightly only: in post it leaves the step unproven too.
-    assert "NET003 skip on 40 nodes: not run in phase post (runs in pre, nightly)" in steps["2"].reasons
 
 
 def test_steps_no_check_can_see_are_by_hand_never_done() -> None:
