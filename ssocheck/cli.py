@@ -602,8 +602,9 @@ def doctor(inventory: Path, workers: int) -> None:
     click.echo(connection_summary(inv))
     rows = probe_all(inv, inv.password(), workers)
     table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
-              r.ps_version or "-", r.detail] for r in rows]
-    click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "PowerShell", "Detail"]))
+              r.identity or "-", r.ps_version or "-", r.detail] for r in rows]
+    click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
+                                        "PowerShell", "Detail"]))
     sys.exit(int(ExitCode.OK if all(r.ok for r in rows) else ExitCode.ERROR))
 
 

@@ -24,6 +24,7 @@ class DoctorRow:
     authenticated: bool
     ps_version: str | None
     detail: str
+    identity: str | None = None  # the account the node says the session runs as (WindowsIdentity.Name)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +78,9 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
     if BEGIN in out and END in out:
         try:
             doc = json.loads(out.split(BEGIN, 1)[1].split(END, 1)[0])
-            return DoctorRow(node.name, url, True, True, str(doc.get("ps_version")), "ok")
+            user = doc.get("user")
+            return DoctorRow(node.name, url, True, True, str(doc.get("ps_version")), "ok",
+                             str(user) if user else None)
         except json.JSONDecodeError:
             pass
     return DoctorRow(node.name, url, True, True, None,

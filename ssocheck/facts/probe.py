@@ -170,7 +170,10 @@ $SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', $S
 
 DOCTOR_SCRIPT = (
     "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
-    "'\",\"computer\":\"' + $env:COMPUTERNAME + '\"}<<SSOCHECK-END>>')"
+    "'\",\"computer\":\"' + $env:COMPUTERNAME + "
+    # Who the WinRM logon runs as, as the node sees it (DOMAIN\\user); the backslash JSON-escaped.
+    "'\",\"user\":\"' + [Security.Principal.WindowsIdentity]::GetCurrent().Name.Replace('\\', '\\\\') + "
+    "'\"}<<SSOCHECK-END>>')"
 )
 
 

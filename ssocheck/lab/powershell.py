@@ -52,7 +52,10 @@ BOOTSTRAP = (
 )
 DOCTOR_SCRIPT = (
     "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
-    "'\",\"computer\":\"' + $env:COMPUTERNAME + '\"}<<SSOCHECK-END>>')"
+    "'\",\"computer\":\"' + $env:COMPUTERNAME + "
+    # Who the WinRM logon runs as, as the node sees it (DOMAIN\\user); the backslash JSON-escaped.
+    "'\",\"user\":\"' + [Security.Principal.WindowsIdentity]::GetCurrent().Name.Replace('\\', '\\\\') + "
+    "'\"}<<SSOCHECK-END>>')"
 )
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -293,6 +296,8 @@ class PowerShellHost:
             return _result()
         if _squash(text) == _squash(DOCTOR_SCRIPT):
             doc = {"ps_version": node.ps_version, "computer": _computer_name(node)}
+            if identity is not None:
+                doc["user"] = _windows_account(farm, identity.principal)
             return _result(BEGIN + json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + END)
         lowered = text.lower()
         if lowered in ("$psversiontable.psversion.tostring()", "[string]$psversiontable.psversion"):
@@ -429,6 +434,16 @@ def _decode_params(text: str) -> dict[str, Any]:
         else:
             raise ValueError(f"parameter {name}: unknown kind {kind!r}")
     return out
+
+
+def _windows_account(farm: FarmState, principal: str) -> str:
+    """How Windows names a logon: ``CORP\\user`` for ``user@CORP.EXAMPLE.COM`` of the farm's domain (WindowsIdentity
+    .Name is NetBIOS-domain\\user whatever the mechanism), other names unchanged."""
+    user, at, realm = principal.rpartition("@")
+    domain = farm.farm.get("domain") or {}
+    if at and domain.get("netbios") and realm.lower() == str(domain.get("dns") or "").lower():
+        return f"{domain['netbios']}\\{user}"
+    return principal
 
 
 def _computer_name(node: NodeState) -> str:

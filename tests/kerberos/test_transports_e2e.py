@@ -91,7 +91,10 @@ def test_ntlm_and_basic_run_healthy_post(scheme: str, transport: str, tmp_path: 
             assert ids and all(i.mechanism == transport and not i.can_delegate for i in ids), ids
 
 
-@pytest.mark.parametrize(("scheme", "transport"), [("http", "kerberos"), ("https", "kerberos"), ("https", "credssp")])
+@pytest.mark.parametrize(("scheme", "transport"), [
+    ("http", "kerberos"), ("https", "kerberos"), ("https", "credssp"),
+    ("http", "credssp"),  # CredSSP's own sealing; the 28 KB probe goes as multipart/x-multi-encrypted
+])
 def test_kerberos_and_credssp_run_healthy_post(realm: Realm, scheme: str, transport: str, tmp_path: Path) -> None:
     forget_tickets()
     with farm_for(realm, scheme, tmp_path) as farm:
@@ -121,6 +124,9 @@ def test_collect_and_doctor_over_kerberos(realm: Realm, tmp_path: Path) -> None:
         assert code == 0, out + err
         assert f"Transport: kerberos over HTTP as {PRINCIPAL} (ticket from the password, in a private cache)" in out
         assert "credentials delegated: no" in out
+        # The node reports the logon as Windows names it: CORP\ssocheck, on every node.
+        rows = [line for line in out.splitlines() if line.startswith(("BTSNODE", "NODE"))]
+        assert len(rows) == 4 and all("CORP\\ssocheck" in line for line in rows), out
 
 
 def test_doctor_over_credssp_says_credentials_are_delegated(realm: Realm, tmp_path: Path) -> None:
