@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import median
 from typing import Any
@@ -20,11 +21,22 @@ DOCS_NAMING = (
     "naming-conventions-for-computer-domain-site-ou"
 )
 
-# Offsets are measured to about a second (the probe's clock has whole seconds); closer than this is a tie.
+# Offsets closer than this are a tie: float noise and network jitter must not pick a culprit.
 TIE_TOLERANCE_S = 0.5
+# How precisely a node's clock reading is known: the probe writes milliseconds; older probes (and snapshots
+# taken with them) wrote whole seconds, truncated, so their offset may be up to a second too small.
+MS_RESOLUTION_S = 0.001
+WHOLE_SECOND_RESOLUTION_S = 1.0
 
 
-def clock_outliers(offsets: Mapping[str, float], limit: float) -> tuple[dict[str, float], list[str]]:
+def reading_resolution(clock_utc: str | None) -> float:
+    """The resolution of a node's clock stamp: 1 ms with a fraction of a second, else 1 s."""
+    text = (clock_utc or "").strip()
+    return MS_RESOLUTION_S if re.search(r":\d{2}\.\d+", text) else WHOLE_SECOND_RESOLUTION_S
+
+
+def clock_outliers(offsets: Mapping[str, float], limit: float,
+                   tolerance: float = 0.0) -> tuple[dict[str, float], list[str]]:
     """Split nodes into those whose clocks agree within ``limit`` seconds and those out of line.
 
     Repeatedly drops the node(s) farthest from the median of the remaining nodes until the spread of
@@ -34,7 +46,9 @@ def clock_outliers(offsets: Mapping[str, float], limit: float) -> tuple[dict[str
     """
     remaining = dict(offsets)
     outliers: list[str] = []
-    while len(remaining) >= 2 and max(remaining.values()) - min(remaining.values()) > limit:
+    # A spread counts as over the limit only beyond what the readings can tell apart (``tolerance``): a skew
+    # just under the limit must not be flagged in some runs and not in others.
+    while len(remaining) >= 2 and max(remaining.values()) - min(remaining.values()) > limit + tolerance:
         centre = median(remaining.values())
         distance = {name: abs(off - centre) for name, off in remaining.items()}
         worst = max(distance.values())
@@ -52,8 +66,12 @@ class ClockSkew(GroupCheck):
     SSO servers must be time-synchronised ("You must have a time server in your environment to ensure
     all SSO servers are synchronized"), and Kerberos between the BizTalk nodes, the SSO cluster and SQL
     Server fails once clocks drift apart. Each node's offset is its clock when the probe ran minus the
-    controller's clock when the answer arrived; the check compares the offsets between nodes, so the
-    controller's own clock does not matter. Resolution is about one second plus the probe's run time.
+    controller's clock when the answer arrived (the Receive that carried it, not the end of the
+    session); the check compares the offsets between nodes, so the controller's own clock and the
+    moment each node was collected do not matter. The probe reads the clock to the millisecond, just
+    before the answer leaves; a spread counts as over the limit only beyond the readings' resolution
+    (1 ms, or 1 s for whole-second stamps of older snapshots), so a skew near the limit gets the same
+    verdict in every run.
     A node whose Windows Time service is set to NoSync gets a warning even while its clock still agrees.
     """
 
@@ -81,7 +99,9 @@ class ClockSkew(GroupCheck):
                 unknown[node.name] = f"clock_utc={node.clock_utc!r}, received_utc={node.received_utc!r}"
             else:
                 offsets[node.name] = offset
-        deviation, outliers = clock_outliers(offsets, limit)
+        # The readings' resolution bounds how exactly two offsets can be compared.
+        tolerance = max((reading_resolution(n.clock_utc) for n in nodes if n.name in offsets), default=0.0)
+        deviation, outliers = clock_outliers(offsets, limit, tolerance)
         expected = f"within {limit} s of the other nodes"
         for node in nodes:
             if node.name in unknown:
@@ -95,6 +115,7 @@ class ClockSkew(GroupCheck):
                 "expected": expected,
                 "found": f"{dev:+.0f} s from the other nodes",
                 "offset_vs_controller_s": round(offset, 3),
+                "reading_resolution_s": reading_resolution(node.clock_utc),
                 "w32time_type": sync.type,
                 "ntp_server": sync.ntp_server,
             }

@@ -99,7 +99,10 @@ def collect_node(
     outcome = "ok"
     try:
         result = runner(inv.connection, node, password, script)
-        snap.received_utc = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        # When the answer arrived (SYS001 compares it with the node's clock, read just before the answer left);
+        # a runner that does not measure it gives the time the call returned.
+        snap.received_utc = result.answered_utc or datetime.now(timezone.utc).isoformat(
+            timespec="milliseconds").replace("+00:00", "Z")
         try:
             answer = parse_answer(result.stdout, [f.name for f in facts])
         except ProbeOutputError as exc:

@@ -164,7 +164,7 @@ try {{
 # The clock is read last, just before the answer leaves: the controller compares it with the time
 # the answer arrives, so reading it earlier would add the probe's run time to the offset (SYS001).
 EPILOGUE = """
-$SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv)
+$SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ', $SsoInv)
 [Console]::Out.Write('<<SSOCHECK-BEGIN>>' + (ConvertTo-SsoJson $SsoResult 0) + '<<SSOCHECK-END>>')
 """
 

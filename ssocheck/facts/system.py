@@ -23,8 +23,8 @@ _UTC_STAMP = re.compile(
 def parse_utc(text: str | None) -> datetime | None:
     """An aware UTC datetime from ``yyyy-MM-ddTHH:mm:ss[.fff]Z``; None when absent or malformed.
 
-    The probe writes the node's clock as ``2026-11-20T22:00:00Z`` (whole seconds); the collector
-    writes its receipt time with milliseconds. Only UTC stamps are accepted: a local time without
+    The probe writes the node's clock as ``2026-11-20T22:00:00.123Z`` (milliseconds; older probes wrote
+    whole seconds); the collector writes its receipt time with milliseconds. Only UTC stamps are accepted: a local time without
     zone would silently shift the offset by hours.
     """
     if not text:

@@ -378,7 +378,8 @@ class PowerShellHost:
             "probe": PROBE_VERSION,
             "computer": _computer_name(node),
             "ps_version": node.ps_version,
-            "clock_utc": clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            # Milliseconds, as the probe writes them (SYS001 compares offsets near a limit).
+            "clock_utc": clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "facts": facts,
         }
         # ASCII with \uXXXX escapes, compact, like the probe's own PowerShell 2.0 JSON writer.

@@ -12,6 +12,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Literal, cast
 
 from ssocheck import deadline
@@ -46,6 +47,10 @@ class ScriptResult:
     stderr: str
     exit_code: int
     duration_s: float
+    # Controller UTC time (ISO, milliseconds) when the Receive that completed the output returned: the
+    # node read its clock just before writing that output, so SYS001 compares against this moment rather
+    # than against the end of the shell clean-up (two more round trips). None when not measured.
+    answered_utc: str | None = None
 
 
 def endpoint_url(conn: Connection, node: Node) -> str:
@@ -251,6 +256,7 @@ def run_script(
                 done = False
                 code = -1
                 size = 0
+                answered: str | None = None
                 stage("waiting for the answer")
                 while not done:
                     if time.monotonic() > ends_at:
@@ -259,6 +265,8 @@ def run_script(
                         stdout, stderr, code, done = proto.get_command_output_raw(shell_id, command_id)
                     except wex.WinRMOperationTimeoutError:
                         continue  # the server's long-poll expired; the command is still running
+                    if answered is None and (done or ANSWER_END in stdout):
+                        answered = _utc_now()
                     out.append(stdout)
                     err.append(stderr)
                     size += len(stdout) + len(stderr)
@@ -288,4 +296,14 @@ def run_script(
         stderr=b"".join(err).decode("cp437", errors="replace"),
         exit_code=code,
         duration_s=time.monotonic() - started,
+        answered_utc=answered,
     )
+
+
+# The probe's end marker: the Receive whose output holds it carries the node's clock reading.
+ANSWER_END = b"<<SSOCHECK-END>>"
+
+
+def _utc_now() -> str:
+    """The controller's UTC time with milliseconds, as the collector stamps answers."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

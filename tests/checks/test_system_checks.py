@@ -261,3 +261,50 @@ def test_net001_fqdn_in_the_inventory_matches_the_short_name() -> None:
 def test_net001_runs_on_biztalk_nodes_only() -> None:
     nodes = [endpoint_node(address()), NodeSnapshot(name="NODE1", roles=("sso-cluster",), facts={})]
     assert set(run(system.SsoEndpointReachable, nodes)) == {"BTSNODE1"}
+
+
+def _stamp(moment: float, whole_seconds: bool) -> str:
+    """A UTC stamp of ``moment`` (seconds after 2026-11-20T22:00:00Z) as the probe writes it (truncated)."""
+    from datetime import datetime, timedelta, timezone
+
+    t = datetime(2026, 11, 20, 22, 0, 0, tzinfo=timezone.utc) + timedelta(seconds=moment)
+    if whole_seconds:
+        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _verdicts(skew: float, whole_seconds: bool, runs: int = 300) -> set[Status]:
+    """SYS001's verdict on NODE2 (``skew`` s ahead of three agreeing nodes) over many simulated collections.
+
+    Each node is collected at its own moment in the run; its clock is read just before the answer leaves and the
+    controller stamps the arrival 5-120 ms later (network and load jitter).
+    """
+    import random
+
+    rng = random.Random(1105)
+    seen = set()
+    for _ in range(runs):
+        nodes = []
+        for name in ("BTSNODE1", "BTSNODE2", "NODE1", "NODE2"):
+            read_at = rng.uniform(0.0, 3.0)  # nodes answer at different moments of the run
+            arrival = read_at + rng.uniform(0.005, 0.120)
+            clock = read_at + (skew if name == "NODE2" else 0.0)
+            nodes.append(clock_node(name, _stamp(clock, whole_seconds), received=_stamp(arrival, False)))
+        seen.add(run(system.ClockSkew, nodes)["NODE2"].status)
+    return seen
+
+
+def test_sys001_verdict_near_the_limit_is_the_same_in_every_run() -> None:
+    # Whole-second stamps used to flag a 59 s skew in a few percent of runs; millisecond readings never do.
+    assert _verdicts(59.0, whole_seconds=False) == {Status.PASS}
+    assert _verdicts(60.9, whole_seconds=False) == {Status.FAIL}
+    # Older snapshots with whole-second stamps: a spread within the reading resolution is not flagged.
+    assert _verdicts(59.0, whole_seconds=True) == {Status.PASS}
+    assert _verdicts(62.5, whole_seconds=True) == {Status.FAIL}
+
+
+def test_sys001_reading_resolution() -> None:
+    assert system.reading_resolution("2026-11-20T22:00:00.123Z") == 0.001
+    assert system.reading_resolution("2026-11-20T22:00:00Z") == 1.0
+    res = run(system.ClockSkew, clocks(NODE1="2026-11-20T22:00:00.250Z"))
+    assert res["NODE1"].evidence["reading_resolution_s"] == 0.001
