@@ -349,22 +349,43 @@ def _run_live(
               help="Nodes collected in parallel.")
 @click.option("--allow-changes", is_flag=True,
               help="Let BTS001 create and remove temporary ports on each BizTalk node (the one check that writes).")
+@click.option("--watch", "watch_seconds", type=click.FloatRange(min=1.0), default=None, metavar="SECONDS",
+              help="Run again every SECONDS (during the downtime window) and show what changed; Ctrl-C stops.")
+@click.option("--rounds", type=click.IntRange(min=1), default=None,
+              help="With --watch: stop after this many rounds (default: until Ctrl-C).")
 def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
         formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, baseline_file: Path | None,
         waivers_file: Path | None, fail_on: str | None, include_failover: bool, workers: int,
-        allow_changes: bool) -> None:
+        allow_changes: bool, watch_seconds: float | None, rounds: int | None) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
     inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
-    report, snapshot = _run_live(inventory, phase, only, skip, workers, allow_changes=allow_changes,
-                                 baseline=inputs.baseline_facts, include_failover=include_failover)
-    report, code = _finish(report, snapshot, inputs, include_failover)
-    report = provenance.for_run(report, only=only, skip=skip, inventory=inventory, baseline_file=baseline_file,
-                                baseline=inputs.baseline, waivers_file=waivers_file,
-                                allow_changes=allow_changes or _inventory_allows_changes(inventory),
-                                fail_on=fail_on)
-    snapshot_path = output_dir / SNAPSHOT_FILE
-    snapshot.save(snapshot_path)
-    _emit(report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
+
+    def one_round() -> Report:
+        report, snapshot = _run_live(inventory, phase, only, skip, workers, allow_changes=allow_changes,
+                                     baseline=inputs.baseline_facts, include_failover=include_failover)
+        report, _code = _finish(report, snapshot, inputs, include_failover)
+        report = provenance.for_run(report, only=only, skip=skip, inventory=inventory,
+                                    baseline_file=baseline_file, baseline=inputs.baseline,
+                                    waivers_file=waivers_file,
+                                    allow_changes=allow_changes or _inventory_allows_changes(inventory),
+                                    fail_on=fail_on)
+        snapshot.save(output_dir / SNAPSHOT_FILE)
+        if watch_seconds is None:
+            _emit(report, output_dir, formats, junit_warn_as, no_color, verbose,
+                  {"snapshot": output_dir / SNAPSHOT_FILE})
+        else:
+            _write_reports(report, output_dir, formats, junit_warn_as)
+        return report
+
+    if watch_seconds is not None:
+        from ssocheck import terminal
+        from ssocheck.watch import watch
+
+        color = terminal.use_color(sys.stdout, no_color)
+        code = watch(one_round, interval=watch_seconds, rounds=rounds, width=terminal.width(sys.stdout),
+                     color=color, out=lambda text: click.echo(redact(text), nl=False, color=color))
+    else:
+        code = int(one_round().exit_code())
     _warn_expired(inputs)
     sys.exit(code)
 
@@ -532,6 +553,41 @@ def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | Non
 def _cell(value: Any, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+@main.command(name="diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def diff_reports(old: Path, new: Path, fmt: str) -> None:
+    """Compare two JSON reports: new, changed, still failing, waived, gone and fixed findings.
+
+    Exit 1 when NEW has a new failure, 3 when it has a new error (state unknown), else 0.
+    """
+    from ssocheck import compare
+    from ssocheck.report_file import load_report
+
+    comparison = compare.compare(load_report(old), load_report(new), str(old), str(new))
+    if fmt == "json":
+        click.echo(json.dumps(comparison.to_dict(), indent=2, sort_keys=True, default=str))
+    else:
+        click.echo(redact(compare.render_text(comparison)), nl=False)
+    sys.exit(int(comparison.exit_code()))
+
+
+@main.command(name="runbook")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="JSON report of a run (ssocheck-report.json).")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+def runbook_command(report_file: Path, no_color: bool) -> None:
+    """The migration guide's steps in order, with what the report proves about each (done, not done, ...)."""
+    from ssocheck import terminal
+    from ssocheck.report_file import load_report
+    from ssocheck.runbook_text import render
+
+    color = terminal.use_color(sys.stdout, no_color)
+    text = render(load_report(report_file), width=terminal.width(sys.stdout), color=color)
+    click.echo(redact(text), nl=False, color=color)
 
 
 @main.command(name="list")

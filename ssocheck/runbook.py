@@ -171,7 +171,8 @@ def _reasons(check_id: str, results: Iterable[Result], down: set[str]) -> list[s
             not_collected += 1
             continue
         order = 0 if r.status in (Status.FAIL, Status.WARN) else 1
-        key = (order, r.status.value, r.message.splitlines()[0][:200] if r.message else "")
+        first = r.message.splitlines()[0] if r.message else ""
+        key = (order, r.status.value, first if len(first) <= 160 else first[:157] + "...")
         by_message[key] = by_message.get(key, 0) + 1
     lines = [f"{check_id} {status} on {n} node{'s' if n != 1 else ''}: {message}"
              for (_order, status, message), n in sorted(by_message.items(), key=lambda kv: kv[0][0])]
