@@ -223,6 +223,10 @@ if ($null -eq $exe) {
         if output is None:
             raise FactParseError(f"{cls.name}: 'output' is missing")
         parsed = parse_displaydb(output, code)
+        if parsed.unrecognised:
+            # Never silent None values: a localised BizTalk or another layout fails the fact, raw text as evidence.
+            shown = " | ".join(ln.strip() for ln in output.splitlines() if ln.strip())
+            raise FactParseError(f"{cls.name}: {parsed.error} (exit code {code}); raw text: {shown[:600] or '(empty)'}")
         return SsoDbInfo(
             secret_server=parsed.secret_server,
             admin_group=parsed.admin_group,

@@ -95,9 +95,19 @@ def test_sso_db_info_real_error_output_is_a_value_not_a_parse_error() -> None:
 def test_sso_db_info_tools_missing_and_several_admin_accounts() -> None:
     info = SsoDatabase.parse({"exit_code": None, "output": "", "error": "ssomanage.exe not found in ..."})
     assert info.error == "ssomanage.exe not found in ..." and info.secret_server is None
-    several = SsoDatabase.parse({"exit_code": 0, "output": "SQL Server : S\nSSO Administrators account : "
+    several = SsoDatabase.parse({"exit_code": 0, "output": "SQL Server : S\nSSO Secret Server name : X\n"
+                                                          "SSO Administrators account : "
                                                           "CORP\\SSO Admins; CORP\\svc_sso ,CORP\\Other\n"})
     assert several.admin_accounts == ("CORP\\SSO Admins", "CORP\\svc_sso", "CORP\\Other")
+
+
+@pytest.mark.parametrize("output", ["", "SQL-Server : SQL01\r\nName des geheimen SSO-Servers : X\r\n",
+                                    "SQL Server : S\nSSO Administrators account : CORP\\A\n"])
+def test_sso_db_info_unrecognised_output_is_a_fact_error_with_the_raw_text(output: str) -> None:
+    # Review probe.md D5: never silent None values from a layout the parser does not know.
+    with pytest.raises(FactParseError, match="unrecognised ssomanage output") as info:
+        SsoDatabase.parse({"exit_code": 0, "output": output})
+    assert (output.splitlines() or ["(empty)"])[0].strip() in str(info.value)
 
 
 @pytest.mark.parametrize("raw", ["text", {"exit_code": 0}, {"exit_code": "0", "output": ""},
@@ -285,7 +295,7 @@ def test_lab_displaydb_error_is_the_real_wrapped_text() -> None:
     raw = emulators["sso_db_info"](farm, node1, {})
     assert raw["exit_code"] == 1
     info = SsoDatabase.parse(raw)
-    assert info.error_code == "0xC0002A0F" and info.using_server == "BTSNODE1"
+    assert info.error_code == "0xC0002A0F" and info.using_server == "(this computer)"
     assert "0x800706D9" in (info.error or "")
     assert max(len(line) for line in raw["output"].splitlines()) <= 80  # wrapped like the console
 

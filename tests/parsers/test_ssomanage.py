@@ -79,6 +79,43 @@ def test_not_admin_error() -> None:
 def test_nonzero_exit_without_error_line_and_empty_output() -> None:
     out = parse_displaydb("Something went wrong\r\n", exit_code=5)
     assert out.error == "ssomanage exited with code 5: Something went wrong"
-    assert parse_displaydb("", exit_code=0).error == "no SSO database information in the ssomanage output"
+    empty = parse_displaydb("", exit_code=0)
+    assert empty.unrecognised and empty.error == "unrecognised ssomanage output: no SSO database information"
     # Only the "Using SSO server" line is not database information either.
     assert parse_displaydb("Using SSO server : X\r\n").error is not None
+
+
+# --------------------------------------------------------------------------- robustness (review probe.md D5)
+
+
+def test_bom_and_every_line_end_style() -> None:
+    text = read("displaydb-constructed.txt").replace("\r\n", "\n")
+    crlf = text.replace("\n", "\r\n")
+    for variant in ("\ufeff" + text, crlf, text.replace("\n", "\r"), "\ufeff" + crlf):
+        out = parse_displaydb(variant)
+        assert out.error is None and not out.unrecognised
+        assert (out.using_server, out.secret_server) == ("BTSNODE1", "BIZTALKCLUSTER")
+
+
+def test_hresult_is_recognised_wherever_it_stands() -> None:
+    # A localised error label ("FEHLER") still gives the ENTSSO code, even after an RPC code on the same line.
+    text = ("\ufeffUsing SSO server : NODE1\r\nFEHLER: (RPC: 0x800706D9) 0xC0002A0F : Der SSO-Server 'NODE1'\r\n"
+            "ist nicht erreichbar.\r\n")
+    out = parse_displaydb(text, exit_code=1)
+    assert out.error_code == "0xC0002A0F"
+    assert out.error == "FEHLER: (RPC: 0x800706D9) 0xC0002A0F : Der SSO-Server 'NODE1' ist nicht erreichbar."
+    assert not out.unrecognised
+
+
+def test_localised_layout_is_unrecognised_not_empty() -> None:
+    text = ("Verwendeter SSO-Server : NODE1\r\nSQL-Server : SQL01\r\nSSO-Datenbank : SSODB\r\n"
+            "Name des geheimen SSO-Servers : BIZTALKCLUSTER\r\nSSO-Administratorkonto : CORP\\SSO Admins\r\n")
+    out = parse_displaydb(text, exit_code=0)
+    assert out.unrecognised and out.error is not None and out.error.startswith("unrecognised ssomanage output")
+    assert out.secret_server is None and out.missing == ("secret_server", "admin_group")
+
+
+def test_documented_local_header() -> None:
+    text = "Using SSO server on this computer.\r\n\r\n" + read("displaydb-constructed.txt").split("\n", 1)[1]
+    out = parse_displaydb(text)
+    assert out.error is None and out.using_server == "(this computer)"

@@ -152,8 +152,14 @@ def _console(lines: list[str]) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
-def _no_server(server: str, rpc: str) -> dict[str, Any]:
-    text = _console([f"Using SSO server : {server}", NO_SERVER.format(server=server), "", rpc])
+def _header(server: str, local: bool) -> str:
+    """ssomanage's first line: the documented "Using SSO server on this computer." for the local server (biztalk-docs
+    samples, review probe.md D5), ``Using SSO server : NAME`` (blog transcripts, domain.md 7) for another one."""
+    return "Using SSO server on this computer." if local else f"Using SSO server : {server}"
+
+
+def _no_server(server: str, rpc: str, local: bool = False) -> dict[str, Any]:
+    text = _console([_header(server, local), NO_SERVER.format(server=server), "", rpc])
     return {"exit_code": 1, "output": text}
 
 
@@ -189,7 +195,7 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
         return _no_server(server_name, RPC_UNAVAILABLE)
     svc = server.service("ENTSSO")
     if svc is None or svc.state.lower() != "running":
-        return _no_server(server_name, RPC_NO_ENDPOINTS)
+        return _no_server(server_name, RPC_NO_ENDPOINTS, local=not remote)
     sql_server, database = _sso_sql(server)
     db = None
     for key, doc in farm.sso_databases.items():
@@ -197,7 +203,7 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
             db = doc
     if db is None:
         # An SSO service without a reachable SSO database does not stay up; clients see it as down.
-        return _no_server(server_name, RPC_NO_ENDPOINTS)
+        return _no_server(server_name, RPC_NO_ENDPOINTS, local=not remote)
     width = 50
     rows = [
         ("SQL Server", sql_server),
@@ -214,7 +220,7 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
         ("Tickets allowed", "No"),
         ("Validate tickets", "Yes"),
     ]
-    lines = [f"Using SSO server : {server_name}", ""]
+    lines = [_header(server_name, not remote), ""]
     lines += [f"{label.ljust(width)} : {'' if value is None else value}" for label, value in rows]
     # Long labels are never wrapped mid-line by ssomanage itself; only error messages are.
     return {"exit_code": 0, "output": "\r\n".join(lines) + "\r\n"}
