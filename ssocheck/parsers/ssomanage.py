@@ -90,8 +90,8 @@ def _code(message: str) -> str | None:
     """The HRESULT an error message is about: the first ENTSSO one (0xC0002...), else the first failure code."""
     codes = [c.group(0) for c in FAILURE_HRESULT.finditer(message)]
     entsso = [c for c in codes if c.upper().startswith("0XC0002")]
-    first = (entsso or codes or [None])[0]
-    return "0x" + first[2:].upper() if first else None
+    chosen = entsso or codes
+    return "0x" + chosen[0][2:].upper() if chosen else None
 
 
 def parse_error(text: str) -> tuple[str, str | None] | None:
