@@ -192,7 +192,10 @@ def ensure_ticket(conn: Connection, password: Secret) -> str:
                 raise _fail(conn, exc) from exc
             login = _logins[key] = _Login(expires, cache_name)
         # pykerberos looks the principal up in the default collection: point it at ours (this process only).
-        os.environ["KRB5CCNAME"] = f"DIR:{_private_dir()}"
+        # Set once: setenv while another node's thread is inside the Kerberos library (getenv) is not safe.
+        collection = f"DIR:{_private_dir()}"
+        if os.environ.get("KRB5CCNAME") != collection:
+            os.environ["KRB5CCNAME"] = collection
         return login.cache
 
 

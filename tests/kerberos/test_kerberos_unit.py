@@ -155,3 +155,13 @@ def test_example_inventories_are_valid(name: str) -> None:
     i = load_inventory(path)
     assert i.connection.transport == name.split(".")[0]
     assert i.connection.principal == "ssocheck@CORP.EXAMPLE.COM"
+
+
+def test_missing_kdc_names_the_packages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from ssocheck.lab import kdc
+
+    monkeypatch.setattr(shutil, "which", lambda name, path=None: None)
+    reason = kdc.missing_kdc()
+    assert reason is not None and "krb5kdc" in reason and "apt-get install krb5-kdc krb5-admin-server" in reason
