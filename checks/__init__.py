@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 
 # One module per area; each defines CHECKS, the list of its check classes.
-MODULES = ("msdtc", "system", "sso", "secret", "cluster", "biztalk", "porttest", "drift", "rpc")
+MODULES = ("msdtc", "system", "sso", "secret", "cluster", "biztalk", "porttest", "drift", "rpc", "clusterrole")
 
 
 def get_checks() -> list[type[Any]]:

@@ -23,7 +23,7 @@ Emulator = Callable[[FarmState, NodeState, Mapping[str, Any]], Any]
 EMULATORS: dict[str, Emulator] = {}
 
 # Area modules of this package; each registers its emulators when imported.
-AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk", "network")
+AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk", "network", "clusterrole")
 
 
 class EmulationError(Exception):

@@ -1,0 +1,187 @@
+"""Cluster facts for the SSO role's policies: the ENTSSO resource's failure policy and the cluster's access list.
+
+Both are read on the cluster node itself with the FailoverClusters module (Windows Server 2008 R2+), the
+same way as the ``cluster`` fact; nothing authenticates onward (no second hop).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
+
+# SC_ACTION_TYPE values of a SERVICE_FAILURE_ACTIONS entry (winsvc.h).
+SC_ACTION_NONE, SC_ACTION_RESTART, SC_ACTION_REBOOT, SC_ACTION_RUN_COMMAND = 0, 1, 2, 3
+SC_ACTION_NAMES = {0: "none", 1: "restart", 2: "reboot", 3: "run command"}
+
+
+@dataclass(frozen=True)
+class ResourcePolicy:
+    """An ENTSSO Generic Service resource's restart policy and its group's failover policy."""
+
+    name: str
+    group: str
+    restart_action: int | None
+    restart_threshold: int | None
+    restart_period_ms: int | None
+    pending_timeout_ms: int | None
+    group_failover_threshold: int | None
+    group_failover_period_h: int | None
+
+
+@dataclass(frozen=True)
+class FailurePolicy:
+    """Every ENTSSO resource's policy in this node's view, and the local ENTSSO service's SCM recovery actions."""
+
+    resources: tuple[ResourcePolicy, ...]
+    scm_actions: tuple[int, ...] | None  # None: no FailureActions value (no recovery configured)
+    scm_error: str | None = None
+
+
+def scm_failure_actions(blob: bytes) -> tuple[int, ...]:
+    """The action types of a service's ``FailureActions`` registry value (SERVICE_FAILURE_ACTIONS as stored).
+
+    Layout: dwResetPeriod, lpRebootMsg, lpCommand, cActions, lpsaActions (five DWORDs; the last is the
+    offset of the array in the value), then cActions SC_ACTION {Type, Delay} pairs of two DWORDs.
+    """
+    if len(blob) < 20:
+        raise ValueError(f"FailureActions is {len(blob)} bytes, shorter than its 20-byte header")
+    count, offset = struct.unpack_from("<II", blob, 12)
+    if offset < 20 or offset + 8 * count > len(blob):
+        raise ValueError(f"FailureActions lists {count} actions at offset {offset} in {len(blob)} bytes")
+    return tuple(struct.unpack_from("<I", blob, offset + 8 * i)[0] for i in range(count))
+
+
+def _opt_uint(raw: Any, what: str) -> int | None:
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise FactParseError(f"{what}: expected a non-negative integer, got {raw!r}")
+    return raw
+
+
+class EntssoFailurePolicy(Fact[FailurePolicy]):
+    """The ENTSSO resource's RestartAction, RestartThreshold, RestartPeriod, PendingTimeout and its group's
+    FailoverThreshold / FailoverPeriod (common properties, Get-ClusterResource / Get-ClusterGroup), plus the
+    local ENTSSO service's recovery actions (``HKLM\\SYSTEM\\CurrentControlSet\\Services\\ENTSSO``
+    ``FailureActions``, base64). Raw value::
+
+        {"resources": [{"name", "group", "restart_action": 2, "restart_threshold": 1, "restart_period": 900000,
+                        "pending_timeout": 180000, "failover_threshold": 4294967295, "failover_period": 6}],
+         "scm_failure_actions": "<base64>" | null}
+    """
+
+    name = "entsso_failure_policy"
+    description = "ENTSSO cluster resource restart/failover policy and the local service's SCM recovery actions"
+    script = r"""
+Import-Module FailoverClusters
+$list = New-Object System.Collections.ArrayList
+foreach ($r in @(Get-ClusterResource)) {
+    if ([string]$r.ResourceType.Name -ne 'Generic Service') { continue }
+    $svc = ''
+    foreach ($p in @($r | Get-ClusterParameter -Name ServiceName -ErrorAction SilentlyContinue)) { $svc = [string]$p.Value }
+    if ($svc -ne 'ENTSSO') { continue }
+    $g = Get-ClusterGroup -Name ([string]$r.OwnerGroup.Name)
+    [void]$list.Add(@{
+        name = [string]$r.Name
+        group = [string]$r.OwnerGroup.Name
+        restart_action = [uint32]$r.RestartAction
+        restart_threshold = [uint32]$r.RestartThreshold
+        restart_period = [uint32]$r.RestartPeriod
+        pending_timeout = [uint32]$r.PendingTimeout
+        failover_threshold = [uint32]$g.FailoverThreshold
+        failover_period = [uint32]$g.FailoverPeriod
+    })
+}
+$actions = Get-SsoRegValue 'Registry::HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\ENTSSO' 'FailureActions'
+$value = @{ resources = @($list.ToArray()); scm_failure_actions = $actions }
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> FailurePolicy:
+        doc = expect_type(raw, dict, cls.name)
+        resources = []
+        for i, item in enumerate(as_list(doc.get("resources"), f"{cls.name}.resources")):
+            where = f"{cls.name}.resources[{i}]"
+            r = expect_type(item, dict, where)
+            name = opt_str(r.get("name"), f"{where}.name")
+            if not name:
+                raise FactParseError(f"{where}: name is required")
+            resources.append(ResourcePolicy(
+                name=name,
+                group=opt_str(r.get("group"), f"{where}.group") or "",
+                restart_action=_opt_uint(r.get("restart_action"), f"{where}.restart_action"),
+                restart_threshold=_opt_uint(r.get("restart_threshold"), f"{where}.restart_threshold"),
+                restart_period_ms=_opt_uint(r.get("restart_period"), f"{where}.restart_period"),
+                pending_timeout_ms=_opt_uint(r.get("pending_timeout"), f"{where}.pending_timeout"),
+                group_failover_threshold=_opt_uint(r.get("failover_threshold"), f"{where}.failover_threshold"),
+                group_failover_period_h=_opt_uint(r.get("failover_period"), f"{where}.failover_period"),
+            ))
+        blob = opt_str(doc.get("scm_failure_actions"), f"{cls.name}.scm_failure_actions")
+        actions: tuple[int, ...] | None = None
+        error = None
+        if blob:
+            try:
+                actions = scm_failure_actions(base64.b64decode(blob, validate=True))
+            except (binascii.Error, ValueError) as exc:
+                error = f"FailureActions unreadable: {exc}"
+        return FailurePolicy(tuple(resources), actions, error)
+
+
+# --------------------------------------------------------------------------- cluster access
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    """One entry of the cluster's security descriptor (Get-ClusterAccess)."""
+
+    identity: str
+    sid: str | None
+    access: str  # Allow / Deny
+    rights: str  # Full / Read
+
+
+class ClusterAccess(Fact[tuple[AccessEntry, ...]]):
+    """Who may manage the cluster (``Get-ClusterAccess``), each identity translated to a SID on the node (LSA).
+
+    Raw value: ``[{"identity": "CORP\\\\svc_sso", "sid": "S-1-5-21-..." | null, "access": "Allow",
+    "rights": "Full"}]``. The property names IdentityReference / AccessControlType / ClusterRights are
+    those the cmdlet's objects print; a value that cannot be read is an empty string.
+    """
+
+    name = "cluster_access"
+    description = "The cluster's access list (Get-ClusterAccess), with SIDs"
+    script = r"""
+Import-Module FailoverClusters
+$list = New-Object System.Collections.ArrayList
+foreach ($a in @(Get-ClusterAccess)) {
+    $sid = $null
+    try { $sid = $a.IdentityReference.Translate([System.Security.Principal.SecurityIdentifier]).Value } catch { $sid = $null }
+    [void]$list.Add(@{
+        identity = [string]$a.IdentityReference
+        sid = $sid
+        access = [string]$a.AccessControlType
+        rights = [string]$a.ClusterRights
+    })
+}
+$value = @($list.ToArray())
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> tuple[AccessEntry, ...]:
+        out = []
+        for i, item in enumerate(as_list(raw, cls.name)):
+            where = f"{cls.name}[{i}]"
+            e = expect_type(item, dict, where)
+            identity = opt_str(e.get("identity"), f"{where}.identity")
+            if not identity:
+                raise FactParseError(f"{where}: identity is required")
+            sid = opt_str(e.get("sid"), f"{where}.sid")
+            out.append(AccessEntry(identity, sid.upper() if sid else None,
+                                   opt_str(e.get("access"), f"{where}.access") or "",
+                                   opt_str(e.get("rights"), f"{where}.rights") or ""))
+        return tuple(out)

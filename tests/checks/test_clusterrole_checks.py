@@ -1,0 +1,172 @@
+"""CLU007, CLU008 and CLU009 through the real runner, on NodeFacts built from raw fact values (pass, fail, error)."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import struct
+from typing import Any
+
+import pytest
+from ssocheck_checks import clusterrole
+
+from ssocheck.check import Context, Expectations
+from ssocheck.facts.clusterpolicy import scm_failure_actions
+from ssocheck.model import Phase, Result, Status
+from ssocheck.registry import build
+from ssocheck.runner import evaluate
+from ssocheck.snapshot import NodeSnapshot, Snapshot
+from tests.checks.test_cluster_checks import ENTSSO, healthy_cluster
+
+EXPECT = Expectations("BizTalkGroup", "BIZTALKCLUSTER", "BTSNODE1", "CORP\\svc_sso", "SQL01", "SSODB")
+SVC_SID = "S-1-5-21-1004336348-1177238915-682003330-1105"
+ADMINS_GROUP = "S-1-5-21-1004336348-1177238915-682003330-1110"
+
+
+def endpoint(*addresses: str, error: str | None = None) -> dict[str, Any]:
+    return {"name": "BIZTALKCLUSTER", "forward_error": error,
+            "addresses": [{"address": a, "family": "InterNetwork", "reverse_name": "biztalkcluster",
+                           "reverse_error": None, "tcp_135": True, "tcp_error": None} for a in addresses]}
+
+
+def netname_cluster(**private: Any) -> dict[str, Any]:
+    doc = healthy_cluster()
+    for r in doc["resources"]:
+        if r["name"] == "BIZTALKCLUSTER":
+            r["private"].update({"StatusDNS": 0, "StatusKerberos": 0, "StatusNetBIOS": 0, **private})
+    return doc
+
+
+def policy(pending: int = 180000, action: int = 2, threshold: int = 1, failover_threshold: int = 4294967295,
+           scm: list[int] | None = None) -> dict[str, Any]:
+    blob = None
+    if scm is not None:
+        blob = base64.b64encode(struct.pack("<IIIII", 86400, 0, 0, len(scm), 20)
+                                + b"".join(struct.pack("<II", a, 60000) for a in scm)).decode()
+    return {"resources": [{"name": ENTSSO, "group": "SSO", "restart_action": action, "restart_threshold": threshold,
+                           "restart_period": 900000, "pending_timeout": pending,
+                           "failover_threshold": failover_threshold, "failover_period": 6}],
+            "scm_failure_actions": blob}
+
+
+def account(*groups: str) -> dict[str, Any]:
+    return {"account": "CORP\\svc_sso", "sid": SVC_SID, "groups": [{"sid": g, "name": None} for g in groups]}
+
+
+DEFAULT_ACCESS = [{"identity": "BUILTIN\\Administrators", "sid": "S-1-5-32-544", "access": "Allow", "rights": "Full"}]
+
+
+def run(check: type, facts: dict[str, dict[str, Any]], phase: Phase = Phase.NIGHTLY) -> dict[str, Result]:
+    nodes = [NodeSnapshot(name=n, roles=("sso-cluster",), facts=f) for n, f in facts.items()]
+    report = evaluate(build([("builtin", [check])]), Snapshot(EXPECT, nodes, "2026-11-30T10:00:00Z"),
+                      Context(phase, EXPECT))
+    return {r.node: r for r in report.results}
+
+
+def both(**facts: Any) -> dict[str, dict[str, Any]]:
+    return {"NODE1": copy.deepcopy(facts), "NODE2": copy.deepcopy(facts)}
+
+
+def statuses(results: dict[str, Result]) -> dict[str, str]:
+    return {n: r.status.value for n, r in results.items()}
+
+
+# -- CLU007 --------------------------------------------------------------------------------------------------------
+
+
+def test_clu007_passes_when_registered_and_resolving_to_the_role_ip() -> None:
+    results = run(clusterrole.SsoNetworkNameHealth, both(cluster=netname_cluster(), sso_endpoint=endpoint("10.0.0.50")),
+                  Phase.POST)
+    assert statuses(results) == {"NODE1": "pass", "NODE2": "pass"}
+
+
+def test_clu007_fails_on_a_failed_dns_registration_and_a_stale_address() -> None:
+    facts = both(cluster=netname_cluster(StatusDNS=9005), sso_endpoint=endpoint("10.0.0.50"))
+    facts["NODE2"]["cluster"] = netname_cluster()
+    facts["NODE2"]["sso_endpoint"] = endpoint("10.0.0.50", "10.9.9.9")
+    results = run(clusterrole.SsoNetworkNameHealth, facts, Phase.POST)
+    assert statuses(results) == {"NODE1": "fail", "NODE2": "fail"}
+    assert "StatusDNS = 9005 (0x232D)" in results["NODE1"].message
+    assert "10.9.9.9, not an address of role SSO (10.0.0.50)" in results["NODE2"].message
+
+
+def test_clu007_fails_offline_or_unresolved_and_errors_without_the_endpoint_fact() -> None:
+    offline = netname_cluster()
+    next(r for r in offline["resources"] if r["name"] == "BIZTALKCLUSTER")["state"] = "Failed"
+    facts = both(cluster=offline, sso_endpoint=endpoint(error="No such host is known"))
+    results = run(clusterrole.SsoNetworkNameHealth, facts, Phase.POST)
+    assert results["NODE1"].status is Status.FAIL and "Failed" in results["NODE1"].message
+    assert "No such host is known" in results["NODE1"].message
+    facts = both(cluster=netname_cluster())
+    assert run(clusterrole.SsoNetworkNameHealth, facts, Phase.POST)["NODE1"].status is Status.ERROR
+
+
+# -- CLU008 --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("access", "groups", "status"), [
+    ([{"identity": "CORP\\svc_sso", "sid": SVC_SID, "access": "Allow", "rights": "Full"}], (), "pass"),
+    ([{"identity": "CORP\\SSO Administrators", "sid": ADMINS_GROUP, "access": "Allow", "rights": "Full"}],
+     (ADMINS_GROUP,), "pass"),
+    # Local Administrators hold Full Control: it counts only when the account's token has the group.
+    ([], ("S-1-5-32-544",), "pass"),
+    ([], (), "fail"),
+    ([{"identity": "CORP\\svc_sso", "sid": SVC_SID, "access": "Allow", "rights": "Read"}], (), "fail"),
+    ([{"identity": "CORP\\svc_sso", "sid": SVC_SID, "access": "Allow", "rights": "Full"},
+      {"identity": "CORP\\SSO Administrators", "sid": ADMINS_GROUP, "access": "Deny", "rights": "Full"}],
+     (ADMINS_GROUP,), "fail"),
+])
+def test_clu008(access: list[dict[str, Any]], groups: tuple[str, ...], status: str) -> None:
+    facts = both(cluster_access=DEFAULT_ACCESS + access, service_account_groups=account(*groups))
+    results = run(clusterrole.SsoAccountClusterAccess, facts)
+    assert statuses(results) == {"NODE1": status, "NODE2": status}
+
+
+def test_clu008_error_without_the_access_list() -> None:
+    results = run(clusterrole.SsoAccountClusterAccess, both(service_account_groups=account()))
+    assert statuses(results) == {"NODE1": "error", "NODE2": "error"}
+
+
+# -- CLU009 --------------------------------------------------------------------------------------------------------
+
+
+def test_clu009_passes_with_the_cluster_defaults_and_no_scm_restart() -> None:
+    facts = both(cluster=healthy_cluster(), entsso_failure_policy=policy(scm=[0, 0]))
+    assert statuses(run(clusterrole.EntssoFailurePolicyCheck, facts)) == {"NODE1": "pass", "NODE2": "pass"}
+    assert clusterrole.EntssoFailurePolicyCheck.phases == (Phase.PRE, Phase.NIGHTLY)
+
+
+def test_clu009_fails_a_short_pending_timeout_and_an_scm_restart() -> None:
+    facts = both(cluster=healthy_cluster(), entsso_failure_policy=policy(pending=60000))
+    facts["NODE2"]["entsso_failure_policy"] = policy(scm=[1, 1, 0])
+    results = run(clusterrole.EntssoFailurePolicyCheck, facts)
+    assert statuses(results) == {"NODE1": "fail", "NODE2": "fail"}
+    assert "PendingTimeout 60000 ms" in results["NODE1"].message
+    assert "Restart the Service" in results["NODE2"].message
+
+
+@pytest.mark.parametrize(("kw", "status", "text"), [
+    ({"action": 0}, "fail", "RestartAction 0"),
+    ({"action": 1}, "warn", "never fails over"),
+    ({"threshold": 0}, "fail", "RestartThreshold 0"),
+    ({"failover_threshold": 0}, "fail", "the role never fails over"),
+])
+def test_clu009_restart_and_failover_policy(kw: dict[str, int], status: str, text: str) -> None:
+    results = run(clusterrole.EntssoFailurePolicyCheck, both(cluster=healthy_cluster(),
+                                                             entsso_failure_policy=policy(**kw)))
+    assert results["NODE1"].status.value == status and text in results["NODE1"].message
+
+
+def test_clu009_errors_on_missing_or_malformed_facts() -> None:
+    assert run(clusterrole.EntssoFailurePolicyCheck, both(cluster=healthy_cluster()))["NODE1"].status is Status.ERROR
+    bad = policy()
+    bad["resources"][0]["pending_timeout"] = "3 minutes"
+    results = run(clusterrole.EntssoFailurePolicyCheck, both(cluster=healthy_cluster(), entsso_failure_policy=bad))
+    assert results["NODE1"].status is Status.ERROR
+
+
+def test_scm_failure_actions_layout() -> None:
+    blob = struct.pack("<IIIII", 0, 0, 0, 3, 20) + struct.pack("<IIIIII", 1, 60000, 1, 60000, 0, 0)
+    assert scm_failure_actions(blob) == (1, 1, 0)
+    with pytest.raises(ValueError):
+        scm_failure_actions(blob[:30])
