@@ -386,6 +386,12 @@ class BizTalkNodesGetSecret(NodeCheck):
             return failed(message + ": restart ENTSSO after the move so it fetches the secret from the cluster",
                           found=None, **evidence)
         server = got.field("Secret Server Name") or ""
+        if not server:
+            # A message in another language or layout: never guess the server (and never pass) from it.
+            return errored(
+                f"cannot read the secret server name from event {got.id} ({got.time}); it said: {got.raw()}",
+                found=got.raw(), **evidence,
+            )
         if not same_host(server, want):
             return failed(
                 f"the last secret retrieval ({got.time}) was from {server or '(no name)'}, not {want}: restart "

@@ -111,6 +111,9 @@ class SsoEvent:
     time: str
     strings: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict, hash=False)
+    # The rendered text when the event came without insertion strings; checks quote it when they cannot
+    # read a field from it (another language, another layout) instead of guessing a value.
+    message: str = field(default="", compare=False)
 
     @classmethod
     def from_strings(cls, event_id: int, time: str, strings: Sequence[str]) -> SsoEvent:
@@ -121,7 +124,7 @@ class SsoEvent:
     @classmethod
     def from_message(cls, event_id: int, time: str, message: str) -> SsoEvent:
         """Build an event from rendered message text (no insertion strings), e.g. an Event Viewer copy."""
-        return cls(event_id, time, (), sso_events.fields_from_message(event_id, message))
+        return cls(event_id, time, (), sso_events.fields_from_message(event_id, message), message)
 
     @property
     def symbol(self) -> str:
@@ -142,12 +145,18 @@ class SsoEvent:
 
     @property
     def hresult(self) -> int | None:
-        """The HRESULT in the event's "Error Code" field, if any."""
-        return find_hresult(self.field("Error Code") or "")
+        """The HRESULT in the event's "Error Code" field, if any; for an event that came as rendered text whose
+        labels could not be read (another language), the first HRESULT in the text: hex codes are not
+        translated, so a localised failure is not silently ignored."""
+        return find_hresult(self.field("Error Code") or self.message)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready description for evidence (ID, symbol, time, fields)."""
         return {"id": self.id, "symbol": self.symbol, "time": self.time, "fields": dict(self.fields)}
+
+    def raw(self) -> str:
+        """What the event said, as collected: the rendered message, else the insertion strings."""
+        return self.message or " | ".join(self.strings) or "(no text)"
 
 
 def of_ids(events: Iterable[SsoEvent], ids: int | Iterable[int]) -> list[SsoEvent]:

@@ -122,6 +122,9 @@ class Event:
     strings: list[str] = field(default_factory=list)
     level: str = "Information"
     source: str = "ENTSSO"
+    # Rendered text in the node's language, for an event that carries no insertion strings (forwarded or
+    # exported events): the emulator then answers the text instead of the strings.
+    message: str | None = None
 
 
 @dataclass

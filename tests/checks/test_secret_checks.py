@@ -486,3 +486,29 @@ def test_sso021_without_the_services_fact_is_an_error() -> None:
     del facts["NODE2"]["services"]
     res = run(secret.EntssoManualOnClusterNodes, facts)
     assert res["NODE2"].status is Status.ERROR and "not collected" in res["NODE2"].message
+
+
+# --------------------------------------------------------------------------- localised text (rule: never a silent pass)
+
+GERMAN_10533 = ("Das aktuelle Geheimnis wurde vom Hauptgeheimnisserver abgerufen. Name des Geheimnisservers: "
+                "BIZTALKCLUSTER Aktuelle MSID: " + MSID)
+
+
+def test_sso009_an_event_in_another_language_is_an_error_quoting_it_not_a_guess() -> None:
+    facts = healthy()
+    facts["BTSNODE2"]["sso_events"][-1] = {"id": 10533, "time": "2026-11-20T22:31:05Z", "message": GERMAN_10533}
+    res = run(secret.BizTalkNodesGetSecret, facts)
+    assert res["BTSNODE2"].status is Status.ERROR
+    assert "Name des Geheimnisservers: BIZTALKCLUSTER" in res["BTSNODE2"].message
+    assert res["BTSNODE2"].evidence["found"] == GERMAN_10533
+    assert res["BTSNODE1"].status is Status.PASS
+
+
+def test_sso009_a_localised_failure_audit_is_still_read_by_its_hresult() -> None:
+    facts = healthy()
+    # A 10536 audit rendered in German after the last retrieval: the labels are unreadable, the code is not.
+    facts["BTSNODE1"]["sso_events"].append({"id": 10536, "time": "2026-11-20T23:00:00Z", "message": (
+        "SSO-ÜBERWACHUNG Funktion: GetConfigInfo Fehlercode: 0x800706D9, Es sind keine Endpunkte mehr verfügbar.")})
+    res = run(secret.BizTalkNodesGetSecret, facts)
+    assert res["BTSNODE1"].status is Status.FAIL, res["BTSNODE1"].message
+    assert "RPC_S_NO_ENDPOINTS" in res["BTSNODE1"].message

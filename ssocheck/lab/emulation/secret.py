@@ -41,6 +41,9 @@ def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
         if counts.get(event.id, 0) >= PER_ID_CAP:
             continue
         counts[event.id] = counts.get(event.id, 0) + 1
+        if event.message is not None and not event.strings:
+            out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [], "message": event.message})
+            continue
         out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [str(s) for s in event.strings]})
     return out
 
