@@ -216,9 +216,9 @@ def floor_main(spec_file: Path) -> int:
 def evaluate_main(snapshot_file: Path, report_json: Path | None, out_dir: Path) -> int:
     """Time ``runner.evaluate`` and the four reporters on a snapshot (imports done before the clock starts)."""
     from ssocheck.check import Context
-    from ssocheck.cli import REPORT_FILES
     from ssocheck.model import Phase, Status
     from ssocheck.output import write_atomic
+    from ssocheck.pipeline import REPORT_FILES
     from ssocheck.registry import load_checks
     from ssocheck.reporters import REPORTERS
     from ssocheck.runner import evaluate

@@ -1,4 +1,7 @@
-"""The ssocheck command line: thin click commands over the core (load, collect, evaluate, render, write).
+"""The ssocheck command line: click commands that parse options, call :mod:`ssocheck.pipeline` and print.
+
+The work itself (load, collect, evaluate, drift, waivers, render, write) is in the pipeline; this
+module only turns options into its arguments and its outcomes into text and an exit code.
 
 Every :class:`SsocheckError` becomes one line on stderr and its exit code; a traceback is shown
 only with ``--debug``. Exit codes: 0 nothing failed or errored, 1 at least one fail (with
@@ -12,31 +15,23 @@ import json
 import logging
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from ssocheck import __version__, provenance
-from ssocheck.check import Context
+from ssocheck import __version__, pipeline, provenance
 from ssocheck.errors import ConfigError, SsocheckError
 from ssocheck.model import ExitCode, Phase, Report, Severity
-from ssocheck.registry import LoadedCheck, load_checks, select
 from ssocheck.secrets import RedactingFilter, redact
 
-log = logging.getLogger("ssocheck")
+if TYPE_CHECKING:
+    from ssocheck.waivers import Waiver
 
-REPORT_FILES = {"junit": "ssocheck-junit.xml", "html": "ssocheck-report.html", "json": "ssocheck-report.json"}
-# `ssocheck drift` writes its own files, so a CI job can run it beside `run` into the same folder.
-DRIFT_REPORT_FILES = {"junit": "ssocheck-drift-junit.xml", "html": "ssocheck-drift-report.html",
-                      "json": "ssocheck-drift-report.json"}
-DRIFT_CHECK_ID = "DRF001"
-SNAPSHOT_FILE = "ssocheck-snapshot.json"
-AUDIT_FILE = "ssocheck-audit.json"
+log = logging.getLogger("ssocheck")
+_F = TypeVar("_F", bound=Callable[..., object])  # a click command function, before and after an option
 
 
 @dataclass
@@ -112,7 +107,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 # shared option groups
 
 
-def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def _selection_options(func: _F) -> _F:
     func = click.option("--skip", "skip", multiple=True, metavar="ID", help="Skip a check (ID or prefix).")(func)
     func = click.option(
         "--select", "only", multiple=True, metavar="ID", help="Run only these checks (ID or prefix, e.g. SSO)."
@@ -126,7 +121,7 @@ def _selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def _output_options(func: _F) -> _F:
     func = click.option("-v", "--verbose", is_flag=True, help="Show passing results in the console table.")(func)
     func = click.option("--no-color", is_flag=True, help="Never colour the console output.")(func)
     func = click.option(
@@ -140,7 +135,7 @@ def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--format",
         "formats",
         multiple=True,
-        type=click.Choice(sorted(REPORT_FILES)),
+        type=click.Choice(sorted(pipeline.REPORT_FILES)),
         help="Report files to write (default: all of junit, html, json).",
     )(func)
     func = click.option(
@@ -153,7 +148,7 @@ def _output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def _ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def _ci_options(func: _F) -> _F:
     func = click.option(
         "--include-failover",
         is_flag=True,
@@ -183,156 +178,39 @@ def _ci_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-@dataclass
-class CiInputs:
-    """The optional inputs of ``--baseline`` / ``--waivers`` / ``--fail-on``, loaded before any collection."""
-
-    baseline: Any = None  # ssocheck.baseline.Baseline
-    waivers: Any = None  # ssocheck.waivers.WaiverSet
-    fail_on: Severity | None = None
-
-    @property
-    def baseline_facts(self) -> Mapping[str, Mapping[str, Any]] | None:
-        """``Context.baseline``: node -> fact -> raw, or None without a baseline."""
-        return None if self.baseline is None else self.baseline.facts()
+def _ci_inputs(baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None,
+               include_failover: bool) -> pipeline.CiInputs:
+    return pipeline.load_ci_inputs(baseline_file=baseline_file, waivers_file=waivers_file,
+                                   fail_on=Severity(fail_on) if fail_on else None,
+                                   include_failover=include_failover)
 
 
-def _ci_inputs(baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None) -> CiInputs:
-    """Load and validate the baseline and waivers first: a bad file exits 2 before anything is collected."""
-    inputs = CiInputs(fail_on=Severity(fail_on) if fail_on else None)
-    if baseline_file is not None:
-        from ssocheck.baseline import load_baseline
-
-        inputs.baseline = load_baseline(baseline_file)
-    if waivers_file is not None:
-        from ssocheck.waivers import load_waivers
-
-        inputs.waivers = load_waivers(waivers_file)
-        inputs.waivers.check_known(lc.meta.id for lc in load_checks())
-    return inputs
-
-
-def _finish(report: Report, snapshot: Any, inputs: CiInputs, include_failover: bool = False) -> tuple[Report, int]:
-    """Drift section, waivers and the ``--fail-on`` threshold applied to an evaluated report."""
-    if inputs.baseline is not None:
-        from ssocheck.drift import attach_drift
-
-        current = {n.name: n.facts for n in snapshot.nodes}
-        report = attach_drift(report, inputs.baseline.facts(), current, include_failover=include_failover,
-                              check_id=DRIFT_CHECK_ID)
-    if inputs.waivers is not None:
-        from ssocheck.waivers import apply_waivers
-
-        report = apply_waivers(report, inputs.waivers, date.today())
-    report = replace(report, fail_on=inputs.fail_on)
-    return report, int(report.exit_code())
-
-
-def _warn_expired(inputs: CiInputs) -> None:
-    if inputs.waivers is None:
-        return
-    from ssocheck.waivers import expired_waivers
-
-    for w in expired_waivers(inputs.waivers, date.today()):
+def _warn_expired(inputs: pipeline.CiInputs, expired: Sequence[Waiver]) -> None:
+    for w in expired:
+        source = inputs.waivers.source if inputs.waivers is not None else ""
         click.echo(f"ssocheck: warning: waiver {w.label} expired on {w.expires.isoformat()} and no longer "
-                   f"applies ({inputs.waivers.source})", err=True)
+                   f"applies ({source})", err=True)
 
 
-def _inventory_allows_changes(path: Path) -> bool:
-    """The inventory's ``allow_changes`` (for the provenance record; the run has loaded it already)."""
-    from ssocheck.inventory import load_inventory
-
-    return bool(load_inventory(path).allow_changes)
-
-
-def _checks(only: Sequence[str], skip: Sequence[str]) -> list[LoadedCheck]:
-    return select(load_checks(), only, skip)
-
-
-def _phase(cli_phase: str | None, fallback: Phase | None) -> Phase:
-    if cli_phase:
-        return Phase(cli_phase)
-    return fallback or Phase.PRE
-
-
-def _write_reports(
-    report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
-) -> dict[str, Path]:
-    from ssocheck.output import write_atomic
-    from ssocheck.reporters import REPORTERS
-
-    written: dict[str, Path] = {}
-    for fmt in formats or sorted(REPORT_FILES):
-        options: dict[str, Any] = {"warn_as": warn_as} if fmt == "junit" else {}
-        text = REPORTERS[fmt].render(report, **options)
-        written[fmt] = write_atomic(output_dir / REPORT_FILES[fmt], text)
-    return written
+def _phase(cli_phase: str | None) -> Phase | None:
+    return Phase(cli_phase) if cli_phase else None
 
 
 def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str, no_color: bool,
           verbose: bool, extra_files: dict[str, Path] | None = None) -> None:
     from ssocheck import terminal
-    from ssocheck.reporters import REPORTERS
 
     color = terminal.use_color(sys.stdout, no_color)
-    text = REPORTERS["console"].render(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
-    click.echo(redact(text), color=color)  # color=: click would strip the codes FORCE_COLOR asked for
-    written = _write_reports(report, output_dir, formats, warn_as)
+    text = pipeline.console_text(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
+    click.echo(text, color=color)  # color=: click would strip the codes FORCE_COLOR asked for
+    written = pipeline.write_reports(report, output_dir, formats, junit_warn_as=warn_as)
     for kind, path in {**written, **(extra_files or {})}.items():
         click.echo(f"{kind:>8}: {path}")
 
 
-def _collect(
-    inv: Any, checks: list[LoadedCheck], workers: int, quiet_progress: bool = False, allow_changes: bool = False
-) -> tuple[Any, Any]:
-    from ssocheck.collect import gather
-    from ssocheck.progress import Progress
-
-    password = inv.password()
-    progress = Progress(sys.stderr, enabled=not quiet_progress)
-    progress.start(len(inv.nodes))
-    try:
-        snapshot, audit = gather(
-            inv,
-            [lc.check for lc in checks],
-            password,
-            workers=workers,
-            on_node_done=lambda snap: progress.node_done(snap.name, snap.error is None),
-            allow_changes=allow_changes,
-        )
-    finally:
-        progress.finish()
-    return snapshot, audit
-
-
-def _run_live(
-    inventory: Path, phase: str | None, only: Sequence[str], skip: Sequence[str], workers: int,
-    allow_changes: bool = False, baseline: Mapping[str, Mapping[str, Any]] | None = None,
-    include_failover: bool = False,
-) -> tuple[Report, Any]:
-    from ssocheck.inventory import load_inventory
-    from ssocheck.runner import evaluate
-
-    inv = load_inventory(inventory)
-    checks = _checks(only, skip)
-    run_phase = _phase(phase, inv.phase)
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    t0 = time.monotonic()
-    # With a baseline, drift is judged on every fact the baseline holds: collect what all checks need,
-    # not only the selected ones (else `--select DRF001` would compare nothing).
-    allowed = allow_changes or inv.allow_changes
-    from ssocheck.delegation import refuse_without_delegation
-
-    refuse_without_delegation(inv.connection.transport, [lc.check for lc in checks], allowed)
-    snapshot, audit = _collect(
-        inv, load_checks() if baseline is not None else checks, workers, allow_changes=allowed
-    )
-    snapshot.phase = run_phase.value
-    ctx = Context(run_phase, inv.expect, allow_changes=allowed, baseline=baseline, include_failover=include_failover)
-    report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
-                      sections={"audit": [a.to_dict() for a in audit]})
-    # A live run's duration is collection plus evaluation, not evaluation alone.
-    return replace(report, duration_s=time.monotonic() - t0), snapshot
+def _one_source(inventory: Path | None, snapshot_file: Path | None) -> None:
+    if (inventory is None) == (snapshot_file is None):
+        raise click.UsageError("give exactly one of -i/--inventory and --snapshot")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -358,24 +236,18 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
         waivers_file: Path | None, fail_on: str | None, include_failover: bool, workers: int,
         allow_changes: bool, watch_seconds: float | None, rounds: int | None) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
-    inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover)
 
     def one_round() -> Report:
-        report, snapshot = _run_live(inventory, phase, only, skip, workers, allow_changes=allow_changes,
-                                     baseline=inputs.baseline_facts, include_failover=include_failover)
-        report, _code = _finish(report, snapshot, inputs, include_failover)
-        report = provenance.for_run(report, only=only, skip=skip, inventory=inventory,
-                                    baseline_file=baseline_file, baseline=inputs.baseline,
-                                    waivers_file=waivers_file,
-                                    allow_changes=allow_changes or _inventory_allows_changes(inventory),
-                                    fail_on=fail_on)
-        snapshot.save(output_dir / SNAPSHOT_FILE)
+        out = pipeline.run(inventory, phase=_phase(phase), only=only, skip=skip, ci=inputs, workers=workers,
+                           allow_changes=allow_changes, progress=sys.stderr)
+        snapshot_path = output_dir / pipeline.SNAPSHOT_FILE
+        out.snapshot.save(snapshot_path)
         if watch_seconds is None:
-            _emit(report, output_dir, formats, junit_warn_as, no_color, verbose,
-                  {"snapshot": output_dir / SNAPSHOT_FILE})
+            _emit(out.report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
         else:
-            _write_reports(report, output_dir, formats, junit_warn_as)
-        return report
+            pipeline.write_reports(out.report, output_dir, formats, junit_warn_as=junit_warn_as)
+        return out.report
 
     if watch_seconds is not None:
         from ssocheck import terminal
@@ -386,7 +258,7 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
                      color=color, out=lambda text: click.echo(redact(text), nl=False, color=color))
     else:
         code = int(one_round().exit_code())
-    _warn_expired(inputs)
+    _warn_expired(inputs, pipeline.expired_waivers(inputs))
     sys.exit(code)
 
 
@@ -400,17 +272,13 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
 def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int) -> None:
     """Collect facts into a snapshot file, without evaluating checks."""
-    from ssocheck.inventory import load_inventory
-
-    inv = load_inventory(inventory)
-    snapshot, _audit = _collect(inv, _checks(only, skip), workers)
-    snapshot.phase = inv.phase.value if inv.phase else None
-    snapshot.save(output)
-    failed = [n for n in snapshot.nodes if n.error]
-    click.echo(f"snapshot: {output} ({len(snapshot.nodes)} nodes, {len(failed)} not collected)")
-    for node in failed:
-        click.echo(f"  {node.name}: {node.error}", err=True)
-    sys.exit(int(ExitCode.ERROR if failed else ExitCode.OK))
+    out = pipeline.collect(inventory, only=only, skip=skip, workers=workers, progress=sys.stderr)
+    out.snapshot.save(output)
+    failed = out.failed_nodes
+    click.echo(f"snapshot: {output} ({len(out.snapshot.nodes)} nodes, {len(failed)} not collected)")
+    for name, error in failed:
+        click.echo(f"  {name}: {error}", err=True)
+    sys.exit(int(out.exit_code))
 
 
 @main.command()
@@ -424,40 +292,11 @@ def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: t
           baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None,
           include_failover: bool) -> None:
     """Evaluate the checks offline on a saved snapshot (same reports as a live run)."""
-    from ssocheck.runner import evaluate
-    from ssocheck.snapshot import load_snapshot
-
-    inputs = _ci_inputs(baseline_file, waivers_file, fail_on)
-    snapshot = load_snapshot(snapshot_file)
-    checks = _checks(only, skip)
-    fallback = Phase(snapshot.phase) if snapshot.phase else None
-    ctx = Context(_phase(phase, fallback), snapshot.expect, baseline=inputs.baseline_facts,
-                  include_failover=include_failover)
-    report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
-    report, code = _finish(report, snapshot, inputs, include_failover)
-    report = provenance.for_run(report, only=only, skip=skip, snapshot=snapshot_file, baseline_file=baseline_file,
-                                baseline=inputs.baseline, waivers_file=waivers_file, fail_on=fail_on)
-    _emit(report, output_dir, formats, junit_warn_as, no_color, verbose)
-    _warn_expired(inputs)
-    sys.exit(code)
-
-
-def _source_snapshot(inventory: Path | None, snapshot_file: Path | None, workers: int) -> tuple[Any, Any]:
-    """(snapshot, audit entries) from a live collection of every check's facts, or from a snapshot file."""
-    if (inventory is None) == (snapshot_file is None):
-        raise click.UsageError("give exactly one of -i/--inventory and --snapshot")
-    if snapshot_file is not None:
-        from ssocheck.baseline import load_snapshot_or_baseline
-
-        return load_snapshot_or_baseline(snapshot_file), []
-    from ssocheck.inventory import load_inventory
-
-    assert inventory is not None
-    inv = load_inventory(inventory)
-    # Every check's facts, whatever the phase: a baseline and a drift run must collect the same set.
-    snapshot, audit = _collect(inv, load_checks(), workers)
-    snapshot.phase = inv.phase.value if inv.phase else None
-    return snapshot, audit
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover)
+    out = pipeline.check(snapshot_file, phase=_phase(phase), only=only, skip=skip, ci=inputs)
+    _emit(out.report, output_dir, formats, junit_warn_as, no_color, verbose)
+    _warn_expired(inputs, out.expired_waivers)
+    sys.exit(int(out.exit_code))
 
 
 @main.group(name="baseline")
@@ -478,19 +317,14 @@ def baseline_group() -> None:
 def baseline_save(inventory: Path | None, snapshot_file: Path | None, output: Path, allow_incomplete: bool,
                   workers: int) -> None:
     """Save the facts of a known-good run as the baseline that 'run --phase nightly --baseline' compares with."""
-    from ssocheck.baseline import baseline_from_snapshot, save_baseline
-    from ssocheck.errors import SnapshotError
-
-    snapshot, _audit = _source_snapshot(inventory, snapshot_file, workers)
-    source = str(snapshot_file) if snapshot_file is not None else f"collection from {inventory}"
-    try:
-        base = baseline_from_snapshot(snapshot, allow_incomplete=allow_incomplete, source=source)
-    except SnapshotError as exc:
-        # Unreachable nodes in a live collection are an error of the run (3), a bad snapshot a usage error (2).
-        _fail(str(exc), ExitCode.ERROR if inventory is not None else ExitCode.USAGE)
-    save_baseline(base, output)
-    facts = sum(len(n.facts) for n in snapshot.nodes)
-    click.echo(f"baseline: {output} ({len(snapshot.nodes)} nodes, {facts} facts, saved {base.saved_at})")
+    _one_source(inventory, snapshot_file)
+    out = pipeline.save_baseline(output, inventory=inventory, snapshot_file=snapshot_file,
+                                 allow_incomplete=allow_incomplete, workers=workers, progress=sys.stderr)
+    if out.baseline is None:
+        _fail(out.refused or "baseline refused", out.exit_code)
+    base = out.baseline
+    facts = sum(len(n.facts) for n in out.snapshot.nodes)
+    click.echo(f"baseline: {output} ({len(out.snapshot.nodes)} nodes, {facts} facts, saved {base.saved_at})")
     for node, unwatched in sorted(base.unwatched().items()):
         click.echo(f"  not watched on {node}: {', '.join(unwatched)}", err=True)
 
@@ -506,7 +340,7 @@ def baseline_save(inventory: Path | None, snapshot_file: Path | None, output: Pa
               help="Also report what a plain failover changes (owner node, which cluster node runs ENTSSO).")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where report files are written.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(DRIFT_REPORT_FILES)),
+@click.option("--format", "formats", multiple=True, type=click.Choice(sorted(pipeline.DRIFT_REPORT_FILES)),
               help="Report files to write (default: all of junit, html, json).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
 def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | None, include_failover: bool,
@@ -514,27 +348,11 @@ def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | Non
     """Compare the current facts with a baseline and list every change (exit 1 on any change, 0 on none)."""
     from tabulate import tabulate
 
-    from ssocheck.baseline import load_baseline
-    from ssocheck.drift import attach_drift, diff_facts
-    from ssocheck.output import write_atomic
-    from ssocheck.reporters import REPORTERS
-    from ssocheck.runner import evaluate
-
-    base = load_baseline(baseline_file)
-    loaded = [lc for lc in load_checks() if lc.meta.id == DRIFT_CHECK_ID]
-    if not loaded:
-        raise ConfigError(f"the drift check {DRIFT_CHECK_ID} is not installed (built-in pack missing?)")
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    snapshot, audit = _source_snapshot(inventory, snapshot_file, workers)
-    ctx = Context(Phase.NIGHTLY, snapshot.expect, baseline=base.facts(), include_failover=include_failover)
-    source = "live" if inventory is not None else f"snapshot:{snapshot_file}"
-    sections = {"audit": [a.to_dict() for a in audit]} if audit else None
-    report = evaluate(loaded, snapshot, ctx, source=source, started_at=started, sections=sections)
-    current = {n.name: n.facts for n in snapshot.nodes}
-    report = attach_drift(report, base.facts(), current, include_failover=include_failover,
-                          check_id=DRIFT_CHECK_ID)
-    changes = diff_facts(base.facts(), current, include_failover=include_failover)
-    click.echo(base.describe())
+    _one_source(inventory, snapshot_file)
+    out = pipeline.drift(baseline_file, inventory=inventory, snapshot_file=snapshot_file,
+                         include_failover=include_failover, workers=workers, progress=sys.stderr)
+    report, changes = out.report, out.changes
+    click.echo(out.baseline.describe())
     if changes:
         rows = [[c.node, c.fact, c.path or "-", c.kind, _cell(c.before), _cell(c.after)] for c in changes]
         click.echo(redact(tabulate(rows, headers=["Node", "Fact", "Path", "Change", "Before", "After"])))
@@ -544,13 +362,12 @@ def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | Non
     nodes = len({c.node for c in changes})
     click.echo(f"{len(changes)} change{'s' if len(changes) != 1 else ''} on {nodes} node{'s' if nodes != 1 else ''}"
                if changes else "No drift since the baseline.")
-    for fmt in formats or sorted(DRIFT_REPORT_FILES):
-        path = write_atomic(output_dir / DRIFT_REPORT_FILES[fmt], REPORTERS[fmt].render(report))
+    for fmt, path in pipeline.write_reports(report, output_dir, formats, files=pipeline.DRIFT_REPORT_FILES).items():
         click.echo(f"{fmt:>8}: {path}")
-    sys.exit(int(report.exit_code()))
+    sys.exit(int(out.exit_code))
 
 
-def _cell(value: Any, limit: int = 60) -> str:
+def _cell(value: object, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -595,14 +412,14 @@ def runbook_command(report_file: Path, no_color: bool) -> None:
               show_default=True)
 def list_checks(fmt: str) -> None:
     """List every check with its ID, severity, phases and scope."""
-    checks = load_checks()
+    metas = pipeline.catalog()
     if fmt == "json":
-        click.echo(json.dumps([lc.meta.to_dict() for lc in checks], indent=2))
+        click.echo(json.dumps([m.to_dict() for m in metas], indent=2))
         return
     rows = [
         [m.id, m.name, m.severity.value, " ".join(p.value for p in m.phases), f"{', '.join(m.roles)} ({m.shape})",
          m.title]
-        for m in (lc.meta for lc in checks)
+        for m in metas
     ]
     from tabulate import tabulate
 
@@ -617,8 +434,7 @@ def explain(check_id: str) -> None:
     from ssocheck.guide import describe as guide_describe
 
     wanted = check_id.upper()
-    for lc in load_checks():
-        m = lc.meta
+    for m in pipeline.catalog():
         if m.id == wanted or m.name == check_id:
             lines = [
                 f"{m.id} {m.name}: {m.title}",
@@ -651,17 +467,12 @@ def doctor(inventory: Path, workers: int) -> None:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
     from tabulate import tabulate
 
-    from ssocheck.doctor import connection_summary, probe_all
-    from ssocheck.inventory import load_inventory
-
-    inv = load_inventory(inventory)
-    click.echo(connection_summary(inv))
-    rows = probe_all(inv, inv.password(), workers)
+    out = pipeline.doctor(inventory, workers=workers, announce=click.echo)
     table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
-              r.identity or "-", r.ps_version or "-", r.detail] for r in rows]
+              r.identity or "-", r.ps_version or "-", r.detail] for r in out.rows]
     click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
                                         "PowerShell", "Detail"]))
-    sys.exit(int(ExitCode.OK if all(r.ok for r in rows) else ExitCode.ERROR))
+    sys.exit(int(out.exit_code))
 
 
 @main.command()
@@ -678,11 +489,10 @@ def demo(output_dir: Path, https: bool, no_color: bool) -> None:
         inventory = farm.write_inventory(Path(tmp) / "inventory.yml")
         click.echo(f"Simulated farm 'demo' on 127.0.0.1 ({'HTTPS' if https else 'HTTP + NTLM encryption'}): "
                    f"{', '.join(farm.state.nodes)}")
-        report, snapshot = _run_live(inventory, None, (), (), workers=8)
-        report = provenance.for_run(report, inventory=inventory)
-        snapshot.save(output_dir / SNAPSHOT_FILE)
-        _emit(report, output_dir, (), "pass", no_color, verbose=False,
-              extra_files={"snapshot": output_dir / SNAPSHOT_FILE})
+        out = pipeline.run(inventory, workers=8, progress=sys.stderr)
+        out.snapshot.save(output_dir / pipeline.SNAPSHOT_FILE)
+        _emit(out.report, output_dir, (), "pass", no_color, verbose=False,
+              extra_files={"snapshot": output_dir / pipeline.SNAPSHOT_FILE})
         counts = sorted({farm.commands(name) for name in farm.state.nodes})
         per_node = " or ".join(str(c) for c in counts)
         click.echo(f"Remote commands: {per_node} per node ({', '.join(farm.state.nodes)}), counted by the lab.")

@@ -1,0 +1,1 @@
+"""Developer tools kept with the tests (golden results of the lab scenarios)."""
