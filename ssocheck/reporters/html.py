@@ -64,6 +64,8 @@ from ssocheck.reporters.common import (
     waived_message,
 )
 
+# A skipped or passing row's message is cut beyond this (a message naming 500 nodes); the JSON keeps it whole.
+_ROW_MESSAGE_CAP = 600
 # Up to this many nodes the matrix has a column per node (it fits a landscape page); above, counts per check.
 MATRIX_NODES = 12
 
@@ -373,10 +375,25 @@ def _groups(report: Report, results: list[Result], prefix: str, large: bool) -> 
     for r in results:
         key = (r.check_id, r.message) if large else (r.check_id, f"{r.node}\0{r.message}")
         buckets.setdefault(key, []).append(r)
+    messages: dict[tuple[str, str], str] = {key: members[0].message for key, members in buckets.items()}
+    if large:
+        # A check whose message names the node ("BTSNODE0001 is 11 characters") would still give one row per
+        # node: beyond a few messages per check, its rows merge into one that says how many messages there are.
+        per_check: dict[str, list[tuple[str, str]]] = {}
+        for key in buckets:
+            per_check.setdefault(key[0], []).append(key)
+        for cid, keys in per_check.items():
+            if len(keys) > FOLD_NAMES:
+                merged = [r for key in keys for r in buckets.pop(key)]
+                buckets[(cid, "")] = merged
+                messages[(cid, "")] = (f"{merged[0].message} (and {len(keys) - 1} other messages, one per node; "
+                                       "each is in the JSON report)")
     out = []
-    for i, ((cid, _key), members) in enumerate(buckets.items()):
+    for i, (key, members) in enumerate(buckets.items()):
+        cid = key[0]
         out.append((_Group(f"{prefix}{i}", cid, (m.title if (m := meta_for(report, cid)) else ""),
-                           compact_names([r.node for r in members]), len(members), members[0].message), members))
+                           compact_names([r.node for r in members]), len(members),
+                           cap(messages[key], _ROW_MESSAGE_CAP)), members))
     return out
 
 
