@@ -129,9 +129,12 @@ def test_collect_and_doctor_over_kerberos(realm: Realm, tmp_path: Path) -> None:
         assert len(rows) == 4 and all("CORP\\ssocheck" in line for line in rows), out
 
 
-def test_doctor_over_credssp_says_credentials_are_delegated(realm: Realm, tmp_path: Path) -> None:
+def test_collect_and_doctor_over_credssp(realm: Realm, tmp_path: Path) -> None:
     with farm_for(realm, "https", tmp_path) as farm:
-        code, out, err = run_cli(["doctor", "-i", inventory(farm, tmp_path, "credssp")])
+        inv = inventory(farm, tmp_path, "credssp")
+        code, out, err = run_cli(["collect", "-i", inv, "-o", tmp_path / "facts.json"])
+        assert code == 0, out + err
+        code, out, err = run_cli(["doctor", "-i", inv])
         assert code == 0, out + err
         assert f"Transport: credssp over HTTPS as {PRINCIPAL} (kerberos inside CredSSP)" in out
         assert "credentials delegated: yes" in out
