@@ -1,4 +1,4 @@
-"""RPC path checks beyond TCP 135: firewall, port configuration, callbacks, restriction policy (NET002, NET003)."""
+"""Network path checks: RPC beyond TCP 135, RPC restriction policy, the SSO database path (NET002, NET003, SQL001)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
 from ssocheck.facts.firewall import (
     ACTION_ALLOW,
     ACTION_BLOCK,
@@ -20,6 +20,7 @@ from ssocheck.facts.firewall import (
     profile_names,
 )
 from ssocheck.facts.rpc import PortRange, RpcCallbackPaths, RpcConfig, RpcSettings, parse_port_entries
+from ssocheck.facts.sqlpath import SsoDbReachability
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
@@ -341,4 +342,80 @@ class RpcSecurityPolicy(GroupCheck):
                              expected=expected, found=found)
 
 
-CHECKS = [RpcDynamicPath, RpcSecurityPolicy]
+# --------------------------------------------------------------------------- SQL001
+
+DOCS_SSO_AG = "https://learn.microsoft.com/en-us/biztalk/core/high-availability-using-sql-server-always-on-availability-groups"
+DOCS_SQL_ALIAS = "https://learn.microsoft.com/en-us/sql/tools/configuration-manager/create-or-delete-a-server-alias-for-use-by-a-client"
+
+
+class SsoDbReachableFromClusterNodes(NodeCheck):
+    """From each cluster node the SSO database server resolves the same way in both registry views and answers on TCP.
+
+    ENTSSO connects to the SSO database named in HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SQL. When that name is
+    a SQL client alias (Microsoft's advice for an Availability Group listener on a non-default port),
+    the alias must exist in both the 64-bit and the 32-bit registry view with the same target: the
+    64-bit ENTSSO service and the 32-bit tools read different views. New cluster nodes are where the
+    alias is forgotten; SSO005 compares only the name. The effective host must resolve and its TCP
+    port (alias port, 1433, or the named instance's port from the SQL Server Browser) must answer
+    from the node -- a bare TCP connect, no login. Otherwise ENTSSO logs 10513 "Failed to contact the
+    SSO database" and does not start.
+    """
+
+    id = "SQL001"
+    name = "ssodb-reachable-from-cluster-nodes"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (SsoDbReachability,)
+    guide_step = "7"
+    remediation = (
+        "Create the same SQL client alias as on the BizTalk nodes in both views with cliconfg.exe: "
+        "%windir%\\System32\\cliconfg.exe (64-bit) and %windir%\\SysWOW64\\cliconfg.exe (32-bit), Alias tab, "
+        "TCP/IP, server name and port (or SQL Server Configuration Manager > SQL Native Client Configuration and "
+        "its (32bit) twin > Aliases); check with reg query "
+        "\"HKLM\\SOFTWARE\\Microsoft\\MSSQLServer\\Client\\ConnectTo\" and the Wow6432Node twin. Open the "
+        "SQL port (and UDP 1434 for a named instance without a fixed port) from the cluster nodes to the SQL "
+        "server; test with Test-NetConnection <server> -Port <port>."
+    )
+    references = (DOCS_SSO_AG, DOCS_SQL_ALIAS, DOCS_SSO_PORTS)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        path = node.get(SsoDbReachability)
+        found: dict[str, Any] = {
+            "server": path.server, "alias_64bit": path.alias64, "alias_32bit": path.alias32,
+            "connects_to": f"{path.host}:{path.port}" if path.host and path.port else path.host,
+            "port_from": path.port_source, "addresses": list(path.addresses),
+            "tcp": "answers" if path.tcp_ok else (path.tcp_error or path.resolve_error or path.browser_error),
+        }
+        expected = {"alias": "absent in both views, or the same in both",
+                    "tcp": "the SQL port answers from this node"}
+        if not path.server:
+            return failed("HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SQL has no Server value (ENTSSO logs 10511)",
+                          expected=expected, found=found)
+        problems = []
+        if (path.alias64 or "").replace(" ", "").upper() != (path.alias32 or "").replace(" ", "").upper():
+            if path.alias64 is None:
+                problems.append(f"alias {path.server} exists only in the 32-bit view ({path.alias32}): the 64-bit "
+                                "ENTSSO service does not use it")
+            elif path.alias32 is None:
+                problems.append(f"alias {path.server} exists only in the 64-bit view ({path.alias64}): 32-bit "
+                                "SSO tools connect elsewhere")
+            else:
+                problems.append(f"alias {path.server} differs: 64-bit {path.alias64}, 32-bit {path.alias32}")
+        if path.protocol.lower() != "tcp":
+            if problems:
+                return failed("; ".join(problems), expected=expected, found=found)
+            return warned(f"alias {path.server} uses {path.protocol}, not TCP/IP: the path was not tested",
+                          expected=expected, found=found)
+        if path.browser_error:
+            problems.append(path.browser_error)
+        elif path.resolve_error or not path.addresses:
+            problems.append(f"{path.host} does not resolve: {path.resolve_error or 'no address'}")
+        elif path.tcp_ok is not True:
+            problems.append(f"TCP {path.host}:{path.port} does not answer ({path.tcp_error or 'not tested'})")
+        if problems:
+            return failed("; ".join(problems), expected=expected, found=found)
+        via = f" (alias {path.alias64})" if path.alias64 else ""
+        return passed(f"{path.server}{via}: TCP {path.host}:{path.port} answers", expected=expected, found=found)
+
+
+CHECKS = [RpcDynamicPath, RpcSecurityPolicy, SsoDbReachableFromClusterNodes]

@@ -158,3 +158,78 @@ def rpc_callback(farm: FarmState, node: NodeState, params: Mapping[str, Any]) ->
             else:
                 paths.append({"target": target, "port": 135, "connected": True, "error": None})
     return {"computer": me, "tested": me in sources, "paths": paths}
+
+
+ENTSSO_SQL = "HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SQL"
+CONNECT_TO = {
+    "64": "HKLM\\SOFTWARE\\Microsoft\\MSSQLServer\\Client\\ConnectTo",
+    "32": "HKLM\\SOFTWARE\\Wow6432Node\\Microsoft\\MSSQLServer\\Client\\ConnectTo",
+}
+REFUSED = "No connection could be made because the target machine actively refused it"
+
+
+def _listening(farm: FarmState, host: str, port: int) -> bool:
+    """``sql_listeners: {SQL01: [1433]}`` of the scenario: which SQL hosts listen on which TCP ports."""
+    listeners = farm.document.get("sql_listeners") or {}
+    for name, ports in dict(listeners).items():
+        if str(name).split(".")[0].lower() == host.split(".")[0].lower():
+            return port in [int(p) for p in ports or []]
+    return False
+
+
+@emulates("ssodb_path")
+def ssodb_path(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """ENTSSO\\SQL, the ConnectTo alias of that name in both views, the port (alias, explicit, 1433 or the
+    scenario's ``sql_instances: {"HOST\\\\INST": port}`` for the Browser), ``dns`` and ``sql_listeners``."""
+    reg = node.registry
+    server = reg.value(ENTSSO_SQL, "Server")
+    out: dict[str, Any] = {
+        "server": server, "database": reg.value(ENTSSO_SQL, "Database"), "alias64": None, "alias32": None,
+        "protocol": "tcp", "host": None, "instance": None, "port": None, "port_source": None, "browser_error": None,
+        "addresses": [], "resolve_error": None, "tcp_ok": None, "tcp_error": None,
+    }
+    if not server:
+        return out
+    server = str(server)
+    out["alias64"] = reg.value(CONNECT_TO["64"], server)
+    out["alias32"] = reg.value(CONNECT_TO["32"], server)
+    target = server
+    if out["alias64"]:
+        library, _, rest = str(out["alias64"]).partition(",")
+        if library.strip().upper() != "DBMSSOCN":
+            out["protocol"] = library.strip()
+        target = rest.replace(" ", "")
+    if target.lower().startswith("tcp:"):
+        target = target[4:]
+    host, _, port_text = target.partition(",")
+    if port_text:
+        out["port"], out["port_source"] = int(port_text), "alias" if out["alias64"] else "explicit"
+    host, _, instance = host.partition("\\")
+    out["host"], out["instance"] = host, instance or None
+    if out["protocol"] != "tcp":
+        return out
+    if out["port"] is None:
+        if not instance or instance.upper() == "MSSQLSERVER":
+            out["port"], out["port_source"] = 1433, "default"
+        else:
+            instances = {str(k).upper(): v for k, v in dict(farm.document.get("sql_instances") or {}).items()}
+            found = instances.get(f"{host}\\{instance}".upper())
+            if found is None:
+                out["browser_error"] = ("SQL Server Browser (UDP 1434) did not answer: A connection attempt failed "
+                                        "because the connected party did not properly respond")
+            else:
+                out["port"], out["port_source"] = int(found), "browser"
+    address = next((ip for name, ip in farm.dns.items() if name.lower() == host.split(".")[0].lower()), None)
+    if address is None:
+        out["resolve_error"] = NO_SUCH_HOST
+        return out
+    out["addresses"] = [address]
+    if out["port"] is None:
+        return out
+    if _listening(farm, host, out["port"]) and not _path_blocked(farm, node, host, out["port"]):
+        out["tcp_ok"] = True
+    elif _listening(farm, host, out["port"]):
+        out["tcp_ok"], out["tcp_error"] = False, "no answer within 3000 ms"
+    else:
+        out["tcp_ok"], out["tcp_error"] = False, REFUSED
+    return out
