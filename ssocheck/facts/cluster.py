@@ -7,6 +7,8 @@ from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
+SOURCES = ("FailoverClusters", "wmi")
+
 
 @dataclass(frozen=True)
 class ClusterNode:
@@ -55,6 +57,8 @@ class ClusterState:
     nodes: tuple[ClusterNode, ...]
     groups: tuple[ClusterGroup, ...]
     resources: tuple[ClusterResource, ...]
+    # Which interface answered: the FailoverClusters module or the cluster WMI provider (root\MSCluster).
+    source: str = "FailoverClusters"
 
     def resources_of_type(self, rtype: str) -> list[ClusterResource]:
         """Resources whose type name matches (case-insensitive)."""
@@ -77,56 +81,147 @@ class ClusterState:
 
 
 class Cluster(Fact[ClusterState]):
-    """The failover cluster this node belongs to (FailoverClusters module, Windows Server 2008 R2+).
+    """The failover cluster this node belongs to: FailoverClusters module, else WMI ``root\\MSCluster``.
 
-    Raw value: ``{"name", "nodes": [{"name", "state"}], "groups": [{"name", "owner_node", "state"}],
-    "resources": [{"name", "type", "group", "state", "owner_node", "private": {prop: value},
-    "dependency_expression", "possible_owners": [..], "registry_checkpoints": [..]}]}``.
-    Binary private properties are replaced by the text ``<binary>``.
+    The FailoverClusters module ships with RSAT-Clustering-PowerShell only ("you may need to add ...
+    Add-WindowsFeature RSAT-Clustering-PowerShell", windows-powershell-docs FailoverClusters.md); a node
+    built with ``Install-WindowsFeature Failover-Clustering`` alone lacks it (review probe.md D6). The
+    cluster service's WMI provider is on every cluster node and works on PowerShell 2.0; it needs the
+    Packet Privacy authentication level (Failover Clustering team blog, "Creating a Cluster with WMI").
+    Both paths give the same shape; ``source`` records which one answered. From WMI the states are
+    mapped to the module's names (MSCluster_Node/ResourceGroup/Resource ``State`` values), the
+    dependencies come from ``MSCluster_ResourceToDependentResource`` and are written ``[A] and [B]``
+    (an ``or`` expression cannot be told apart there), possible owners from
+    ``MSCluster_ResourceToPossibleOwner``, checkpoints from ``RegistryCheckpoints``.
+
+    Raw value: ``{"name", "source": "FailoverClusters" | "wmi", "nodes": [{"name", "state"}],
+    "groups": [{"name", "owner_node", "state"}], "resources": [{"name", "type", "group", "state",
+    "owner_node", "private": {prop: value}, "dependency_expression", "possible_owners": [..],
+    "registry_checkpoints": [..]}]}``. Binary private properties are replaced by the text ``<binary>``;
+    a snapshot without ``source`` came from the module.
     """
 
     name = "cluster"
     description = "Failover cluster nodes, groups, resources, private properties, dependencies, checkpoints"
     script = r"""
-Import-Module FailoverClusters
-$cl = Get-Cluster
 $nodes = New-Object System.Collections.ArrayList
-foreach ($n in @(Get-ClusterNode)) {
-    [void]$nodes.Add(@{ name = [string]$n.Name; state = [string]$n.State })
-}
 $groups = New-Object System.Collections.ArrayList
-foreach ($g in @(Get-ClusterGroup)) {
-    [void]$groups.Add(@{ name = [string]$g.Name; owner_node = [string]$g.OwnerNode.Name; state = [string]$g.State })
-}
 $resources = New-Object System.Collections.ArrayList
-foreach ($r in @(Get-ClusterResource)) {
-    $private = @{}
-    foreach ($p in @($r | Get-ClusterParameter -ErrorAction SilentlyContinue)) {
-        if ($p.Value -is [byte[]]) { $private[[string]$p.Name] = '<binary>' } else { $private[[string]$p.Name] = $p.Value }
+if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
+    $source = 'FailoverClusters'
+    Import-Module FailoverClusters
+    $cl = Get-Cluster
+    $clusterName = [string]$cl.Name
+    foreach ($n in @(Get-ClusterNode)) {
+        [void]$nodes.Add(@{ name = [string]$n.Name; state = [string]$n.State })
     }
-    $dep = ''
-    $depObj = Get-ClusterResourceDependency -Resource $r.Name -ErrorAction SilentlyContinue
-    if ($null -ne $depObj) { $dep = [string]$depObj.DependencyExpression }
-    $owners = New-Object System.Collections.ArrayList
-    $ownerObj = Get-ClusterOwnerNode -Resource $r.Name -ErrorAction SilentlyContinue
-    if ($null -ne $ownerObj) { foreach ($o in @($ownerObj.OwnerNodes)) { [void]$owners.Add([string]$o.Name) } }
-    $checkpoints = New-Object System.Collections.ArrayList
-    foreach ($c in @(Get-ClusterCheckpoint -ResourceName $r.Name -RegistryCheckpoint -ErrorAction SilentlyContinue)) {
-        [void]$checkpoints.Add([string]$c.Name)
+    foreach ($g in @(Get-ClusterGroup)) {
+        [void]$groups.Add(@{ name = [string]$g.Name; owner_node = [string]$g.OwnerNode.Name; state = [string]$g.State })
     }
-    [void]$resources.Add(@{
-        name = [string]$r.Name
-        type = [string]$r.ResourceType.Name
-        group = [string]$r.OwnerGroup.Name
-        state = [string]$r.State
-        owner_node = [string]$r.OwnerNode.Name
-        private = $private
-        dependency_expression = $dep
-        possible_owners = @($owners.ToArray())
-        registry_checkpoints = @($checkpoints.ToArray())
-    })
+    foreach ($r in @(Get-ClusterResource)) {
+        $private = @{}
+        foreach ($p in @($r | Get-ClusterParameter -ErrorAction SilentlyContinue)) {
+            if ($p.Value -is [byte[]]) { $private[[string]$p.Name] = '<binary>' } else { $private[[string]$p.Name] = $p.Value }
+        }
+        $dep = ''
+        $depObj = Get-ClusterResourceDependency -Resource $r.Name -ErrorAction SilentlyContinue
+        if ($null -ne $depObj) { $dep = [string]$depObj.DependencyExpression }
+        $owners = New-Object System.Collections.ArrayList
+        $ownerObj = Get-ClusterOwnerNode -Resource $r.Name -ErrorAction SilentlyContinue
+        if ($null -ne $ownerObj) { foreach ($o in @($ownerObj.OwnerNodes)) { [void]$owners.Add([string]$o.Name) } }
+        $checkpoints = New-Object System.Collections.ArrayList
+        foreach ($c in @(Get-ClusterCheckpoint -ResourceName $r.Name -RegistryCheckpoint -ErrorAction SilentlyContinue)) {
+            [void]$checkpoints.Add([string]$c.Name)
+        }
+        [void]$resources.Add(@{
+            name = [string]$r.Name
+            type = [string]$r.ResourceType.Name
+            group = [string]$r.OwnerGroup.Name
+            state = [string]$r.State
+            owner_node = [string]$r.OwnerNode.Name
+            private = $private
+            dependency_expression = $dep
+            possible_owners = @($owners.ToArray())
+            registry_checkpoints = @($checkpoints.ToArray())
+        })
+    }
+} else {
+    $source = 'wmi'
+    $wmi = @{ Namespace = 'root\MSCluster'; Authentication = 'PacketPrivacy'; ErrorAction = 'Stop' }
+    try {
+        $cl = @(Get-WmiObject -Class MSCluster_Cluster @wmi)[0]
+    } catch {
+        throw ('the FailoverClusters module is missing (RSAT-Clustering-PowerShell) and WMI root\MSCluster does not answer (not a cluster node, or its cluster service is down): ' + $_.Exception.Message)
+    }
+    $clusterName = [string]$cl.Name
+    # The Name key out of a WMI object path: MSCluster_Resource.Name="Cluster Disk 1"
+    function Get-SsoWmiName([string]$path) {
+        $m = [regex]::Match($path, 'Name="((?:[^"\]|\.)*)"')
+        if (-not $m.Success) { return $path }
+        return $m.Groups[1].Value.Replace('"', '"').Replace('\', '')
+    }
+    $nodeStates = @{ '0' = 'Up'; '1' = 'Down'; '2' = 'Paused'; '3' = 'Joining' }
+    $groupStates = @{ '0' = 'Online'; '1' = 'Offline'; '2' = 'Failed'; '3' = 'PartialOnline'; '4' = 'Pending' }
+    $resStates = @{ '0' = 'Inherited'; '1' = 'Initializing'; '2' = 'Online'; '3' = 'Offline'; '4' = 'Failed'; '128' = 'Pending'; '129' = 'OnlinePending'; '130' = 'OfflinePending' }
+    function Get-SsoState($map, $code) {
+        $key = [string]$code
+        if ($map.ContainsKey($key)) { return $map[$key] }
+        return 'Unknown'
+    }
+    foreach ($n in @(Get-WmiObject -Class MSCluster_Node @wmi)) {
+        [void]$nodes.Add(@{ name = [string]$n.Name; state = (Get-SsoState $nodeStates $n.State) })
+    }
+    $groupOwner = @{}
+    foreach ($a in @(Get-WmiObject -Class MSCluster_NodeToActiveGroup @wmi)) {
+        $groupOwner[(Get-SsoWmiName $a.PartComponent)] = (Get-SsoWmiName $a.GroupComponent)
+    }
+    foreach ($g in @(Get-WmiObject -Class MSCluster_ResourceGroup @wmi)) {
+        [void]$groups.Add(@{ name = [string]$g.Name; owner_node = [string]$groupOwner[[string]$g.Name]; state = (Get-SsoState $groupStates $g.State) })
+    }
+    $resGroup = @{}
+    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceGroupToResource @wmi)) {
+        $resGroup[(Get-SsoWmiName $a.PartComponent)] = (Get-SsoWmiName $a.GroupComponent)
+    }
+    $deps = @{}
+    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceToDependentResource @wmi)) {
+        $dependent = Get-SsoWmiName $a.Dependent
+        if (-not $deps.ContainsKey($dependent)) { $deps[$dependent] = New-Object System.Collections.ArrayList }
+        [void]$deps[$dependent].Add('[' + (Get-SsoWmiName $a.Antecedent) + ']')
+    }
+    $possible = @{}
+    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceToPossibleOwner @wmi)) {
+        $res = Get-SsoWmiName $a.GroupComponent
+        if (-not $possible.ContainsKey($res)) { $possible[$res] = New-Object System.Collections.ArrayList }
+        [void]$possible[$res].Add((Get-SsoWmiName $a.PartComponent))
+    }
+    foreach ($r in @(Get-WmiObject -Class MSCluster_Resource @wmi)) {
+        $rname = [string]$r.Name
+        $private = @{}
+        if ($null -ne $r.PrivateProperties) {
+            foreach ($p in @($r.PrivateProperties.Properties)) {
+                if ($p.Value -is [byte[]]) { $private[[string]$p.Name] = '<binary>' } else { $private[[string]$p.Name] = $p.Value }
+            }
+        }
+        $dep = ''
+        if ($deps.ContainsKey($rname)) { $dep = [string]::Join(' and ', [string[]]$deps[$rname].ToArray()) }
+        $owners = @()
+        if ($possible.ContainsKey($rname)) { $owners = @($possible[$rname].ToArray()) }
+        $group = [string]$resGroup[$rname]
+        $state = Get-SsoState $resStates $r.State
+        [void]$resources.Add(@{
+            name = $rname
+            type = [string]$r.Type
+            group = $group
+            state = $state
+            owner_node = [string]$groupOwner[$group]
+            private = $private
+            dependency_expression = $dep
+            possible_owners = $owners
+            registry_checkpoints = @($r.RegistryCheckpoints | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+        })
+    }
 }
-$value = @{ name = [string]$cl.Name; nodes = @($nodes.ToArray()); groups = @($groups.ToArray()); resources = @($resources.ToArray()) }
+$value = @{ name = $clusterName; source = $source; nodes = @($nodes.ToArray()); groups = @($groups.ToArray()); resources = @($resources.ToArray()) }
 """
 
     @classmethod
@@ -170,4 +265,7 @@ $value = @{ name = [string]$cl.Name; nodes = @($nodes.ToArray()); groups = @($gr
                     registry_checkpoints=tuple(str(c) for c in as_list(r.get("registry_checkpoints"), where)),
                 )
             )
-        return ClusterState(text(doc, "name", cls.name, required=False), nodes, groups, tuple(resources))
+        source = opt_str(doc.get("source"), f"{cls.name}.source") or "FailoverClusters"
+        if source not in SOURCES:
+            raise FactParseError(f"{cls.name}.source: expected one of {', '.join(SOURCES)}, got {source!r}")
+        return ClusterState(text(doc, "name", cls.name, required=False), nodes, groups, tuple(resources), source)

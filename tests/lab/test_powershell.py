@@ -23,7 +23,7 @@ from ssocheck.facts.msdtc import MsdtcCids
 from ssocheck.facts.services import Services
 from ssocheck.lab import powershell
 from ssocheck.lab.emulation import EmulationError
-from ssocheck.lab.emulation.cluster import MODULE_MISSING, SERVICE_DOWN
+from ssocheck.lab.emulation.cluster import NOT_A_CLUSTER_NODE, SERVICE_DOWN
 from ssocheck.lab.endpoint import CommandResult
 from ssocheck.lab.powershell import PowerShellHost, decode_command_line
 from ssocheck.lab.state import FarmState, NodeState, build_farm, deep_merge, load_scenario
@@ -134,7 +134,7 @@ def test_fact_errors_are_reported_per_fact(host: PowerShellHost, farm: FarmState
     script = probe.build_probe([Cluster, Unknown, Services], {})
     # A BizTalk node has no FailoverClusters module: the snippet's Import-Module throws.
     answer = probe.parse_answer(transport_call(host, "BTSNODE1", script).stdout.decode())
-    assert answer.fact_errors["cluster"] == MODULE_MISSING
+    assert answer.fact_errors["cluster"] == NOT_A_CLUSTER_NODE
     assert re.match(r"The term 'no_such_fact' is not recognized as the name of a cmdlet", answer.fact_errors[
         "no_such_fact"])
     assert "services" in answer.facts, "one failing fact does not take the others down"

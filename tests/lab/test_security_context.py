@@ -53,3 +53,37 @@ def test_a_remote_sso_server_answers_only_a_delegating_session() -> None:
     assert denied.error_code == "0xC0002A0F" and "0x80070005" in (denied.error or "")
     allowed = SsoDatabase.parse(ask(overlay, "NODE2", CREDSSP).facts["sso_db_info"])
     assert allowed.error is None and allowed.secret_server == "BIZTALKCLUSTER"
+
+
+def test_cluster_facts_without_the_failoverclusters_module_come_from_wmi() -> None:
+    from ssocheck.facts.cluster import Cluster
+
+    farm = load_scenario("cluster-node-without-failoverclusters-module")
+    host = PowerShellHost(farm)
+    script = probe.build_probe([Cluster], PARAMS)
+    views = {}
+    for name in ("NODE1", "NODE2"):
+        answer = probe.parse_answer(host.answer_probe(farm, farm.nodes[name], script, NTLM), ["cluster"])
+        views[name] = Cluster.parse(answer.facts["cluster"])
+    assert (views["NODE1"].source, views["NODE2"].source) == ("FailoverClusters", "wmi")
+    # Same shape and content whichever interface answered.
+    assert views["NODE1"].resources == views["NODE2"].resources and views["NODE1"].nodes == views["NODE2"].nodes
+
+
+def test_wmi_lists_dependencies_so_an_or_expression_reads_as_and() -> None:
+    from ssocheck.lab.emulation.cluster import dependency_expression
+
+    assert dependency_expression("[IP A] or [IP B]") == "[IP A] or [IP B]"
+    assert dependency_expression("[IP A] or [IP B]", as_wmi=True) == "[IP A] and [IP B]"
+    assert dependency_expression(["N", "D"], as_wmi=True) == "[N] and [D]"
+
+
+def test_cluster_source_is_validated_and_defaults_to_the_module() -> None:
+    import pytest
+
+    from ssocheck.facts.base import FactParseError
+    from ssocheck.facts.cluster import Cluster
+
+    assert Cluster.parse({"name": "C", "nodes": [], "groups": [], "resources": []}).source == "FailoverClusters"
+    with pytest.raises(FactParseError, match="source"):
+        Cluster.parse({"name": "C", "source": "guess", "nodes": [], "groups": [], "resources": []})

@@ -9,10 +9,15 @@ The cluster document (see docs/architecture.md, "Scenario document")::
                possible_owners: [..], registry_checkpoints: [..]}
 
 A resource's owner node is its group's owner, as in a real cluster; its state defaults to its group's state.
+
+A node answers through the FailoverClusters module unless its document says ``modules: {FailoverClusters: false}``
+(no RSAT-Clustering-PowerShell); then the probe's WMI path (``root\\MSCluster``) answers with the same shape,
+``source: wmi``, and a dependency expression that WMI can only list (``[A] and [B]``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +27,11 @@ from ssocheck.lab.state import FarmState, NodeState
 MODULE_MISSING = (
     "The specified module 'FailoverClusters' was not loaded because no valid module file was found in any module "
     "directory."
+)
+# A node without the module that is no cluster member: the probe's WMI fallback finds no root\MSCluster namespace.
+NOT_A_CLUSTER_NODE = (
+    "the FailoverClusters module is missing (RSAT-Clustering-PowerShell) and WMI root\\MSCluster does not answer "
+    "(not a cluster node, or its cluster service is down): Invalid namespace "
 )
 SERVICE_DOWN = (
     "The cluster service is not running. Make sure that the service is running on all nodes in the cluster. "
@@ -41,12 +51,18 @@ def _node_states(doc: Mapping[str, Any]) -> dict[str, str]:
     return {str(name): str(state or "Up") for name, state in dict(raw).items()}
 
 
-def dependency_expression(deps: Any) -> str:
-    """Get-ClusterResourceDependency's text: a list means all of them (``[A] and [B]``); a string is verbatim."""
+def dependency_expression(deps: Any, as_wmi: bool = False) -> str:
+    """Get-ClusterResourceDependency's text: a list means all of them (``[A] and [B]``); a string is verbatim.
+
+    ``as_wmi``: what the probe builds from MSCluster_ResourceToDependentResource, which lists the resources only,
+    so every expression reads ``[A] and [B]``.
+    """
     if deps is None:
         return ""
     if isinstance(deps, str):
-        return deps
+        if not as_wmi:
+            return deps
+        deps = re.findall(r"\[([^\]]*)\]", deps)
     return " and ".join(f"[{d}]" for d in deps)
 
 
@@ -57,8 +73,9 @@ def cluster(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict
     A node that is in no cluster has no FailoverClusters module (the snippet's Import-Module throws). A member
     whose cluster service is stopped (``ClusSvc`` not running, or the node Down in the cluster) cannot open it.
     """
+    has_module = bool(dict(node.extra.get("modules") or {}).get("FailoverClusters", bool(node.cluster)))
     if not node.cluster:
-        raise EmulationError(MODULE_MISSING)
+        raise EmulationError(MODULE_MISSING if has_module else NOT_A_CLUSTER_NODE)
     doc = farm.cluster_of(node)
     if doc is None:
         raise EmulationError(f"ssocheck lab: node {node.name} is in cluster {node.cluster}, which the scenario "
@@ -91,13 +108,14 @@ def cluster(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict
                 "state": str(res.get("state") or group.get("state") or "Online"),
                 "owner_node": str(group.get("owner") or ""),
                 "private": private,
-                "dependency_expression": dependency_expression(res.get("dependencies")),
+                "dependency_expression": dependency_expression(res.get("dependencies"), as_wmi=not has_module),
                 "possible_owners": [str(o) for o in (owners if owners is not None else states)],
                 "registry_checkpoints": [str(c) for c in res.get("registry_checkpoints") or []],
             }
         )
     return {
         "name": str(node.cluster),
+        "source": "FailoverClusters" if has_module else "wmi",
         "nodes": [{"name": n, "state": s} for n, s in states.items()],
         "groups": groups,
         "resources": resources,
