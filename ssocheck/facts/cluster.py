@@ -147,9 +147,11 @@ if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
     }
 } else {
     $source = 'wmi'
-    $wmi = @{ Namespace = 'root\MSCluster'; Authentication = 'PacketPrivacy'; ErrorAction = 'Stop' }
+    function Get-SsoClusterWmi([string]$class) {
+        Get-WmiObject -Namespace 'root\MSCluster' -Authentication PacketPrivacy -Class $class -ErrorAction Stop
+    }
     try {
-        $cl = @(Get-WmiObject -Class MSCluster_Cluster @wmi)[0]
+        $cl = @(Get-SsoClusterWmi MSCluster_Cluster)[0]
     } catch {
         throw ('the FailoverClusters module is missing (RSAT-Clustering-PowerShell) and WMI root\MSCluster does not answer (not a cluster node, or its cluster service is down): ' + $_.Exception.Message)
     }
@@ -168,33 +170,33 @@ if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
         if ($map.ContainsKey($key)) { return $map[$key] }
         return 'Unknown'
     }
-    foreach ($n in @(Get-WmiObject -Class MSCluster_Node @wmi)) {
+    foreach ($n in @(Get-SsoClusterWmi MSCluster_Node)) {
         [void]$nodes.Add(@{ name = [string]$n.Name; state = (Get-SsoState $nodeStates $n.State) })
     }
     $groupOwner = @{}
-    foreach ($a in @(Get-WmiObject -Class MSCluster_NodeToActiveGroup @wmi)) {
+    foreach ($a in @(Get-SsoClusterWmi MSCluster_NodeToActiveGroup)) {
         $groupOwner[(Get-SsoWmiName $a.PartComponent)] = (Get-SsoWmiName $a.GroupComponent)
     }
-    foreach ($g in @(Get-WmiObject -Class MSCluster_ResourceGroup @wmi)) {
+    foreach ($g in @(Get-SsoClusterWmi MSCluster_ResourceGroup)) {
         [void]$groups.Add(@{ name = [string]$g.Name; owner_node = [string]$groupOwner[[string]$g.Name]; state = (Get-SsoState $groupStates $g.State) })
     }
     $resGroup = @{}
-    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceGroupToResource @wmi)) {
+    foreach ($a in @(Get-SsoClusterWmi MSCluster_ResourceGroupToResource)) {
         $resGroup[(Get-SsoWmiName $a.PartComponent)] = (Get-SsoWmiName $a.GroupComponent)
     }
     $deps = @{}
-    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceToDependentResource @wmi)) {
+    foreach ($a in @(Get-SsoClusterWmi MSCluster_ResourceToDependentResource)) {
         $dependent = Get-SsoWmiName $a.Dependent
         if (-not $deps.ContainsKey($dependent)) { $deps[$dependent] = New-Object System.Collections.ArrayList }
         [void]$deps[$dependent].Add('[' + (Get-SsoWmiName $a.Antecedent) + ']')
     }
     $possible = @{}
-    foreach ($a in @(Get-WmiObject -Class MSCluster_ResourceToPossibleOwner @wmi)) {
+    foreach ($a in @(Get-SsoClusterWmi MSCluster_ResourceToPossibleOwner)) {
         $res = Get-SsoWmiName $a.GroupComponent
         if (-not $possible.ContainsKey($res)) { $possible[$res] = New-Object System.Collections.ArrayList }
         [void]$possible[$res].Add((Get-SsoWmiName $a.PartComponent))
     }
-    foreach ($r in @(Get-WmiObject -Class MSCluster_Resource @wmi)) {
+    foreach ($r in @(Get-SsoClusterWmi MSCluster_Resource)) {
         $rname = [string]$r.Name
         $private = @{}
         if ($null -ne $r.PrivateProperties) {
@@ -208,6 +210,8 @@ if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
         if ($possible.ContainsKey($rname)) { $owners = @($possible[$rname].ToArray()) }
         $group = [string]$resGroup[$rname]
         $state = Get-SsoState $resStates $r.State
+        $checkpoints = New-Object System.Collections.ArrayList
+        foreach ($c in @($r.RegistryCheckpoints)) { if ($null -ne $c) { [void]$checkpoints.Add([string]$c) } }
         [void]$resources.Add(@{
             name = $rname
             type = [string]$r.Type
@@ -217,7 +221,7 @@ if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
             private = $private
             dependency_expression = $dep
             possible_owners = $owners
-            registry_checkpoints = @($r.RegistryCheckpoints | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_ })
+            registry_checkpoints = @($checkpoints.ToArray())
         })
     }
 }
