@@ -14,70 +14,15 @@ from typing import Any, ClassVar, TypeVar
 
 from ssocheck.errors import FactError
 from ssocheck.facts.base import Fact, FactParseError
+
+# Expectations lives with the model (inventory and snapshot need it without the check API); re-exported
+# here because it is part of what a check sees (Context.expect).
+from ssocheck.model import Expectations as Expectations
 from ssocheck.model import Phase, Severity, Status
 
 T = TypeVar("T")
 
 ALL_PHASES = (Phase.PRE, Phase.POST, Phase.NIGHTLY)
-
-
-@dataclass(frozen=True)
-class Expectations:
-    """What the inventory says the farm should look like; stored in snapshots so checks can re-run offline.
-
-    Nothing secret lives here (no passwords), so it is safe to write into snapshots and reports.
-    """
-
-    group: str
-    cluster_network_name: str
-    master_secret_server: str
-    sso_service_account: str
-    sso_db_server: str
-    sso_db_name: str
-    biztalk_sso_service_account: str | None = None
-    domain_netbios: str | None = None
-    domain_dns: str | None = None
-    max_clock_skew_seconds: int = 60
-    # The BizTalk management database (BTS001); None: read from each node's BizTalk configuration.
-    biztalk_mgmt_db_server: str | None = None
-    biztalk_mgmt_db_name: str | None = None
-    # The inventory's node names by role: NET002's probe tests TCP 135 from each SSO cluster node back
-    # to each BizTalk node, so every node learns both lists (it tests only its own outbound path).
-    biztalk_nodes: tuple[str, ...] = ()
-    sso_cluster_nodes: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {
-            "group": self.group,
-            "cluster_network_name": self.cluster_network_name,
-            "master_secret_server": self.master_secret_server,
-            "sso_service_account": self.sso_service_account,
-            "biztalk_sso_service_account": self.biztalk_sso_service_account,
-            "sso_db_server": self.sso_db_server,
-            "sso_db_name": self.sso_db_name,
-            "domain_netbios": self.domain_netbios,
-            "domain_dns": self.domain_dns,
-            "max_clock_skew_seconds": self.max_clock_skew_seconds,
-            "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
-            "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
-            "biztalk_nodes": list(self.biztalk_nodes),
-            "sso_cluster_nodes": list(self.sso_cluster_nodes),
-        }
-
-    def probe_params(self) -> dict[str, Any]:
-        """The inventory values a probe may read on the server (sent as JSON data, never interpolated)."""
-        return {
-            "cluster_network_name": self.cluster_network_name,
-            "master_secret_server": self.master_secret_server,
-            "sso_service_account": self.sso_service_account,
-            "sso_db_server": self.sso_db_server,
-            "sso_db_name": self.sso_db_name,
-            "biztalk_mgmt_db_server": self.biztalk_mgmt_db_server,
-            "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
-            "rpc_callback_sources": list(self.sso_cluster_nodes),
-            "rpc_callback_targets": list(self.biztalk_nodes),
-        }
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from ssocheck.check import Check, Expectations
+from ssocheck.check import Check
 from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
 from ssocheck.errors import TransportError
 from ssocheck.facts.base import Fact
 from ssocheck.facts.probe import ProbeOutputError, build_probe, parse_answer
 from ssocheck.inventory import Connection, Inventory, Node
+from ssocheck.model import Expectations
 from ssocheck.secrets import Secret, redact
 from ssocheck.snapshot import NodeSnapshot, Snapshot
 from ssocheck.transport.winrm import ScriptResult, run_script

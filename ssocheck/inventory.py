@@ -16,10 +16,9 @@ from typing import Any
 
 import yaml
 
-from ssocheck.check import Expectations
 from ssocheck.errors import InventoryError
 from ssocheck.kerberos_config import kerberos_options, node_spn_host
-from ssocheck.model import ROLES, Phase
+from ssocheck.model import ROLES, Expectations, Phase
 from ssocheck.secrets import Secret, password_from_env, password_from_file, password_from_prompt
 
 TRANSPORTS = ("ntlm", "kerberos", "credssp", "basic")

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ssocheck import __version__
-from ssocheck.check import Expectations, NodeFacts
+from ssocheck.check import NodeFacts
 from ssocheck.errors import SnapshotError
-from ssocheck.model import ROLES, NodeInfo
+from ssocheck.model import ROLES, Expectations, NodeInfo
 from ssocheck.output import write_atomic
 
 SCHEMA = "ssocheck-snapshot/1"
