@@ -35,7 +35,6 @@ from ssocheck.facts.sso import (
     version_key,
 )
 from ssocheck.model import Phase, Severity
-from ssocheck.parsers.secedit import entries
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
 from .common import (
@@ -464,13 +463,13 @@ class LogonAsServiceRight(NodeCheck):
 
         def judge(right: str) -> list[_Match]:
             translated = {h.entry.lower(): h for h in held.get(right, [])}
-            return [_classify(e, ident, domain, node.name, translated.get(e.lower())) for e in entries(rights, right)]
+            return [_classify(e, ident, domain, node.name, translated.get(e.lower())) for e in rights.entries(right)]
 
         allow, deny = judge(SERVICE_LOGON), judge(DENY_SERVICE_LOGON)
         evidence: dict[str, Any] = {
             "expected": f"{SERVICE_LOGON} holds {ident.account} ({ident.sid}) or one of its groups; "
                         f"{DENY_SERVICE_LOGON} holds none of them",
-            "found": {right: entries(rights, right) for right in (SERVICE_LOGON, DENY_SERVICE_LOGON)},
+            "found": {right: rights.entries(right) for right in (SERVICE_LOGON, DENY_SERVICE_LOGON)},
             "translated_on_node": {right: {h.entry: h.sid for h in held.get(right, [])} for right in held},
         }
         denied = [m for m in deny if m.kind in ("account", "group", "everyone")]

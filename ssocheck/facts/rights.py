@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,26 @@ from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_
 from ssocheck.parsers.secedit import SeceditFormatError, parse_user_rights
 
 
-class UserRights(Fact[dict[str, list[str]]]):
+@dataclass(frozen=True)
+class UserRightsAssignment:
+    """The parsed ``user_rights`` fact: right name (as exported, e.g. ``SeServiceLogonRight``) -> its entries.
+
+    An entry is what secedit exported: ``*SID``, ``DOMAIN\\name`` or a bare, possibly localised name.
+    Checks ask :meth:`entries`; how the INF text is parsed stays behind the fact.
+    """
+
+    rights: Mapping[str, tuple[str, ...]]
+
+    def entries(self, right: str) -> list[str]:
+        """The entries of ``right`` (case-insensitive name); empty when the right is assigned to nobody."""
+        wanted = right.lower()
+        for name, values in self.rights.items():
+            if name.lower() == wanted:
+                return list(values)
+        return []
+
+
+class UserRights(Fact[UserRightsAssignment]):
     """The node's user rights assignment: ``secedit /export /areas USER_RIGHTS`` (local policy as applied).
 
     secedit only exports to a file, so the snippet writes to a fresh file from ``GetTempFileName()``
@@ -37,12 +57,13 @@ try {
 """
 
     @classmethod
-    def parse(cls, raw: Any) -> dict[str, list[str]]:
+    def parse(cls, raw: Any) -> UserRightsAssignment:
         text = expect_type(raw, str, cls.name)
         try:
-            return parse_user_rights(text)
+            rights = parse_user_rights(text)
         except SeceditFormatError as exc:
             raise FactParseError(f"{cls.name}: {exc}") from exc
+        return UserRightsAssignment({name: tuple(values) for name, values in rights.items()})
 
 
 # --------------------------------------------------------------------------- logon right accounts

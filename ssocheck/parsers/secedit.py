@@ -47,10 +47,11 @@ def _entries(value: str) -> list[str]:
 def parse_user_rights(text: str) -> dict[str, list[str]]:
     """``{right name: [entry, ...]}`` from the ``[Privilege Rights]`` section of a secedit export.
 
-    Right names keep their spelling (``SeServiceLogonRight``); use :func:`entries` for a
-    case-insensitive lookup. A right listed with no value maps to an empty list. Raises
-    :class:`SeceditFormatError` when the section is missing: every Windows machine has rights
-    assigned, so an export without them means the export failed, not that nobody holds a right.
+    Right names keep their spelling (``SeServiceLogonRight``); the ``user_rights`` fact's
+    :class:`~ssocheck.facts.rights.UserRightsAssignment` looks them up case-insensitively. A right
+    listed with no value maps to an empty list. Raises :class:`SeceditFormatError` when the section
+    is missing: every Windows machine has rights assigned, so an export without them means the
+    export failed, not that nobody holds a right.
     """
     rights: dict[str, list[str]] = {}
     section: str | None = None
@@ -75,10 +76,3 @@ def parse_user_rights(text: str) -> dict[str, list[str]]:
         raise SeceditFormatError("no [Privilege Rights] section: not a secedit USER_RIGHTS export")
     return rights
 
-
-def entries(rights: dict[str, list[str]], right: str) -> list[str]:
-    """The entries of ``right`` (case-insensitive name); empty when the right is assigned to nobody."""
-    for name, values in rights.items():
-        if name.lower() == right.lower():
-            return list(values)
-    return []

@@ -190,7 +190,7 @@ def test_backup_files_malformed(raw: Any) -> None:
 def test_user_rights_parse_real_export() -> None:
     text = decode_inf((DATA / "secedit" / "member-server-2016.inf").read_bytes())
     rights = UserRights.parse(text)
-    assert rights["SeServiceLogonRight"] == ["*S-1-5-80-0", "*S-1-5-83-0", "*S-1-5-99-0"]
+    assert rights.entries("SeServiceLogonRight") == ["*S-1-5-80-0", "*S-1-5-83-0", "*S-1-5-99-0"]
 
 
 @pytest.mark.parametrize("raw", [None, 5, "[Unicode]\nUnicode=yes\n"])
@@ -306,4 +306,4 @@ def test_lab_user_rights_write_directory_accounts_as_sids() -> None:
     node1 = farm.node("NODE1")
     assert node1 is not None
     rights = UserRights.parse(emulators["user_rights"](farm, node1, {}))
-    assert rights["SeServiceLogonRight"] == ["*S-1-5-80-0", "*" + SID]
+    assert rights.entries("SeServiceLogonRight") == ["*S-1-5-80-0", "*" + SID]

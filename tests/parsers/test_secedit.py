@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ssocheck.parsers.secedit import SeceditFormatError, decode_inf, entries, parse_user_rights
+from ssocheck.facts.rights import UserRights
+from ssocheck.parsers.secedit import SeceditFormatError, decode_inf, parse_user_rights
 
 DATA = Path(__file__).parent.parent / "data" / "secedit"
 
@@ -27,7 +28,7 @@ def test_member_server_sample_utf16_bom_crlf() -> None:
     assert len(rights) == 32
     # [Unicode] and [Version] keys are not rights.
     assert "Unicode" not in rights and "signature" not in rights and "Revision" not in rights
-    assert entries(rights, "SeDenyServiceLogonRight") == []
+    assert "SeDenyServiceLogonRight" not in rights
 
 
 def test_tab_indented_copy_gives_the_same_rights() -> None:
@@ -49,7 +50,10 @@ def test_empty_right_comments_quotes_and_case_insensitive_lookup() -> None:
             'SeServiceLogonRight = "CORP\\SSO Service Accounts",*S-1-5-80-0,\r\n')
     rights = parse_user_rights(text)
     assert rights["SeDenyServiceLogonRight"] == []
-    assert entries(rights, "seservicelogonright") == ["CORP\\SSO Service Accounts", "*S-1-5-80-0"]
+    # The fact's typed value looks rights up case-insensitively; a right nobody holds has no entries.
+    typed = UserRights.parse(text)
+    assert typed.entries("seservicelogonright") == ["CORP\\SSO Service Accounts", "*S-1-5-80-0"]
+    assert typed.entries("SeDenyServiceLogonRight") == [] == typed.entries("SeNoSuchRight")
 
 
 def test_decode_inf_variants() -> None:
