@@ -18,17 +18,7 @@ from typing import Any
 
 from ssocheck import sso_events
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
-
-# The events the checks read (domain.md §8, §9, §11); 10767 is normally an HRESULT, not an event,
-# but it is collected if ever logged.
-EVENT_IDS = (
-    10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550,
-    10565, 10575, 10589, 10599, 10611, 10728, 10767,
-)
-# Newest events kept per event ID, and how far back the probe looks: a flood of one kind (10536
-# audits on a broken BizTalk node) must not push the rare ones (the last restore) out of view.
-PER_ID_CAP = 20
-WINDOW_DAYS = 365
+from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS, WINDOW_DAYS
 
 # Events by meaning, for the checks.
 SERVICE_STARTING = (10501, 10611)
@@ -229,9 +219,9 @@ class SsoEvents(Fact[list[SsoEvent]]):
     name = "sso_events"
     description = "ENTSSO Application-log events (secret server, restores, secret retrieval)"
     script = r"""
-$ids = @(10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550, 10565, 10575, 10589, 10599, 10611, 10728, 10767)
-$cap = 20
-$since = [DateTime]::Now.AddDays(-365)
+$ids = @(<WATCHED_IDS>)
+$cap = <PER_ID_CAP>
+$since = [DateTime]::Now.AddDays(-<WINDOW_DAYS>)
 $list = New-Object System.Collections.ArrayList
 foreach ($id in $ids) {
     $found = @()
@@ -252,7 +242,9 @@ foreach ($id in $ids) {
     }
 }
 $value = @($list.ToArray())
-"""
+""".replace("<WATCHED_IDS>", ", ".join(str(i) for i in WATCHED_IDS)).replace(
+        "<PER_ID_CAP>", str(PER_ID_CAP)).replace("<WINDOW_DAYS>", str(WINDOW_DAYS))
+    # The IDs, cap and window come from ssocheck/sso_event_query.py, which the simulated farm reads too.
 
     @classmethod
     def parse(cls, raw: Any) -> list[SsoEvent]:

@@ -16,12 +16,9 @@ from typing import Any
 from ssocheck.lab.emulation import EmulationError, emulates, utc_text
 from ssocheck.lab.state import FarmState, NodeState
 
-# Duplicated from the snippet in ssocheck/facts/events.py on purpose: the lab never imports the facts.
-WATCHED_IDS = frozenset(
-    {10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550,
-     10565, 10575, 10589, 10599, 10611, 10728, 10767}
-)
-PER_ID_CAP = 20
+# The same IDs and cap the probe's snippet asks Windows for (the lab never imports the facts themselves).
+from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS
+
 SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
 
 
