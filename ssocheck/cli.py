@@ -58,7 +58,8 @@ def _setup_logging(debug: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.ERROR)
     # The NTLM layers log authentication tokens at DEBUG: an NTLMv2 response can be cracked offline,
     # so they never go below WARNING, not even with --debug.
-    for auth in ("requests_ntlm", "spnego"):
+    # pywinrm's vendored requests_kerberos logs whole Authorization headers (the AP-REQ) at DEBUG too.
+    for auth in ("requests_ntlm", "spnego", "winrm.vendor.requests_kerberos", "requests_credssp"):
         logging.getLogger(auth).setLevel(logging.WARNING)
 
 

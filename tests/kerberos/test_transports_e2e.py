@@ -124,6 +124,9 @@ def test_collect_and_doctor_over_kerberos(realm: Realm, tmp_path: Path) -> None:
         assert code == 0, out + err
         assert f"Transport: kerberos over HTTP as {PRINCIPAL} (ticket from the password, in a private cache)" in out
         assert "credentials delegated: no" in out
+        # --debug never shows a Kerberos token (an AP-REQ starts "YII" in base64) nor the password.
+        code, dbg_out, dbg_err = run_cli(["--debug", "doctor", "-i", inv])
+        assert code == 0 and "Negotiate YII" not in dbg_out + dbg_err and realm.password not in dbg_out + dbg_err
         # The node reports the logon as Windows names it: CORP\ssocheck, on every node.
         rows = [line for line in out.splitlines() if line.startswith(("BTSNODE", "NODE"))]
         assert len(rows) == 4 and all("CORP\\ssocheck" in line for line in rows), out
