@@ -5,15 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, failed, passed, warned
-from ssocheck.facts.cluster import Cluster
-from ssocheck.facts.clusterpolicy import SC_ACTION_NAMES, SC_ACTION_RESTART, ClusterAccess, EntssoFailurePolicy
+from ssocheck.check import Context, GroupCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.facts.cluster import Cluster, ClusterResource, ClusterState
+from ssocheck.facts.clusterpolicy import (
+    SC_ACTION_NAMES,
+    SC_ACTION_RESTART,
+    ClusterAccess,
+    DtcClusterConfig,
+    DtcClusterMapping,
+    EntssoFailurePolicy,
+)
+from ssocheck.facts.firewall import ACTION_ALLOW, DIR_IN, DIR_OUT, DTC_GROUP, Firewall, FirewallState, profile_names
+from ssocheck.facts.msdtc_security import DtcInstance, MsdtcSecurity
 from ssocheck.facts.network import SsoEndpoint
+from ssocheck.facts.services import Services
 from ssocheck.facts.sso import ServiceAccountGroups
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS, find_entsso_resource
+from .common import BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS, DOCS_MSDTC, find_entsso_resource
 
 DOCS_STATUS_DNS = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/network-name-statusdns"
 DOCS_TG_CLUSTERING = "https://learn.microsoft.com/en-us/biztalk/technical-guides/clustering-the-master-secret-server"
@@ -251,4 +261,181 @@ class EntssoFailurePolicyCheck(GroupCheck):
                              node=node.name, **evidence)
 
 
-CHECKS = [SsoNetworkNameHealth, SsoAccountClusterAccess, EntssoFailurePolicyCheck]
+# --------------------------------------------------------------------------- DTC005
+
+DTC_TYPE = "Distributed Transaction Coordinator"
+NETWORK_ACCESS = ("NetworkDtcAccess", "NetworkDtcAccessInbound", "NetworkDtcAccessOutbound")
+DOCS_SQL_DTC_FAQ = "https://techcommunity.microsoft.com/blog/sqlserver/can-i-listen-to-you-mr-msdtc/383290"
+DOCS_BTS_FIREWALL_DTC = (
+    "https://learn.microsoft.com/en-us/biztalk/install-and-config-guides/"
+    "post-installation-steps-for-biztalk-server-2013-and-2013-r2"
+)
+
+
+def _maps_entsso(application_type: str, application: str) -> bool:
+    app = application.strip().lower()
+    return ("service" in application_type.lower() and app == "entsso") or app.replace("/", "\\").endswith(
+        "\\entsso.exe")
+
+
+def _default_resource(state: ClusterState, dtcs: list[ClusterResource], default: str) -> ClusterResource | None:
+    """The DTC resource Get-DtcClusterDefault names: ``MSDTC-<resource or its role's network name>`` or the name."""
+    want = default.strip().lower()
+    bare = want[6:] if want.startswith("msdtc-") else want
+    for res in dtcs:
+        names = {res.name.lower()} | {n.private_str("Name").lower() for n in state.resources_of_type("Network Name")
+                                      if n.group.lower() == res.group.lower()}
+        if want in names or bare in names:
+            return res
+    return None
+
+
+def dtc_for_entsso(state: ClusterState, entsso: ClusterResource,
+                   cfg: DtcClusterConfig) -> tuple[ClusterResource | None, str, str | None]:
+    """Which DTC the clustered ENTSSO uses: (resource or None for the local DTC, how it was chosen, undecided).
+
+    The order Microsoft documents for clustered services (SQL Server FAQ "Can I listen to you Mr. MSDTC?",
+    the same rules as Books Online): a DTC resource in the service's own role; else a cluster TM mapping for
+    the service; else the cluster's default DTC (the first clustered instance); else the local DTC.
+    """
+    dtcs = state.resources_of_type(DTC_TYPE)
+    in_role = [r for r in dtcs if r.group.lower() == entsso.group.lower()]
+    if in_role:
+        return in_role[0], f"the DTC resource in role {entsso.group}", None
+    mapping = next((m for m in cfg.mappings if _maps_entsso(m.application_type, m.application)), None)
+    if mapping is not None:
+        if mapping.local:
+            return None, f"TM mapping {mapping.name} (local DTC)", None
+        res = next((r for r in dtcs if r.name.lower() == mapping.resource.lower()), None)
+        if res is None:
+            return None, f"TM mapping {mapping.name}", (f"TM mapping {mapping.name} names DTC resource "
+                                                        f"{mapping.resource}, which the cluster does not have")
+        return res, f"TM mapping {mapping.name}", None
+    if cfg.default:
+        res = _default_resource(state, dtcs, cfg.default)
+        if res is not None:
+            return res, f"the cluster default DTC ({cfg.default})", None
+        return None, "the cluster default DTC", f"cluster default DTC {cfg.default} is not a DTC resource here"
+    if not dtcs:
+        return None, "no clustered DTC: the local DTC", None
+    if len(dtcs) == 1 or cfg.available:
+        return dtcs[0], "the cluster's first clustered DTC (default)", None
+    return None, "the cluster default DTC", (f"{len(dtcs)} clustered DTCs outside the SSO role and no MsDtc module "
+                                             "(Windows Server 2012+) to read the TM mappings and the default")
+
+
+class DtcUsedByEntsso(GroupCheck):
+    """The DTC the clustered ENTSSO really uses is online with network DTC access, and its firewall rules are on.
+
+    DTC004 only proves that some DTC resource is online somewhere in the cluster. A clustered service uses
+    the DTC in its own role, else a cluster TM mapping for it, else the cluster's default DTC, else the
+    local DTC of the node it runs on; on a shared (often SQL) cluster the default DTC is another role's
+    and may be offline or closed to the network. That instance must be online (the local one: MSDTC
+    running), with Network DTC Access, inbound and outbound on, and the "Distributed Transaction
+    Coordinator" firewall rule group enabled on each cluster node. Otherwise SSO fails with 10605 /
+    0xC0002A24 "Could not import a DTC transaction".
+    """
+
+    id = "DTC005"
+    name = "dtc-used-by-entsso"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    facts = (Cluster, DtcClusterMapping, MsdtcSecurity, Services, Firewall)
+    guide_step = "13, 22b"
+    remediation = (
+        "Give the SSO role its own clustered DTC (Failover Cluster Manager > SSO role > Add Resource > Distributed "
+        "Transaction Coordinator, depending on the role's name and disk) or map ENTSSO to a DTC with "
+        "Add-DtcClusterTMMapping -Name ENTSSO -Service ENTSSO -ClusterResourceName <DTC resource> -Local $false; "
+        "bring it online (Start-ClusterResource); turn on Network DTC Access, inbound and outbound "
+        "(Set-DtcNetworkSetting -DtcName <MSDTC-name> -InboundTransactionsEnabled $true "
+        "-OutboundTransactionsEnabled $true, restarts that DTC); enable the firewall group on every cluster node: "
+        "Enable-NetFirewallRule -DisplayGroup 'Distributed Transaction Coordinator' (2008 R2: netsh advfirewall "
+        "firewall set rule group=\"Distributed Transaction Coordinator\" new enable=yes)."
+    )
+    references = (DOCS_SQL_DTC_FAQ, DOCS_BTS_FIREWALL_DTC, DOCS_MSDTC, DOCS_CLUSTER_MSS)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        for node in nodes:
+            state = node.get(Cluster)
+            entsso, reason = find_entsso_resource(state, ctx.expect.cluster_network_name)
+            problems: list[str] = []
+            warnings: list[str] = []
+            undecided: list[str] = []
+            found: dict[str, Any] = {}
+            if entsso is None:
+                # Which DTC a service uses depends on its role; CLU002 reports the missing resource itself.
+                undecided.append(f"cannot tell which DTC ENTSSO uses: {reason}")
+            else:
+                dtc, how, unknown = dtc_for_entsso(state, entsso, node.get(DtcClusterMapping))
+                found["dtc"] = dtc.name if dtc else "local DTC"
+                found["chosen_by"] = how
+                if unknown:
+                    undecided.append(unknown)
+                else:
+                    problems.extend(self._instance_problems(node, dtc, found))
+            fw_problems, fw_warnings = _dtc_firewall(node.get(Firewall), found)
+            problems.extend(fw_problems)
+            warnings.extend(fw_warnings)
+            evidence = {"expected": {"dtc": "online, Network DTC Access inbound and outbound on",
+                                     "firewall": "Distributed Transaction Coordinator rules enabled"},
+                        "found": found}
+            if problems:
+                yield failed("; ".join(problems + warnings + undecided), node=node.name, **evidence)
+            elif undecided:
+                yield errored("; ".join(undecided), node=node.name, **evidence)
+            elif warnings:
+                yield warned("; ".join(warnings), node=node.name, **evidence)
+            else:
+                yield passed(f"ENTSSO uses {found['dtc']} ({found['chosen_by']}): online, network access on, "
+                             "DTC firewall rules enabled", node=node.name, **evidence)
+
+    @staticmethod
+    def _instance_problems(node: NodeFacts, dtc: ClusterResource | None, found: dict[str, Any]) -> list[str]:
+        security = node.get(MsdtcSecurity)
+        problems = []
+        instance: DtcInstance | None
+        if dtc is None:
+            svc = node.get(Services).get("MSDTC")
+            found["state"] = svc.state if svc else "not installed"
+            if svc is None or svc.state.lower() != "running":
+                problems.append(f"ENTSSO uses the local DTC, and MSDTC is {found['state']}")
+            instance = security.local
+        else:
+            found["state"] = dtc.state
+            if dtc.state.lower() != "online":
+                problems.append(f"ENTSSO uses clustered DTC {dtc.name}, which is {dtc.state or 'unknown'}")
+            instance = next((i for i in security.clustered if i.resource_name.lower() == dtc.name.lower()), None)
+            if instance is None:
+                problems.append(f"no MSDTC security settings of {dtc.name} in the cluster hive")
+        if instance is not None:
+            settings = instance.effective()
+            found["network_access"] = {k: settings[k] for k in NETWORK_ACCESS}
+            off = [k for k in NETWORK_ACCESS if settings[k] != 1]
+            if off:
+                problems.append(f"{instance.label}: {', '.join(off)} off (network DTC access, inbound and outbound "
+                                "must be on)")
+        return problems
+
+
+def _dtc_firewall(fw: FirewallState, found: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Problems and warnings about the 'Distributed Transaction Coordinator' rule group in the active profiles."""
+    active = fw.active_profiles
+    if not active:
+        found["firewall"] = "off in the current profile(s)"
+        return [], []
+    group = [r for r in fw.rules if r.grouping.lower() == DTC_GROUP.lower() and r.action == ACTION_ALLOW]
+    found["dtc_rules_enabled"] = sorted(r.name for r in group if r.enabled)
+    problems: list[str] = []
+    warnings: list[str] = []
+    for direction, name, out in ((DIR_IN, "inbound", problems), (DIR_OUT, "outbound", warnings)):
+        mask = 0
+        for r in group:
+            if r.enabled and r.direction == direction:
+                mask |= r.profiles & active
+        if mask != active:
+            out.append(f"no enabled {name} 'Distributed Transaction Coordinator' firewall rule in the "
+                       f"{profile_names(active & ~mask)} profile")
+    return problems, warnings
+
+
+CHECKS = [SsoNetworkNameHealth, SsoAccountClusterAccess, EntssoFailurePolicyCheck, DtcUsedByEntsso]

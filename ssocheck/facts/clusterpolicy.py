@@ -185,3 +185,86 @@ $value = @($list.ToArray())
                                    opt_str(e.get("access"), f"{where}.access") or "",
                                    opt_str(e.get("rights"), f"{where}.rights") or ""))
         return tuple(out)
+
+
+# --------------------------------------------------------------------------- DTC mappings and the cluster default
+
+
+@dataclass(frozen=True)
+class DtcMapping:
+    """A cluster DTC transaction manager mapping (DtcClusterTMMapping)."""
+
+    name: str
+    application_type: str
+    application: str
+    local: bool
+    resource: str
+
+
+@dataclass(frozen=True)
+class DtcClusterConfig:
+    """The cluster's DTC mappings and default DTC, as far as this node can read them."""
+
+    available: bool  # the MsDtc module (Windows Server 2012+) answered
+    mappings: tuple[DtcMapping, ...]
+    default: str | None
+    error: str | None = None
+
+
+class DtcClusterMapping(Fact[DtcClusterConfig]):
+    """``Get-DtcClusterTMMapping`` and ``Get-DtcClusterDefault`` (MsDtc module, Windows Server 2012+).
+
+    Both are asked only when the cmdlets exist (``Get-Command`` first), so the snippet runs on Windows
+    Server 2008 R2 and says ``available: false`` there. Raw value::
+
+        {"available": true, "default": "MSDTC-SSOCLU" | null, "error": str | null,
+         "mappings": [{"name", "application_type": "Service", "application": "ENTSSO", "local": false,
+                       "resource": "MSDTC-SSOCLU"}]}
+    """
+
+    name = "dtc_cluster_mapping"
+    description = "Cluster DTC transaction manager mappings and the cluster default DTC (MsDtc, 2012+)"
+    script = r"""
+$available = $false
+$mappings = New-Object System.Collections.ArrayList
+$default = $null
+$err = $null
+if ((Get-Command Get-DtcClusterTMMapping -ErrorAction SilentlyContinue) -and (Get-Command Get-DtcClusterDefault -ErrorAction SilentlyContinue)) {
+    $available = $true
+    try {
+        foreach ($m in @(Get-DtcClusterTMMapping)) {
+            [void]$mappings.Add(@{
+                name = [string]$m.Name
+                application_type = [string]$m.ApplicationType
+                application = [string]$m.Application
+                local = [bool]$m.Local
+                resource = [string]$m.ClusterResourceName
+            })
+        }
+        $d = Get-DtcClusterDefault
+        if ($null -ne $d) { $default = [string]$d }
+    } catch {
+        $err = [string]$_.Exception.Message
+    }
+}
+$value = @{ available = $available; mappings = @($mappings.ToArray()); default = $default; error = $err }
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> DtcClusterConfig:
+        doc = expect_type(raw, dict, cls.name)
+        available = expect_type(doc.get("available"), bool, f"{cls.name}.available")
+        mappings = []
+        for i, item in enumerate(as_list(doc.get("mappings"), f"{cls.name}.mappings")):
+            where = f"{cls.name}.mappings[{i}]"
+            m = expect_type(item, dict, where)
+            mappings.append(DtcMapping(
+                name=opt_str(m.get("name"), f"{where}.name") or "",
+                application_type=opt_str(m.get("application_type"), f"{where}.application_type") or "",
+                application=opt_str(m.get("application"), f"{where}.application") or "",
+                local=bool(expect_type(m.get("local", False), bool, f"{where}.local")),
+                resource=opt_str(m.get("resource"), f"{where}.resource") or "",
+            ))
+        return DtcClusterConfig(bool(available), tuple(mappings),
+                                opt_str(doc.get("default"), f"{cls.name}.default") or None,
+                                opt_str(doc.get("error"), f"{cls.name}.error") or None)

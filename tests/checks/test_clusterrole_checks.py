@@ -16,7 +16,8 @@ from ssocheck.model import Phase, Result, Status
 from ssocheck.registry import build
 from ssocheck.runner import evaluate
 from ssocheck.snapshot import NodeSnapshot, Snapshot
-from tests.checks.test_cluster_checks import ENTSSO, healthy_cluster
+from tests.checks.test_cluster_checks import ENTSSO, healthy_cluster, resource
+from tests.checks.test_msdtc_checks import dtc as dtc_entry
 
 EXPECT = Expectations("BizTalkGroup", "BIZTALKCLUSTER", "BTSNODE1", "CORP\\svc_sso", "SQL01", "SSODB")
 SVC_SID = "S-1-5-21-1004336348-1177238915-682003330-1105"
@@ -170,3 +171,85 @@ def test_scm_failure_actions_layout() -> None:
     assert scm_failure_actions(blob) == (1, 1, 0)
     with pytest.raises(ValueError):
         scm_failure_actions(blob[:30])
+
+
+# -- DTC005 --------------------------------------------------------------------------------------------------------
+
+DTC_GROUP = "@FirewallAPI.dll,-33502"
+
+
+def dtc_rule(name: str, direction: int, enabled: bool = True) -> dict[str, Any]:
+    return {"name": name, "direction": direction, "action": 1, "enabled": enabled, "profiles": 0x7FFFFFFF,
+            "protocol": 6, "local_ports": "RPC" if direction == 1 else "*",
+            "application": "%SystemRoot%\\system32\\msdtc.exe", "service": "", "grouping": DTC_GROUP}
+
+
+def dtc_firewall(inbound: bool = True, outbound: bool = True) -> dict[str, Any]:
+    return {"current_profiles": 1, "enabled": {"1": True, "2": True, "4": True}, "truncated": False,
+            "rules": [dtc_rule("DTC (RPC)", 1, inbound), dtc_rule("DTC (TCP-Out)", 2, outbound)]}
+
+
+def dtc_cluster(in_role: bool = True, state: str = "Online") -> dict[str, Any]:
+    doc = healthy_cluster()
+    group = "SSO" if in_role else "SQL"
+    doc["resources"].append(resource("MSDTC-SSOCLU", "Distributed Transaction Coordinator", group, state=state))
+    if not in_role:
+        doc["groups"].append({"name": "SQL", "owner_node": "NODE2", "state": state})
+    return doc
+
+
+def dtc_facts(cluster: dict[str, Any] | None = None, mapping: dict[str, Any] | None = None,
+              security: list[dict[str, Any]] | None = None, firewall: dict[str, Any] | None = None,
+              msdtc_state: str = "Running") -> dict[str, dict[str, Any]]:
+    return both(
+        cluster=cluster or dtc_cluster(),
+        dtc_cluster_mapping=mapping or {"available": True, "mappings": [], "default": "MSDTC-SSOCLU", "error": None},
+        msdtc_security=security or [dtc_entry(), dtc_entry("clustered")],
+        services=[{"name": "MSDTC", "state": msdtc_state, "start_mode": "Auto",
+                   "account": "NT AUTHORITY\\NetworkService"}],
+        firewall=firewall or dtc_firewall(),
+    )
+
+
+def test_dtc005_passes_with_the_roles_own_dtc() -> None:
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(), Phase.POST)
+    assert statuses(results) == {"NODE1": "pass", "NODE2": "pass"}
+    assert "the DTC resource in role SSO" in results["NODE1"].message
+
+
+def test_dtc005_fails_when_the_default_dtc_of_another_role_is_offline() -> None:
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(cluster=dtc_cluster(in_role=False, state="Offline")),
+                  Phase.POST)
+    assert statuses(results) == {"NODE1": "fail", "NODE2": "fail"}
+    assert "MSDTC-SSOCLU, which is Offline" in results["NODE1"].message
+
+
+def test_dtc005_a_tm_mapping_to_the_local_dtc_needs_msdtc_running_and_network_access() -> None:
+    mapping = {"available": True, "default": "MSDTC-SSOCLU", "error": None,
+               "mappings": [{"name": "sso", "application_type": "Service", "application": "ENTSSO", "local": True,
+                             "resource": ""}]}
+    local_off = [dtc_entry(NetworkDtcAccessInbound=0), dtc_entry("clustered")]
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(cluster=dtc_cluster(in_role=False), mapping=mapping,
+                                                         security=local_off, msdtc_state="Stopped"), Phase.POST)
+    assert results["NODE1"].status is Status.FAIL
+    assert "local DTC, and MSDTC is Stopped" in results["NODE1"].message
+    assert "NetworkDtcAccessInbound off" in results["NODE1"].message
+
+
+def test_dtc005_firewall_group_inbound_fails_outbound_warns() -> None:
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(firewall=dtc_firewall(inbound=False)), Phase.POST)
+    assert results["NODE1"].status is Status.FAIL and "inbound" in results["NODE1"].message
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(firewall=dtc_firewall(outbound=False)), Phase.POST)
+    assert results["NODE1"].status is Status.WARN and "outbound" in results["NODE1"].message
+
+
+def test_dtc005_undecidable_on_2008r2_with_several_dtcs_and_error_without_facts() -> None:
+    doc = dtc_cluster(in_role=False)
+    doc["resources"].append(resource("MSDTC-OTHER", "Distributed Transaction Coordinator", "SQL"))
+    old = {"available": False, "mappings": [], "default": None, "error": None}
+    results = run(clusterrole.DtcUsedByEntsso, dtc_facts(cluster=doc, mapping=old), Phase.POST)
+    assert results["NODE1"].status is Status.ERROR and "no MsDtc module" in results["NODE1"].message
+    facts = dtc_facts()
+    for f in facts.values():
+        f.pop("firewall")
+    assert run(clusterrole.DtcUsedByEntsso, facts, Phase.POST)["NODE1"].status is Status.ERROR

@@ -79,3 +79,29 @@ def cluster_access(farm: FarmState, node: NodeState, params: Mapping[str, Any]) 
         out.append({"identity": identity, "sid": sid, "access": str(e.get("access") or "Allow"),
                     "rights": str(e.get("rights") or "Full")})
     return out
+
+
+@emulates("dtc_cluster_mapping")
+def dtc_cluster_mapping(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``clusters.<name>.dtc: {mappings: [{name, application_type, application, local, resource}], default}``.
+
+    The MsDtc module exists from Windows Server 2012 (``os_version`` 6.2): older nodes answer
+    ``available: false``. Without a ``default`` the cluster's first DTC resource is the default, named
+    ``MSDTC-<network name of its role>`` as Get-Dtc names clustered instances.
+    """
+    major_minor = tuple(int(p) for p in [*node.os_version.split("."), "0", "0"][:2])
+    if major_minor < (6, 2):
+        return {"available": False, "mappings": [], "default": None, "error": None}
+    view = cluster_view(farm, node, params)
+    doc = dict((farm.cluster_of(node) or {}).get("dtc") or {})
+    default = doc.get("default")
+    if default is None:
+        dtcs = [r for r in view["resources"] if r["type"].lower() == "distributed transaction coordinator"]
+        if dtcs:
+            names = [r["private"].get("Name") for r in view["resources"]
+                     if r["type"].lower() == "network name" and r["group"] == dtcs[0]["group"]]
+            default = f"MSDTC-{names[0] if names and names[0] else dtcs[0]['name']}"
+    mappings = [{"name": str(m.get("name")), "application_type": str(m.get("application_type") or "Service"),
+                 "application": str(m.get("application") or ""), "local": bool(m.get("local", False)),
+                 "resource": str(m.get("resource") or "")} for m in doc.get("mappings") or []]
+    return {"available": True, "mappings": mappings, "default": default, "error": None}
