@@ -217,7 +217,36 @@ def group_same_finding(report: Report, results: Sequence[Result]) -> list[list[R
     for result in results:
         key = (result.check_id, result.status, waived_message(result), evidence_text(result.evidence))
         groups.setdefault(key, []).append(result)
-    return list(groups.values())
+    return _merge_peer_groups(report, list(groups.values()))
+
+
+def _merge_peer_groups(report: Report, groups: list[list[Result]]) -> list[list[Result]]:
+    """Merge groups that differ only by naming each other: a clone pair is one finding, not two.
+
+    DTC001 on NODE1 says "CID ... is also on NODE2" and on NODE2 "... also on NODE1": with every node name
+    replaced by a placeholder the two read the same, and each names only the other. Such groups merge; groups
+    naming nodes outside themselves (NODE1 ~ NODE3, NODE2 ~ NODE4: two different pairs) never do.
+    """
+    names = [n.name for n in node_order(report)]
+    if len(groups) < 2 or not names:
+        return groups
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    merged: dict[tuple[str, Status, str, str], list[list[Result]]] = {}
+    for group in groups:
+        first = group[0]
+        text = (waived_message(first), evidence_text(first.evidence))
+        key = (first.check_id, first.status, pattern.sub("<node>", text[0]), pattern.sub("<node>", text[1]))
+        merged.setdefault(key, []).append(group)
+    out: list[list[Result]] = []
+    for parts in merged.values():
+        members = {r.node for part in parts for r in part}
+        named = {m for part in parts for r in part
+                 for m in pattern.findall(waived_message(r) + "\n" + evidence_text(r.evidence))}
+        if len(parts) > 1 and named <= members:
+            out.append([r for part in parts for r in part])
+        else:
+            out.extend(parts)
+    return out
 
 
 def node_list(results: Iterable[Result], limit: int | None = None) -> str:

@@ -244,3 +244,17 @@ def test_verdict_is_repeated_last_after_details(report: Report) -> None:
 def test_references_are_separated_unambiguously(report: Report) -> None:
     text = console.render(report)
     assert "references: https://learn.microsoft.com/biztalk/sso; javascript:alert(2)" in text
+
+
+def test_a_clone_pair_is_one_finding_two_pairs_are_two(make_report: Callable[..., Report]) -> None:
+    from ssocheck.model import NodeInfo
+
+    nodes = tuple(NodeInfo(n, ("sso-cluster",)) for n in ("NODE1", "NODE2", "NODE3", "NODE4"))
+
+    def shared(node: str, peer: str) -> Result:
+        return Result("DTC001", node, Status.FAIL, f"MSDTC CID 1887 is also on {peer}", {"shared_with": [peer]})
+
+    pair = console.render(make_report(nodes=nodes, results=(shared("NODE1", "NODE2"), shared("NODE2", "NODE1"))))
+    assert "FAIL DTC001 on NODE1, NODE2:" in pair and pair.count("FAIL DTC001 on") == 1
+    two = console.render(make_report(nodes=nodes, results=(shared("NODE1", "NODE3"), shared("NODE2", "NODE4"))))
+    assert "FAIL DTC001 on NODE1:" in two and "FAIL DTC001 on NODE2:" in two
