@@ -9,11 +9,23 @@ server", 10533 "got the current secret from <server>", 10532 "failed to retrieve
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.check import (
+    Context,
+    GroupCheck,
+    NodeCheck,
+    NodeFacts,
+    Outcome,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from ssocheck.errors import FactError
 from ssocheck.evidence import group_summary
 from ssocheck.facts.cluster import Cluster, ClusterState
@@ -36,7 +48,7 @@ from ssocheck.facts.events import (
 )
 from ssocheck.facts.secret import SecretKeys
 from ssocheck.facts.services import Services
-from ssocheck.facts.sso import NOT_LOCAL, SsoDatabase
+from ssocheck.facts.sso import NOT_LOCAL, SecretServerNames, SsoDatabase
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
@@ -613,6 +625,87 @@ class EntssoManualOnClusterNodes(NodeCheck):
                       "which blocks the clustered endpoint (0x800706D9, see SSO011)", expected=expected, found=found)
 
 
+# --------------------------------------------------------------------------- SSO020
+
+BLOG_ALIAS = (
+    "https://adventuresinsidethemessagebox.wordpress.com/2013/06/29/encountering-biztalk-configuration-difficulties-"
+    "when-moving-from-a-clustered-master-secret-server-back-to-a-single-server-cannot-perform-encryption-or-"
+    "decryption-because-the-secret-is-not-available/"
+)
+IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+class SecretServerNotAnAlias(GroupCheck):
+    """The master secret server name in the SSO database is a real host or cluster network name, not a DNS alias.
+
+    ENTSSO decides that it is the master secret server by comparing ``gi_SecretServer`` with its own computer
+    name (the network name, with "Use Network Name for computer name"). A DNS alias (CNAME) of the cluster or
+    of the old server resolves for the clients, but no SSO server recognises itself in it: "Cannot perform
+    encryption or decryption because the secret is not available from the master secret server". The name is
+    read from the SSO database (``ssomanage -displaydb``) where a node can read it, and resolved on every
+    node by the node's own resolver; its canonical name must be the name itself.
+    """
+
+    id = "SSO020"
+    name = "secret-server-not-an-alias"
+    severity = Severity.MEDIUM
+    roles = ("biztalk", "sso-cluster")
+    facts = (SsoDatabase, SecretServerNames)
+    guide_step = "19"
+    remediation = (
+        "Put the real name in the SSO database: after the move the SSO role's network name (e.g. BIZTALKCLUSTER), "
+        "before it the current master secret server's computer name. In '" + ENTSSO_FOLDER + "' create "
+        "UpdateMSS.xml with <sso><globalInfo><secretServer>REAL-NAME</secretServer></globalInfo></sso> and run "
+        "'ssomanage -updatedb UpdateMSS.xml', take the clustered ENTSSO resource offline and online and restart "
+        "ENTSSO on the BizTalk nodes. Keep DNS aliases for people, never for the secret server name."
+    )
+    references = (DOCS_UPDATE_DB, DOCS_MOVE_MSS, BLOG_ALIAS)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        readings = {n.name: (info.secret_server or "").strip() for n in nodes
+                    if not (info := n.get(SsoDatabase)).error and (info.secret_server or "").strip()}
+        values = sorted({v.lower() for v in readings.values()})
+        base: dict[str, Any] = {"read_on": group_summary(readings)}
+        if len(values) != 1:
+            why = ("no node could read the master secret server name from the SSO database" if not values else
+                   "nodes disagree about the master secret server name (SSO007): " + ", ".join(values))
+            for node in nodes:
+                yield errored(why, node=node.name, expected="one secret server name read from the SSO database",
+                              **base)
+            return
+        secret = next(iter(readings.values()))
+        base["expected"] = f"{secret} resolves to itself (canonical name {host(secret)}), not to another host"
+        if IPV4.match(secret) or ":" in secret:
+            for node in nodes:
+                yield failed(f"the SSO database names the IP address {secret} as master secret server, not a "
+                             "computer or network name", node=node.name, **base)
+            return
+        if not any(same_host(secret, n) for n in (ctx.expect.cluster_network_name, ctx.expect.master_secret_server)):
+            # The probe resolves the two names SSO007 can accept; any other name already fails SSO007.
+            for node in nodes:
+                yield skipped(f"the SSO database names {secret}, which SSO007 already rejects (neither the cluster "
+                              "network name nor the current master secret server); resolved only once it is one "
+                              "of them", node=node.name, **base)
+            return
+        for node in nodes:
+            lookup = node.get(SecretServerNames).get(host(secret))
+            if lookup is None:
+                yield errored(f"{secret} was not resolved on this node (the probe's answer lacks it)",
+                              node=node.name, **base)
+            elif lookup.error or not lookup.host_name:
+                yield errored(f"{secret} does not resolve on this node: {lookup.error}", node=node.name,
+                              found=lookup.error, **base)
+            elif not same_host(lookup.host_name, secret):
+                yield failed(
+                    f"{secret} is a DNS alias of {lookup.host_name}: no SSO server recognises itself in that name, "
+                    "so the master secret is not served under it",
+                    node=node.name, found={"canonical_name": lookup.host_name, "addresses": list(lookup.addresses)},
+                    **base)
+            else:
+                yield passed(f"{secret} resolves to itself ({lookup.host_name})", node=node.name,
+                             found={"canonical_name": lookup.host_name, "addresses": list(lookup.addresses)}, **base)
+
+
 CHECKS = [
     MasterSecretServerName,
     MasterSecretRestored,
@@ -620,4 +713,5 @@ CHECKS = [
     SingleMasterSecretServer,
     NoLocalEntssoOnPassiveNode,
     EntssoManualOnClusterNodes,
+    SecretServerNotAnAlias,
 ]

@@ -16,7 +16,18 @@ from ssocheck.accounts import (
     parse_account,
     same_account,
 )
-from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.check import (
+    Context,
+    GroupCheck,
+    NodeCheck,
+    NodeFacts,
+    Outcome,
+    errored,
+    failed,
+    passed,
+    skipped,
+    warned,
+)
 from ssocheck.errors import FactError
 from ssocheck.evidence import group_summary
 from ssocheck.facts.events import SsoEvent, SsoEvents, of_ids, parse_time
@@ -35,6 +46,7 @@ from ssocheck.facts.sso import (
     version_key,
 )
 from ssocheck.model import Phase, Severity
+from ssocheck.parsers.ssomanage import THIS_COMPUTER
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
 from .common import (
@@ -45,6 +57,8 @@ from .common import (
     DOCS_SSO_SECURITY,
     ENTSSO_FOLDER,
     KB_SSO_VERSION,
+    host,
+    same_host,
     strict_majority,
 )
 
@@ -699,6 +713,63 @@ def _backup_required_events(events: list[SsoEvent], backups: Sequence[BackupFile
     return [e for e in of_ids(events, BACKUP_REQUIRED) if newest is None or e.when > newest]
 
 
+# --------------------------------------------------------------------------- SSO016
+
+DOCS_SET_SSO_SERVER = "https://learn.microsoft.com/en-us/biztalk/core/how-to-set-the-sso-server"
+
+
+class SsoServerPointers(NodeCheck):
+    """After the move, the SSO tools of each node use the SSO network name or the node itself, never the old server.
+
+    ``ssomanage -displaydb`` prints the SSO server this node's SSO tools (ssomanage, ssoconfig, the BizTalk
+    Administration console's SSO calls) talk to: ``Using SSO server : <name>``, set per user with
+    ``ssomanage -server`` or for all users with ``-serverall``. Pointing at the old master secret server keeps
+    working only while that server runs its own ENTSSO; once it is decommissioned every SSO administration
+    call from this node fails with 0xC0002A0F. The BizTalk group's own SSO server name
+    (``MSBTS_GroupSetting.SSOServerName``) is read through BizTalk's WMI provider from the management database,
+    a second hop, and is not judged here.
+    """
+
+    id = "SSO016"
+    name = "sso-server-pointers"
+    severity = Severity.MEDIUM
+    roles = ("biztalk", "sso-cluster")
+    phases = (Phase.POST, Phase.NIGHTLY)
+    facts = (SsoDatabase,)
+    guide_step = "19, 23"
+    remediation = (
+        "On the node, as each user that runs the SSO tools: 'ssomanage -server <SSO network name>' (or for all users "
+        "'ssomanage -serverall <SSO network name>', e.g. BIZTALKCLUSTER), or point it at the node itself on a "
+        "BizTalk node that runs ENTSSO. If BizTalk hosts are clustered on the SSO cluster, also set the group's "
+        "SSO server name (BizTalk Administration -> group -> Settings -> SSO Server) to the network name."
+    )
+    references = (DOCS_SET_SSO_SERVER, DOCS_MOVE_MSS)
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        info = node.get(SsoDatabase)
+        network_name, old = ctx.expect.cluster_network_name, ctx.expect.master_secret_server
+        evidence: dict[str, Any] = {
+            "expected": f"{network_name} or {node.name} (this node)",
+            "found": info.using_server,
+        }
+        using = info.using_server
+        if not using:
+            if not info.local:
+                # The probe does not run ssomanage where ENTSSO does not answer locally (no second hop).
+                return skipped(f"the SSO tools were not asked here: {info.error}", **evidence)
+            return errored("ssomanage did not say which SSO server it uses"
+                           + (f": {info.error}" if info.error else " (no 'Using SSO server' line)"), **evidence)
+        if using == THIS_COMPUTER or same_host(using, node.name):
+            return passed("the SSO tools use the SSO server on this node", **evidence)
+        if same_host(using, network_name):
+            return passed(f"the SSO tools use the SSO network name {host(network_name)}", **evidence)
+        if same_host(using, old):
+            return failed(f"the SSO tools still use the old master secret server {host(old)}: they fail once it is "
+                          f"decommissioned; point them at {host(network_name)}", **evidence)
+        return warned(f"the SSO tools use {using}, neither the SSO network name {host(network_name)} nor this node",
+                      **evidence)
+
+
 CHECKS = [
     EntssoInstalled,
     ServiceAccountInSsoAdmins,
@@ -706,4 +777,5 @@ CHECKS = [
     EntssoServiceAccount,
     SsoDatabaseJoined,
     MasterSecretBackupPresent,
+    SsoServerPointers,
 ]

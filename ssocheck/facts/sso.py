@@ -452,3 +452,70 @@ $value = @($list.ToArray())
                 )
             )
         return files
+
+
+# --------------------------------------------------------------------------- the secret server's names in DNS
+
+
+@dataclass(frozen=True)
+class NameLookup:
+    """A forward lookup on the node: the name asked, the canonical host name DNS answered, the addresses."""
+
+    name: str
+    host_name: str | None
+    addresses: tuple[str, ...]
+    error: str | None
+
+
+class SecretServerNames(Fact[dict[str, NameLookup]]):
+    """The canonical DNS name of each name the master secret server may have: the inventory's cluster network
+    name and current master secret server, resolved on this node.
+
+    ``[System.Net.Dns]::GetHostEntry(name)`` asks the node's own resolver (no authentication, no second hop,
+    PowerShell 2.0) for the name with its canonical name: for a DNS alias (CNAME) ``HostName`` is the target
+    host, not the alias. The SSO database's ``gi_SecretServer`` must be a real host or network name, because
+    ENTSSO decides whether it is the master secret server by comparing that name with its own computer name
+    (review domain.md 2, SSO020). Raw value: a list of ``{"name", "host_name" | null, "addresses": [..],
+    "error" | null}``, one per distinct name.
+    """
+
+    name = "secret_server_names"
+    description = "Canonical DNS names of the cluster network name and the current master secret server"
+    params = ("cluster_network_name", "master_secret_server")
+    script = r"""
+$list = New-Object System.Collections.ArrayList
+$seen = @{}
+foreach ($name in @([string](Get-SsoParam 'cluster_network_name'), [string](Get-SsoParam 'master_secret_server'))) {
+    if (-not $name -or $seen.ContainsKey($name.ToLowerInvariant())) { continue }
+    $seen[$name.ToLowerInvariant()] = $true
+    $hostName = $null
+    $problem = $null
+    $addresses = New-Object System.Collections.ArrayList
+    try {
+        $entry = [System.Net.Dns]::GetHostEntry($name)
+        $hostName = [string]$entry.HostName
+        foreach ($a in @($entry.AddressList)) { [void]$addresses.Add([string]$a.IPAddressToString) }
+    } catch {
+        $problem = [string]$_.Exception.Message
+    }
+    [void]$list.Add(@{ name = $name; host_name = $hostName; addresses = @($addresses.ToArray()); error = $problem })
+}
+$value = @($list.ToArray())
+"""
+
+    @classmethod
+    def parse(cls, raw: Any) -> dict[str, NameLookup]:
+        out: dict[str, NameLookup] = {}
+        for i, item in enumerate(as_list(raw, cls.name)):
+            where = f"{cls.name}[{i}]"
+            doc = expect_type(item, dict, where)
+            name = opt_str(doc.get("name"), f"{where}.name")
+            if not name:
+                raise FactParseError(f"{where}: 'name' is required")
+            host_name = opt_str(doc.get("host_name"), f"{where}.host_name") or None
+            error = opt_str(doc.get("error"), f"{where}.error") or None
+            if host_name is None and error is None:
+                raise FactParseError(f"{where}: neither 'host_name' nor 'error'")
+            addresses = tuple(opt_str(a, f"{where}.addresses[]") or "" for a in as_list(doc.get("addresses"), where))
+            out[name.split(".")[0].upper()] = NameLookup(name, host_name, addresses, error)
+        return out

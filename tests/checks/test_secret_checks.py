@@ -55,7 +55,7 @@ def service(state: str, start_mode: str = "Auto") -> list[dict[str, Any]]:
 def healthy() -> dict[str, dict[str, Any]]:
     """Raw facts per node after a clean move (events newest last here; the parser orders them)."""
     keys = {"present": True, "keys": [MSID, PREVIOUS]}
-    return {
+    doc: dict[str, dict[str, Any]] = {
         "BTSNODE1": {
             "services": service("Running"),
             "sso_db_info": displaydb(using="BTSNODE1"),
@@ -92,6 +92,11 @@ def healthy() -> dict[str, dict[str, Any]]:
                            ev(10520, "22:15:02"), restore("22:20:00", "NODE2")],
         },
     }
+    for facts in doc.values():  # SSO020: both names resolve to themselves on every node
+        facts["secret_server_names"] = [
+            {"name": n, "host_name": f"{n}.corp.example.com", "addresses": [ip], "error": None}
+            for n, ip in (("BIZTALKCLUSTER", "10.0.0.50"), ("BTSNODE1", "10.0.0.11"))]
+    return doc
 
 
 def run(check: type, facts: dict[str, dict[str, Any]], phase: Phase = Phase.POST,
@@ -114,7 +119,7 @@ def show(results: dict[str, Result]) -> dict[str, str]:
 
 def test_module_exports_and_metadata() -> None:
     assert [c.id for c in secret.CHECKS] == ["SSO007", "SSO008", "SSO009", "SSO010", "SSO011",
-                                                  "SSO021"]
+                                                  "SSO021", "SSO020"]
     for check in secret.CHECKS:
         assert check.remediation and check.references and check.__doc__ and check.guide_step != "-"
     assert "ssomanage -updatedb" in secret.MasterSecretServerName.remediation

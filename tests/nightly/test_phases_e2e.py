@@ -87,7 +87,11 @@ def test_healthy_post_passes_in_post_and_nightly(post_inventory: Path, tmp_path:
     writers = {cid for cid, meta in doc["checks"].items() if meta["writes"]}
     # Checks the catalog does not run in this phase (BTS004 runs in pre and nightly only) skip with that reason.
     other_phase = {cid for cid, meta in doc["checks"].items() if phase not in meta["phases"]} - {"DRF001"}
-    assert skipped - writers - other_phase == {"DRF001"}
+    assert skipped - writers - other_phase - {"SSO016"} == {"DRF001"}
+    # SSO016 cannot see the SSO server the tools use on the passive cluster node: ssomanage is not run where ENTSSO
+    # does not answer locally (no second hop). That is its only skip.
+    sso016 = {n: r for n, r in results_by(doc, "SSO016").items() if r["status"] == "skip"}
+    assert set(sso016) <= {"NODE2"} and all("not asked here" in r["message"] for r in sso016.values())
     assert all(f"not run in phase {phase}" in r["message"] for c in other_phase for r in results_by(doc, c).values())
     assert all("--allow-changes" in r["message"] for c in writers for r in results_by(doc, c).values())
     reason = "no baseline given" if phase == "nightly" else "not run in phase post"

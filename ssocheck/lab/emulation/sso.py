@@ -444,3 +444,41 @@ def logon_right_accounts(farm: FarmState, node: NodeState, params: Mapping[str, 
         rendered = [_secedit_entry(farm, str(m)) for m in rights.get(right, [])]
         out[right] = [_translate(farm, node, e) for e in rendered]
     return out
+
+
+# --------------------------------------------------------------------------- DNS names of the secret server
+
+NO_SUCH_HOST_TEXT = 'Exception calling "GetHostEntry" with "1" argument(s): "No such host is known"'
+
+
+def _resolve_canonical(farm: FarmState, name: str) -> tuple[str | None, list[str]]:
+    """(canonical name, addresses) of ``name``: ``dns_cname`` aliases are followed (as a resolver follows a CNAME
+    chain, at most 8 links), then the ``dns`` A record; (None, []) when nothing answers."""
+    aliases = {str(k).lower(): str(v) for k, v in dict(farm.document.get("dns_cname") or {}).items()}
+    current = name.split(".")[0]
+    for _ in range(8):
+        target = aliases.get(current.lower())
+        if target is None:
+            break
+        current = target.split(".")[0]
+    address = next((str(ip) for host, ip in farm.dns.items() if host.lower() == current.lower()), None)
+    if address is None:
+        return None, []
+    domain = str(dict(farm.farm.get("domain") or {}).get("dns") or "")
+    return (f"{current}.{domain}" if domain else current), [address]
+
+
+@emulates("secret_server_names")
+def secret_server_names(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``[{"name", "host_name", "addresses", "error"}]`` for the cluster network name and the master secret server."""
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for param in ("cluster_network_name", "master_secret_server"):
+        name = str(params.get(param) or "")
+        if not name or name.lower() in seen:
+            continue
+        seen.add(name.lower())
+        canonical, addresses = _resolve_canonical(farm, name)
+        out.append({"name": name, "host_name": canonical, "addresses": addresses,
+                    "error": None if canonical else NO_SUCH_HOST_TEXT})
+    return out
