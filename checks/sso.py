@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssocheck.accounts import (
+    BUILTIN_SERVICE_SIDS,
     Account,
     Domain,
     is_builtin_service_account,
@@ -108,7 +109,8 @@ class EntssoServiceAccount(NodeCheck):
             want = ctx.expect.biztalk_sso_service_account
         if svc is None:
             return failed("the ENTSSO service is not installed", expected=want, found=None)
-        if is_builtin_service_account(svc.account):
+        # By name, or by the SID the node translated it to (a localised "NT-AUTORITÄT\\NETZWERKDIENST" is S-1-5-20).
+        if is_builtin_service_account(svc.account) or (svc.account_sid or "") in BUILTIN_SERVICE_SIDS:
             return failed(
                 f"ENTSSO logs on as the built-in account {svc.account}, not a domain account",
                 expected=want,

@@ -607,6 +607,12 @@ def test_sso004_a_gmsa_is_unsupported_even_when_designated(account: str) -> None
     assert any("gmsa-config" in ref for ref in sso.EntssoServiceAccount.references)
 
 
+def test_sso004_a_localised_builtin_account_is_recognised_by_its_sid() -> None:
+    res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("NT-AUTORITÄT\\NETZWERKDIENST", "S-1-5-20"),
+                                                   "service_account_groups": groups()}})
+    assert res["NODE1"].status.value == "fail" and "built-in account" in res["NODE1"].message
+
+
 def test_sso004_builtin_missing_and_uncollected() -> None:
     res = run(sso.EntssoServiceAccount, {"NODE1": {"services": entsso_as("LocalSystem")},
                                          "NODE2": {"services": []}, "NODE3": {}})
