@@ -460,6 +460,33 @@ def explain(check_id: str) -> None:
     raise ConfigError(f"no check with ID or name {check_id!r} (see 'ssocheck list')", field="CHECK_ID")
 
 
+@main.command(name="lint-scripts")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--packs", is_flag=True, help="Also lint every fact snippet of every installed check pack.")
+@click.option("--allow-writes", is_flag=True, help="Do not report state-changing commands in the files.")
+def lint_scripts_command(paths: tuple[Path, ...], packs: bool, allow_writes: bool) -> None:
+    """Parse and lint PowerShell as ssocheck sends it (PS 2.0, read-only, ASCII, culture-invariant).
+
+    PATHS are .ps1/.psm1 files or folders (searched recursively). Exit 0 when clean, 1 with findings.
+    """
+    from ssocheck import lint_scripts
+
+    def safe(text: str) -> str:  # a script's own text must not drive the terminal (escape sequences)
+        return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+    if not paths and not packs:
+        _fail("give one or more .ps1 files or folders, or --packs")
+    results = lint_scripts.lint_files(paths, allow_writes=allow_writes)
+    if packs:
+        results += lint_scripts.lint_packs()
+    bad = [r for r in results if not r.clean]
+    for result in bad:
+        for line in result.lines():
+            click.echo(safe(line))
+    click.echo(f"{len(results)} script(s) checked, {len(bad)} with findings", err=True)
+    sys.exit(ExitCode.FAIL if bad else ExitCode.OK)
+
+
 @main.command()
 @click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Inventory YAML file.")

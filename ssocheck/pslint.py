@@ -5,8 +5,8 @@ far back as Windows Server 2008 R2 (Windows PowerShell 2.0 on CLR 2.0). A constr
 cannot parse breaks the *whole* probe on that node, a write breaks the tool's read-only promise, so
 both are caught here, before anything ships:
 
-* :func:`parse_errors` -- tree-sitter-powershell finds no ERROR / MISSING node (needs the ``dev``
-  extra: ``tree-sitter`` and ``tree-sitter-powershell``);
+* :func:`parse_errors` -- tree-sitter-powershell finds no ERROR / MISSING node (runtime dependencies
+  ``tree-sitter`` and ``tree-sitter-powershell``; see :mod:`ssocheck.psparse`);
 * :func:`lint` -- the rules below, as :class:`Finding` objects.
 
 Rules (``RULES`` holds the one-line summaries):
@@ -70,22 +70,23 @@ Read-only exceptions (deliberate, documented):
 
 The rules are heuristics over code, not a PowerShell interpreter: comments and string contents are
 blanked before any pattern is applied (variables and ``$(...)`` inside double-quoted strings stay
-code), and commands come from the tree-sitter syntax tree when it is available, from a small lexer
-otherwise. Names built at run time (``& $name`` where ``$name`` is computed) are resolved only
+code), and commands come from the tree-sitter syntax tree (:mod:`ssocheck.psparse`, the same parser
+the simulated farm uses). Names built at run time (``& $name`` where ``$name`` is computed) are resolved only
 through simple assignments in the same script.
 """
 
 from __future__ import annotations
 
 import bisect
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # only for annotations: the module must import without tree-sitter
-    from tree_sitter import Node, Parser, Tree
+from ssocheck.psparse import parse, parse_errors, tree_sitter_available, walk
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Tree
 
 __all__ = ["RULES", "Finding", "lint", "parse", "parse_errors", "tree_sitter_available"]
 
@@ -114,73 +115,7 @@ class Finding:
 
 
 # --------------------------------------------------------------------------------------------------
-# tree-sitter (optional)
-
-_INSTALL_HINT = (
-    "ssocheck.pslint needs the packages tree-sitter and tree-sitter-powershell to parse PowerShell "
-    "(install the dev extra: pip install -e '.[dev]')"
-)
-
-
-@functools.lru_cache(maxsize=1)
-def _parser() -> Parser:
-    try:
-        import tree_sitter
-        import tree_sitter_powershell
-    except ImportError as exc:
-        raise ImportError(f"{_INSTALL_HINT}: {exc}") from exc
-    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_powershell.language()))
-
-
-def tree_sitter_available() -> bool:
-    """True when tree-sitter and the PowerShell grammar can be imported."""
-    try:
-        _parser()
-    except ImportError:
-        return False
-    return True
-
-
-def parse(script: str) -> Tree:
-    """The tree-sitter syntax tree of ``script``; ImportError (with an install hint) without tree-sitter."""
-    return _parser().parse(script.encode("utf-8"))
-
-
-def _walk(node: Node) -> Iterator[Node]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def parse_errors(script: str) -> list[str]:
-    """Syntax errors tree-sitter-powershell finds: ``line L, column C: <problem>: <source line>``.
-
-    An empty list means the text parses cleanly (no ERROR and no MISSING node).
-    """
-    lines = script.split("\n")
-    out: list[str] = []
-    stack = [parse(script).root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "ERROR" or node.is_missing:
-            row, col = node.start_point
-            source = lines[row].strip() if row < len(lines) else ""
-            if node.is_missing:
-                problem = f"missing '{node.type}'"
-            else:
-                near = (node.text or b"").decode("utf-8", "replace").strip().splitlines()
-                problem = f"syntax error near '{near[0][:60] if near else ''}'"
-            out.append(f"line {row + 1}, column {col + 1}: {problem}: {source[:160]}")
-            continue  # one report per broken region, not one per nested node
-        if node.has_error:
-            stack.extend(reversed(node.children))
-    return sorted(out, key=lambda s: [int(n) for n in re.findall(r"\d+", s)[:2]])
-
-
-# --------------------------------------------------------------------------------------------------
-# The analysed source: masked code and commands, built from the tree or from the fallback lexer
+# The analysed source: masked code and commands, built from the syntax tree
 
 
 @dataclass(frozen=True)
@@ -386,7 +321,7 @@ def _from_tree(script: str, tree: Tree) -> tuple[str, list[tuple[int, str]], lis
     chars = list(script)
     comments: list[tuple[int, str]] = []
     commands: list[Node] = []
-    for node in _walk(tree.root_node):
+    for node in walk(tree.root_node):
         kind = node.type
         if kind == "comment":
             comments.append((node.start_point[0] + 1, _node_text(node)))
@@ -431,286 +366,11 @@ def _tree_command(node: Node, src: _Source) -> list[_Command]:
     return _make_commands(name, kind, args, node.start_point[0] + 1, src)
 
 
-# ---- fallback lexer (no tree-sitter)
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # word, str, var, op, nl
-    text: str
-    start: int
-    end: int
-
-
-_WORD_STOP = set(" \t\r\n;|(){}[],'\"=`")
-_KEYWORDS = {
-    "if", "elseif", "else", "switch", "foreach", "for", "while", "do", "until", "try", "catch", "finally",
-    "trap", "function", "filter", "workflow", "configuration", "param", "begin", "process", "end",
-    "dynamicparam", "break", "continue", "exit", "data", "class", "enum", "using", "in", "parallel",
-    "sequence", "inlinescript", "return", "throw",
-}  # fmt: skip
-
-
-def _skip_string(s: str, i: int, ranges: list[tuple[int, int]]) -> int:
-    """From the opening quote at ``i``, return the index after the string; record interpolations."""
-    n = len(s)
-    if s.startswith("@'", i) or s.startswith('@"', i):
-        quote = s[i + 1]
-        m = re.compile(r"\n[ \t]*" + re.escape(quote) + "@").search(s, i + 2)
-        end = m.end() if m else n
-        if quote == '"':
-            _interpolations(s, i + 2, end - 2, ranges)
-        return end
-    quote = s[i]
-    j = i + 1
-    while j < n:
-        c = s[j]
-        if quote == '"' and c == "`":
-            j += 2
-            continue
-        if c == quote:
-            if j + 1 < n and s[j + 1] == quote:
-                j += 2
-                continue
-            break
-        j += 1
-    end = min(j + 1, n)
-    if quote == '"':
-        _interpolations(s, i + 1, end - 1, ranges)
-    return end
-
-
-def _interpolations(s: str, start: int, end: int, ranges: list[tuple[int, int]]) -> None:
-    """Record ``$name``, ``${...}`` and ``$(...)`` inside an expandable string as code ranges."""
-    j = start
-    while j < end:
-        if s[j] == "`":
-            j += 2
-            continue
-        if s[j] == "$" and j + 1 < end:
-            if s[j + 1] == "(":
-                k = _match_close(s, j + 1, end)
-                ranges.append((j, k))
-                j = k
-                continue
-            m = re.compile(r"\$(?:\{[^}]*\}|[\w?^$]+(?::[\w]+)?)").match(s, j)
-            if m and m.end() <= end:
-                ranges.append((j, m.end()))
-                j = m.end()
-                continue
-        j += 1
-
-
-def _match_close(s: str, open_at: int, limit: int) -> int:
-    """Index after the bracket that closes ``s[open_at]``, skipping strings; ``limit`` if unclosed."""
-    pairs = {"(": ")", "{": "}", "[": "]"}
-    depth, j = 0, open_at
-    while j < limit:
-        c = s[j]
-        if c in "'\"":
-            j = _skip_string(s, j, [])
-            continue
-        if c in pairs:
-            depth += 1
-        elif c in pairs.values():
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return limit
-
-
-def _lex(script: str) -> tuple[list[_Tok], str, list[tuple[int, int]]]:
-    """Tokens, masked code and comment ranges of ``script`` (no tree-sitter needed)."""
-    s, n = script, len(script)
-    toks: list[_Tok] = []
-    chars = list(s)
-    comments: list[tuple[int, int]] = []
-    i = 0
-    while i < n:
-        c = s[i]
-        if c == "<" and s.startswith("<#", i):
-            end = s.find("#>", i + 2)
-            end = n if end < 0 else end + 2
-            comments.append((i, end))
-            i = end
-        elif c == "#":
-            end = s.find("\n", i)
-            end = n if end < 0 else end
-            comments.append((i, end))
-            i = end
-        elif c in "'\"" or (c == "@" and s[i + 1 : i + 2] in ("'", '"')):
-            interp: list[tuple[int, int]] = []
-            end = _skip_string(s, i, interp)
-            raw = s[i:end]
-            toks.append(_Tok("str", raw, i, end))
-            _blank(chars, i, end)
-            for a, b in interp:
-                chars[a:b] = list(s[a:b])
-            i = end
-        elif c == "`" and s[i + 1 : i + 2] in ("\n", "\r"):
-            i += 3 if s.startswith("`\r\n", i) else 2  # line continuation
-        elif c in " \t\r":
-            i += 1
-        elif c in "\n;":
-            toks.append(_Tok("nl", c, i, i + 1))
-            i += 1
-        elif c == "$":
-            if s[i + 1 : i + 2] == "(":
-                toks.append(_Tok("op", "$(", i, i + 2))
-                i += 2
-                continue
-            m = re.compile(r"\$(?:\{[^}]*\}|[\w?^$]+(?::[\w]+)?)").match(s, i)
-            end = m.end() if m else i + 1
-            toks.append(_Tok("var", s[i:end], i, end))
-            i = end
-        elif c == "@" and s[i + 1 : i + 2] in ("(", "{"):
-            toks.append(_Tok("op", s[i : i + 2], i, i + 2))
-            i += 2
-        elif c in "|(){}[],=&":
-            width = 2 if s[i : i + 2] in ("&&", "||") else 1
-            toks.append(_Tok("op", s[i : i + width], i, i + width))
-            i += width
-        elif c == "." and (i + 1 >= n or s[i + 1] in " \t{"):
-            toks.append(_Tok("op", ".", i, i + 1))
-            i += 1
-        elif s.startswith("--%", i):
-            end = s.find("\n", i)
-            end = n if end < 0 else end
-            for m in re.finditer(r"\S+", s[i + 3 : end]):
-                toks.append(_Tok("word", m.group(0), i + 3 + m.start(), i + 3 + m.end()))
-            i = end
-        else:
-            j = i + 1
-            while j < n and s[j] not in _WORD_STOP:
-                j += 1
-            toks.append(_Tok("word", s[i:j], i, j))
-            i = j
-    for a, b in comments:
-        _blank(chars, a, b)
-    return toks, "".join(chars), comments
-
-
-_OPENERS = {"(": ")", "{": "}", "[": "]", "@(": ")", "@{": "}", "$(": ")"}
-_TRIGGERS = {"|", "(", "{", "@(", "$(", "=", "&&", "||"}
-
-
-def _lex_commands(src: _Source, toks: list[_Tok]) -> list[_Command]:
-    """Commands found by the fallback lexer: words (or ``&``/``.`` targets) at a command position."""
-    script, line_of = src.script, src.line_of
-    commands: list[_Command] = []
-    for i, tok in enumerate(toks):
-        prev = toks[i - 1] if i else None
-        at_start = (
-            prev is None
-            or prev.kind == "nl"
-            or (prev.kind == "op" and prev.text in _TRIGGERS)
-            or (prev.kind == "word" and prev.text.lower() in ("return", "throw"))
-        )
-        if not at_start:
-            continue
-        if tok.kind == "op" and tok.text in ("&", ".") and i + 1 < len(toks):
-            name_tok = toks[i + 1]
-            if name_tok.kind == "op" and name_tok.text in _OPENERS:
-                end = _group_end(toks, i + 1)
-                text = script[name_tok.start : toks[end - 1].end]
-                kind = "block" if name_tok.text == "{" else "expr"
-                commands.extend(_make_commands(text, kind, _lex_args(script, toks, end), line_of(tok.start), src))
-                continue
-            kind = {"str": "string", "var": "var"}.get(name_tok.kind, "word")
-            args = _lex_args(script, toks, i + 2)
-            commands.extend(_make_commands(name_tok.text, kind, args, line_of(tok.start), src))
-            continue
-        if tok.kind != "word":
-            continue
-        word = tok.text
-        lower = word.lower()
-        nxt = toks[i + 1] if i + 1 < len(toks) else None
-        if nxt is not None and nxt.kind == "op" and nxt.text == "=":
-            continue  # hashtable key or assignment target
-        if lower in _KEYWORDS and not (lower == "foreach" and prev is not None and prev.text == "|"):
-            continue
-        if not re.match(r"[A-Za-z_?%\\]|\.[\\/]", word):
-            continue  # operators (-not), numbers, redirections
-        commands.extend(_make_commands(word, "word", _lex_args(script, toks, i + 1), line_of(tok.start), src))
-    return commands
-
-
-def _group_end(toks: list[_Tok], i: int) -> int:
-    """Index after the token closing the group opened at ``toks[i]``."""
-    depth = 0
-    for j in range(i, len(toks)):
-        t = toks[j]
-        if t.kind == "op" and t.text in _OPENERS:
-            depth += 1
-        elif t.kind == "op" and t.text in (")", "}", "]"):
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    return len(toks)
-
-
-def _lex_args(script: str, toks: list[_Tok], i: int) -> list[_Arg]:
-    """Arguments of the command whose name ends before ``toks[i]``, shaped like the tree-sitter ones."""
-    args: list[_Arg] = []
-    while i < len(toks):
-        t = toks[i]
-        if t.kind == "nl" or (t.kind == "op" and t.text in ("|", ")", "}", "]", "&&", "||")):
-            break
-        start = i
-        if t.kind == "op" and t.text in _OPENERS:
-            i = _group_end(toks, i)
-        elif t.kind == "word" and (redirect := _REDIRECTION.match(t.text)):
-            # A redirection is not an argument: skip it and its target (written apart or attached).
-            i += 1
-            if redirect.group(0) == t.text and i < len(toks) and toks[i].kind != "nl":
-                i += 1
-            while i < len(toks) and toks[i].start == toks[i - 1].end and toks[i].kind != "nl":
-                i += 1
-            continue
-        else:
-            i += 1
-        # `$x.Name`, `$x[0]`, `$x.M()`, `(...).Prop`: what touches an expression belongs to it.
-        if t.kind == "var" or (t.kind == "op" and t.text != "{"):
-            while i < len(toks) and toks[i].start == toks[i - 1].end and toks[i].kind in ("word", "op"):
-                nxt = toks[i]
-                if nxt.kind == "op" and nxt.text not in _OPENERS:
-                    break
-                i = _group_end(toks, i) if nxt.kind == "op" else i + 1
-        text = script[t.start : toks[i - 1].end]
-        if i - start > 1 or t.kind == "var" or (t.kind == "op" and t.text != "{"):
-            args.append(_Arg("expr", text, text))
-        elif t.kind == "op":
-            args.append(_Arg("block", text, text))
-        elif t.kind == "str":
-            args.append(_Arg("string", t.text, _unquote(t.text)))
-        elif t.kind == "word":
-            m = re.fullmatch(r"(-[A-Za-z_][\w-]*)(:)(.+)?", t.text)
-            if m:
-                args.append(_param(m.group(1)))
-                if m.group(3):
-                    args.append(_Arg("word", m.group(3), m.group(3)))
-            elif re.fullmatch(r"-[A-Za-z_?][\w-]*", t.text):
-                args.append(_param(t.text))
-            elif re.match(r"\d", t.text):
-                args.append(_Arg("expr", t.text, t.text))  # a number is an expression, as in the tree
-            else:
-                args.append(_Arg("word", t.text, t.text))
-    return args
-
-
-def _analyse(script: str, use_tree: bool | None) -> _Source:
+def _analyse(script: str) -> _Source:
     newlines = [m.start() for m in re.finditer("\n", script)]
     src = _Source(script, [line.rstrip("\r") for line in script.split("\n")], "", [], [], newlines)
-    if use_tree is None:
-        use_tree = tree_sitter_available()
-    if use_tree:
-        src.code, src.comments, nodes = _from_tree(script, parse(script))
-        src.commands = [cmd for node in nodes for cmd in _tree_command(node, src)]
-    else:
-        toks, src.code, ranges = _lex(script)
-        src.comments = [(src.line_of(a), script[a:b]) for a, b in ranges]
-        src.commands = _lex_commands(src, toks)
+    src.code, src.comments, nodes = _from_tree(script, parse(script))
+    src.commands = [cmd for node in nodes for cmd in _tree_command(node, src)]
     return src
 
 
@@ -1356,11 +1016,10 @@ _SWITCH_WRITES: dict[str, frozenset[str]] = {
 # --------------------------------------------------------------------------------------------------
 
 
-def lint(script: str, *, allow_writes: bool = False, use_tree: bool | None = None) -> list[Finding]:
+def lint(script: str, *, allow_writes: bool = False) -> list[Finding]:
     """Check ``script`` against the rules in the module docstring; an empty list means it is clean.
 
     ``allow_writes`` drops ``write-verb`` findings (for the rare check declared ``writes = True``);
-    every other rule still applies. ``use_tree``: None uses tree-sitter when it is installed, True
-    requires it, False uses the built-in lexer (the same rules, slightly less precise commands).
+    every other rule still applies.
     """
-    return _Linter(_analyse(script, use_tree), allow_writes).run()
+    return _Linter(_analyse(script), allow_writes).run()

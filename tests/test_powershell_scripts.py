@@ -10,7 +10,7 @@ What is covered, discovered through the check registry (so facts added later are
 ``ssocheck.pslint.lint`` has no finding (PowerShell 2.0 only, read-only, ASCII, parameters only via
 ``Get-SsoParam``). Facts used only by checks declared ``writes = True`` are linted with
 ``allow_writes=True``; a fact also used by a read-only check is collected by the normal probe, so it
-must be read-only. These tests need the dev extra (tree-sitter, tree-sitter-powershell): without it
+must be read-only. These tests need tree-sitter and tree-sitter-powershell (install requirements): without it
 they fail with an install hint rather than skip, because a skipped gate is no gate.
 """
 
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from ssocheck import pslint
+from ssocheck import pslint, psparse
 from ssocheck.check import Expectations
 from ssocheck.facts.base import Fact
 from ssocheck.facts.probe import BOOTSTRAP, DOCTOR_SCRIPT, FACT_MARKER, PARAMS_END, PARAMS_START, build_probe
@@ -78,7 +78,7 @@ HOSTILE_PARAMS = EXPECT.probe_params()
 
 def require_tree_sitter() -> None:
     if not pslint.tree_sitter_available():
-        pytest.fail("the PowerShell gate needs tree-sitter and tree-sitter-powershell: pip install -e '.[dev]'")
+        pytest.fail("the PowerShell gate needs tree-sitter and tree-sitter-powershell: pip install -e .")
 
 
 def region_of(script: str, line: int) -> str:
@@ -110,14 +110,14 @@ def assert_parses(script: str, what: str, *, probe: bool = False) -> None:
 
 
 def assert_clean(script: str, what: str, *, allow_writes: bool = False, probe: bool = False) -> None:
-    findings = pslint.lint(script, allow_writes=allow_writes, use_tree=True)
+    findings = pslint.lint(script, allow_writes=allow_writes)
     lines = [f"{f}  [in {region_of(script, f.line)}]" if probe else str(f) for f in findings]
     assert not findings, f"{what}: pslint findings:\n  " + "\n  ".join(lines)
 
 
 def command_names(script: str) -> list[str]:
     names = []
-    for node in pslint._walk(pslint.parse(script).root_node):
+    for node in psparse.walk(psparse.parse(script).root_node):
         if node.type == "command":
             name = node.child_by_field_name("command_name")
             if name is not None:
@@ -153,22 +153,12 @@ def test_fact_snippet_alone(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_fact_snippet_lexer_agrees_with_tree(name: str) -> None:
-    """Users without tree-sitter get the built-in lexer; it must not invent findings on real snippets."""
-    use = FACTS[name]
-    script = use.fact.script
-    tree = pslint.lint(script, allow_writes=use.allow_writes, use_tree=True)
-    lexer = pslint.lint(script, allow_writes=use.allow_writes, use_tree=False)
-    assert [str(f) for f in lexer] == [str(f) for f in tree]
-
-
-@pytest.mark.parametrize("name", NAMES)
 def test_fact_reads_only_declared_parameters(name: str) -> None:
     """Every ``Get-SsoParam 'x'`` names a literal declared in ``Fact.params`` that the probe provides."""
     require_tree_sitter()
     fact = FACTS[name].fact
     read: list[str] = []
-    for node in pslint._walk(pslint.parse(fact.script).root_node):
+    for node in psparse.walk(psparse.parse(fact.script).root_node):
         command = node.child_by_field_name("command_name") if node.type == "command" else None
         if command is None or (command.text or b"").decode().lower() != "get-ssoparam":
             continue
@@ -195,7 +185,7 @@ def test_fact_in_probe_with_hostile_parameters(name: str) -> None:
     assert lines[0] == PARAMS_START and lines[2] == PARAMS_END
     # The here-string is one string literal: none of the hostile values became a command.
     assert not [n for n in command_names(probe) if "pwned" in n.lower()]
-    strings = [n for n in pslint._walk(pslint.parse(probe).root_node) if n.type == "verbatim_here_string_characters"]
+    strings = [n for n in psparse.walk(psparse.parse(probe).root_node) if n.type == "verbatim_here_string_characters"]
     assert strings, "no parameter here-string in the probe"
     assert (strings[0].start_point[0], strings[0].end_point[0]) == (0, 2), "the parameter here-string is not lines 1-3"
 
@@ -222,20 +212,6 @@ def test_probe_with_every_fact() -> None:
     probe = build_probe([FACTS[n].fact for n in NAMES], HOSTILE_PARAMS)
     assert_parses(probe, "probe with every fact", probe=True)
     assert_clean(probe, "probe with every fact", allow_writes=any(FACTS[n].allow_writes for n in NAMES), probe=True)
-
-
-def test_lexer_reads_the_whole_probe_like_the_tree() -> None:
-    """The no-tree-sitter fallback masks the same code and finds the same commands on real scripts."""
-    require_tree_sitter()
-    probe = build_probe([FACTS[n].fact for n in NAMES], HOSTILE_PARAMS)
-    tree, lexer = pslint._analyse(probe, use_tree=True), pslint._analyse(probe, use_tree=False)
-    assert lexer.code == tree.code
-
-    def shape(src: Any) -> list[tuple[int, str, tuple[Any, ...]]]:
-        # str(args): two commands with one name on one line must still sort (args may not be comparable).
-        return sorted(((c.line, c.key, c.args) for c in src.commands), key=lambda t: (t[0], t[1], str(t[2])))
-
-    assert shape(lexer) == shape(tree)
 
 
 @pytest.mark.parametrize(("what", "script"), [("bootstrap", BOOTSTRAP), ("doctor script", DOCTOR_SCRIPT)])

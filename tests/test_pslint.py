@@ -1,7 +1,7 @@
 """Each ssocheck.pslint rule catches a bad example and leaves its near-miss good twin alone.
 
-Every case runs twice: with the tree-sitter analyser and with the built-in lexer (what a user
-without the dev extra gets), so both stay faithful to the same rules.
+The rules read the tree-sitter syntax tree (tree-sitter and tree-sitter-powershell are runtime
+dependencies; the hand-written fallback lexer is gone).
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ import sys
 
 import pytest
 
-from ssocheck import pslint
+from ssocheck import pslint, psparse
 from ssocheck.facts.probe import BOOTSTRAP, DOCTOR_SCRIPT
 
-MODES = [pytest.param(True, id="tree"), pytest.param(False, id="lexer")]
 
-
-def rules(script: str, use_tree: bool, allow_writes: bool = False) -> set[str]:
-    return {f.rule for f in pslint.lint(script, use_tree=use_tree, allow_writes=allow_writes)}
+def rules(script: str, allow_writes: bool = False) -> set[str]:
+    return {f.rule for f in pslint.lint(script, allow_writes=allow_writes)}
 
 
 BAD: list[tuple[str, str]] = [
@@ -267,64 +265,56 @@ GOOD: list[str] = [
 ]
 
 
-@pytest.mark.parametrize("use_tree", MODES)
 @pytest.mark.parametrize(("rule", "script"), BAD, ids=[f"{r}:{s[:40]}" for r, s in BAD])
-def test_rule_catches_bad_example(rule: str, script: str, use_tree: bool) -> None:
-    found = pslint.lint(script, use_tree=use_tree)
+def test_rule_catches_bad_example(rule: str, script: str) -> None:
+    found = pslint.lint(script)
     assert rule in {f.rule for f in found}, f"{rule} not reported for {script!r}: {found}"
 
 
-@pytest.mark.parametrize("use_tree", MODES)
 @pytest.mark.parametrize("script", GOOD, ids=[s[:40] for s in GOOD])
-def test_near_miss_is_clean(script: str, use_tree: bool) -> None:
-    assert pslint.lint(script, use_tree=use_tree) == []
+def test_near_miss_is_clean(script: str) -> None:
+    assert pslint.lint(script) == []
 
 
 def test_every_rule_has_a_bad_example() -> None:
     assert {rule for rule, _ in BAD} == set(pslint.RULES)
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_finding_names_line_and_text(use_tree: bool) -> None:
+def test_finding_names_line_and_text() -> None:
     script = "$a = 1\n# Remove-Item in a comment\n$b = 'x'\nRemove-Item $p -Force\n$c = 2"
-    [finding] = pslint.lint(script, use_tree=use_tree)
+    [finding] = pslint.lint(script)
     assert (finding.rule, finding.line, finding.text) == ("write-verb", 4, "Remove-Item $p -Force")
     assert "Remove" in finding.message
     assert str(finding).startswith("line 4: [write-verb]")
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_non_ascii_reports_line_and_codepoint(use_tree: bool) -> None:
-    [finding] = pslint.lint("$a = 1\n$b = 'na\u00efve'", use_tree=use_tree)
+def test_non_ascii_reports_line_and_codepoint() -> None:
+    [finding] = pslint.lint("$a = 1\n$b = 'na\u00efve'")
     assert finding.rule == "non-ascii" and finding.line == 2 and "U+00EF" in finding.message
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_allow_writes_drops_only_write_findings(use_tree: bool) -> None:
+def test_allow_writes_drops_only_write_findings() -> None:
     script = "New-Item -Path $p\n$catalog.SaveChanges()\n$x = ConvertTo-Json $y"
-    assert rules(script, use_tree) == {"write-verb", "ps3-cmdlet"}
-    assert rules(script, use_tree, allow_writes=True) == {"ps3-cmdlet"}
+    assert rules(script) == {"write-verb", "ps3-cmdlet"}
+    assert rules(script, allow_writes=True) == {"ps3-cmdlet"}
     # Running text as code is never a "write we allow".
-    assert rules("iex $cmd", use_tree, allow_writes=True) == {"param-interpolation"}
+    assert rules("iex $cmd", allow_writes=True) == {"param-interpolation"}
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_secedit_delete_must_be_the_export_file(use_tree: bool) -> None:
+def test_secedit_delete_must_be_the_export_file() -> None:
     other = "$tmp = [IO.Path]::GetTempFileName()\nsecedit /export /cfg $tmp\n[System.IO.File]::Delete($other)"
-    messages = [f.message for f in pslint.lint(other, use_tree=use_tree)]
+    messages = [f.message for f in pslint.lint(other)]
     assert any("anything but the secedit export" in m for m in messages)
     assert any("leaves its /cfg file behind" in m for m in messages)
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_unguarded_ps3_cmdlet_still_flagged_when_another_is_guarded(use_tree: bool) -> None:
+def test_unguarded_ps3_cmdlet_still_flagged_when_another_is_guarded() -> None:
     script = "if (Get-Command Get-Dtc) { $d = Get-Dtc; $n = Get-DtcNetworkSetting -DtcName Local }"
-    [finding] = pslint.lint(script, use_tree=use_tree)
+    [finding] = pslint.lint(script)
     assert finding.rule == "ps3-cmdlet" and "Get-DtcNetworkSetting" in finding.message
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_probe_param_plumbing_is_allowed_only_in_its_place(use_tree: bool) -> None:
+def test_probe_param_plumbing_is_allowed_only_in_its_place() -> None:
     plumbing = (
         "$SsoParamsText = @'\na:s:eA==\n'@\n"
         "function Get-SsoParam([string]$name) {\n"
@@ -332,10 +322,10 @@ def test_probe_param_plumbing_is_allowed_only_in_its_place(use_tree: bool) -> No
         "    throw ('parameter missing: ' + $name)\n"
         "}\n"
     )
-    assert pslint.lint(plumbing, use_tree=use_tree) == []
+    assert pslint.lint(plumbing) == []
     # The same definition anywhere but the first line is a fact tampering with parameters.
     moved = "$x = 1\n" + plumbing
-    assert [f.line for f in pslint.lint(moved, use_tree=use_tree)] == [2]
+    assert [f.line for f in pslint.lint(moved)] == [2]
 
 
 def test_parse_errors_clean_and_broken() -> None:
@@ -347,23 +337,21 @@ def test_parse_errors_clean_and_broken() -> None:
     assert pslint.parse_errors("$v = $a ?? $b")
 
 
-def test_works_without_tree_sitter(monkeypatch: pytest.MonkeyPatch) -> None:
-    pslint._parser.cache_clear()
+def test_without_tree_sitter_the_parser_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    psparse._parser.cache_clear()
     monkeypatch.setitem(sys.modules, "tree_sitter", None)  # makes `import tree_sitter` fail
     try:
         assert not pslint.tree_sitter_available()
-        assert {f.rule for f in pslint.lint("Remove-Item $p\n$x -in $y")} == {"write-verb", "ps3-syntax"}
         with pytest.raises(ImportError, match="tree-sitter-powershell"):
             pslint.parse_errors("$a = 1")
         with pytest.raises(ImportError, match="pip install"):
-            pslint.lint("$a = 1", use_tree=True)
+            pslint.lint("$a = 1")
     finally:
-        pslint._parser.cache_clear()
+        psparse._parser.cache_clear()
 
 
-@pytest.mark.parametrize("use_tree", MODES)
-def test_crlf_line_endings_give_the_same_findings(use_tree: bool) -> None:
+def test_crlf_line_endings_give_the_same_findings() -> None:
     script = "$a = 1\n# Stop-Service x\n$s = @'\nRemove-Item\n'@\nStop-Service ENTSSO\n$b = $x -in $y\n"
-    lf = [(f.rule, f.line, f.text) for f in pslint.lint(script, use_tree=use_tree)]
-    crlf = [(f.rule, f.line, f.text) for f in pslint.lint(script.replace("\n", "\r\n"), use_tree=use_tree)]
+    lf = [(f.rule, f.line, f.text) for f in pslint.lint(script)]
+    crlf = [(f.rule, f.line, f.text) for f in pslint.lint(script.replace("\n", "\r\n"))]
     assert lf == crlf == [("write-verb", 6, "Stop-Service ENTSSO"), ("ps3-syntax", 7, "$b = $x -in $y")]

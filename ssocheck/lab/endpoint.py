@@ -137,6 +137,15 @@ def clixml_error(message: str) -> bytes:
     return encode_console(doc)
 
 
+def clixml_record(lines: list[str]) -> bytes:
+    """stderr carrying an error record already formatted the way PowerShell prints it (``lines``), as CLIXML."""
+    records = "".join(f'<S S="Error">{_clixml_text(line)}_x000D__x000A_</S>' for line in [*lines, " "])
+    doc = (
+        f'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">{records}</Objs>'
+    )
+    return encode_console(doc)
+
+
 def clixml_progress() -> bytes:
     """The progress-only CLIXML real PowerShell writes to stderr ("Preparing modules for first use.").
 

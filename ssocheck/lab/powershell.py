@@ -5,6 +5,8 @@ What it understands, and nothing more:
 * the command line ``powershell[.exe] [options] -EncodedCommand <base64 UTF-16LE>`` (pywinrm's ``run_ps`` puts it
   all in the command text; ssocheck's transport puts the options in the arguments), also ``-Command <text>``;
 * the ssocheck bootstrap (it runs whatever arrives on stdin), so the effective script is then stdin;
+* every script is parsed first (:mod:`ssocheck.psparse`, tree-sitter-powershell): one that does not parse gets
+  PowerShell's answer to a parse error (the error record on stderr, exit code 1, nothing on stdout);
 * the ssocheck probe: the parameters here-string (``name:kind:base64;...``) and one block per
   ``# ssocheck-fact: <name>`` marker, answered
   from the scenario state by the emulators of :mod:`ssocheck.lab.emulation` exactly in the probe's wire format;
@@ -32,9 +34,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, Emulator, load_all
-from ssocheck.lab.endpoint import CommandResult, clixml_error, encode_console
+from ssocheck.lab.endpoint import CommandResult, clixml_error, clixml_record, encode_console
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
+from ssocheck.psparse import parse_error_record
 
 log = logging.getLogger(__name__)
 
@@ -289,9 +292,17 @@ class PowerShellHost:
     ) -> CommandResult:
         """What ``script`` prints on ``node`` run as ``identity``: the probe, a trivial command, or a PowerShell
         error."""
+        # PowerShell parses the whole script before it runs a statement: a parse error means no output at all,
+        # the parser's error record on stderr and exit code 1 (powershell.exe -Command / -EncodedCommand; through
+        # the bootstrap's [scriptblock]::Create the record is the same ParseException, wrapped).
+        record = parse_error_record(script)
+        if record is not None:
+            return CommandResult(b"", clixml_record(record.splitlines()), 1)
         if self._is_probe(script):
             return _result(self.answer_probe(farm, node, script, identity))
-        text = script.strip().rstrip(";").strip()
+        # Whole-line comments are not code (the probe, with its here-strings, was handled above).
+        code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
+        text = code.strip().rstrip(";").strip()
         if not text:
             return _result()
         if _squash(text) == _squash(DOCTOR_SCRIPT):

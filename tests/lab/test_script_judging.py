@@ -1,0 +1,74 @@
+"""The farm judges the PowerShell it receives: a script that does not parse gets PowerShell's parse-error answer.
+
+Real probes are built by the real probe builder; the handler is called directly with what ssocheck's transport
+sends (bootstrap on the command line, probe on stdin) and with what pywinrm's ``run_ps`` sends.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from ssocheck.facts import probe
+from ssocheck.facts.services import Services
+from ssocheck.lab.endpoint import CommandResult
+from ssocheck.lab.powershell import PowerShellHost
+from ssocheck.lab.state import load_scenario
+
+PARAMS = {"cluster_network_name": "BIZTALKCLUSTER", "sso_service_account": "CORP\\svc_sso"}
+
+
+@pytest.fixture(scope="module")
+def host() -> PowerShellHost:
+    return PowerShellHost(load_scenario("healthy-post"))
+
+
+def transport_call(host: PowerShellHost, node: str, script: str) -> CommandResult:
+    arguments = " ".join([*probe.POWERSHELL_ARGS, probe.encoded_command(probe.BOOTSTRAP)])
+    return host(node, probe.POWERSHELL, arguments, script.encode("ascii"))
+
+
+def stderr_text(stderr: bytes) -> str:
+    assert stderr.startswith(b"#< CLIXML\r\n")
+    parts = re.findall(rb'<S S="Error">(.*?)</S>', stderr)
+    return "".join(p.decode("cp437").replace("_x000D__x000A_", "\n") for p in parts)
+
+
+def test_a_good_probe_is_answered(host: PowerShellHost) -> None:
+    result = transport_call(host, "BTSNODE1", probe.build_probe([Services], PARAMS))
+    assert result.exit_code == 0 and probe.BEGIN.encode() in result.stdout
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        pytest.param(lambda s: s.replace("catch {", "catch {{", 1), id="unbalanced-brace"),
+        pytest.param(lambda s: s.replace("$value = $null", "$value = (", 1), id="unclosed-paren"),
+        pytest.param(lambda s: s + "\n$x = @'\nnever closed\n", id="unterminated-here-string"),
+    ],
+)
+def test_a_probe_that_does_not_parse_gets_no_answer(host: PowerShellHost, breakage: object) -> None:
+    script = breakage(probe.build_probe([Services], PARAMS))  # type: ignore[operator]
+    result = transport_call(host, "BTSNODE1", script)
+    # PowerShell parses the whole script first: nothing runs, nothing on stdout, exit 1, a ParseException record.
+    assert (result.stdout, result.exit_code) == (b"", 1)
+    text = stderr_text(result.stderr)
+    assert re.search(r"^At line:\d+ char:\d+$", text, re.M), text
+    assert "ParserError: (:) [], ParentContainsErrorRecordException" in text
+    assert "FullyQualifiedErrorId : ParseException" in text
+
+
+def test_run_ps_one_liner_that_does_not_parse(host: PowerShellHost) -> None:
+    script = "if ($x { hostname }"
+    command = "powershell -encodedcommand " + base64.b64encode(script.encode("utf-16-le")).decode()
+    result = host("BTSNODE1", command, "", b"")
+    assert (result.stdout, result.exit_code) == (b"", 1)
+    assert "At line:1 char:" in stderr_text(result.stderr)
+
+
+@pytest.mark.parametrize("script", ["   ", "# only a comment", "# a\r\n# b\r\n"])
+def test_empty_and_comment_only_scripts_run(host: PowerShellHost, script: str) -> None:
+    command = "powershell -encodedcommand " + base64.b64encode(script.encode("utf-16-le")).decode()
+    assert host("BTSNODE1", command, "", b"") == CommandResult(b"", b"", 0)
