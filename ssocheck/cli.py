@@ -394,17 +394,37 @@ def diff_reports(old: Path, new: Path, fmt: str) -> None:
 
 
 @main.command(name="runbook")
-@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, path_type=Path),
               help="JSON report of a run (ssocheck-report.json).")
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path),
+              help="Or run every check against the farm of this inventory now (one remote command per node).")
+@click.option("--snapshot", "snapshot_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Or evaluate every check on a saved snapshot.")
+@click.option("--phase", type=click.Choice([p.value for p in Phase]), default=None,
+              help="With -i or --snapshot: the phase (default: the inventory's or the snapshot's).")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
-def runbook_command(report_file: Path, no_color: bool) -> None:
-    """The migration guide's steps in order, with what the report proves about each (done, not done, ...)."""
+def runbook_command(report_file: Path | None, inventory: Path | None, snapshot_file: Path | None,
+                    phase: str | None, no_color: bool) -> None:
+    """The migration guide's steps in order, with what the checks prove about each (done, not done, ...).
+
+    Exit 0: it shows the state; the run's own verdict is in its reports.
+    """
     from ssocheck import terminal
-    from ssocheck.report_file import load_report
     from ssocheck.runbook_text import render
 
+    if sum(x is not None for x in (report_file, inventory, snapshot_file)) != 1:
+        raise click.UsageError("give exactly one of --report, -i/--inventory and --snapshot")
+    if report_file is not None:
+        from ssocheck.report_file import load_report
+
+        report = load_report(report_file)
+    elif inventory is not None:
+        report = pipeline.run(inventory, phase=_phase(phase), progress=sys.stderr).report
+    else:
+        assert snapshot_file is not None
+        report = pipeline.check(snapshot_file, phase=_phase(phase)).report
     color = terminal.use_color(sys.stdout, no_color)
-    text = render(load_report(report_file), width=terminal.width(sys.stdout), color=color)
+    text = render(report, width=terminal.width(sys.stdout), color=color)
     click.echo(redact(text), nl=False, color=color)
 
 

@@ -55,3 +55,11 @@ def test_cli_watch_rounds_and_runbook_command(tmp_path: Path) -> None:
     assert "BY HAND        5  BizTalk Server Configuration is started" in stdout
     code, _out, err = run_cli(["runbook", "--report", tmp_path / "out" / "ssocheck-snapshot.json"])
     assert code == 2 and "expected 'ssocheck-report/1'" in err
+    # The same view from the snapshot (offline) or, in phase pre, with the downtime steps never done.
+    code, snap, _ = run_cli(["runbook", "--snapshot", tmp_path / "out" / "ssocheck-snapshot.json", "--no-color"])
+    assert code == 0 and "NOT DONE      15  'Use Network Name for computer name'" in snap
+    code, pre, _ = run_cli(["runbook", "--snapshot", tmp_path / "out" / "ssocheck-snapshot.json", "--phase", "pre",
+                            "--no-color"])
+    assert code == 0 and "done during the downtime window: a run in phase post verifies it" in pre
+    code, _out, err = run_cli(["runbook"])
+    assert code == 2 and "exactly one of" in err
