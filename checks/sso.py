@@ -3,6 +3,7 @@ the SSO database every SSO server uses, and the master secret backup."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -715,6 +716,123 @@ def _backup_required_events(events: list[SsoEvent], backups: Sequence[BackupFile
     return [e for e in of_ids(events, BACKUP_REQUIRED) if newest is None or e.when > newest]
 
 
+# --------------------------------------------------------------------------- SSO012
+
+DOCS_EVENT_10517 = "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10517"
+WELL_KNOWN_DOMAINS = {"builtin", "nt authority", "nt service", "."}
+
+
+def _db_accounts(nodes: Sequence[NodeFacts]) -> tuple[dict[str, tuple[str, ...]], str | None, dict[str, str]]:
+    """{"SSO Administrators": (...), "SSO Affiliate Administrators": (...)} as most readable nodes read them, the
+    node the value comes from, and why each node could not read it."""
+    readings: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    problems: dict[str, str] = {}
+    for node in nodes:
+        info = node.get(SsoDatabase)
+        if info.error or not info.admin_accounts:
+            problems[node.name] = info.error or "no 'Single Sign-On Administrators account' line"
+            continue
+        affiliates = tuple(a.strip() for a in re.split(r"[;,]", info.affiliate_group or "") if a.strip())
+        readings[node.name] = (info.admin_accounts, affiliates)
+    reference = strict_majority(Counter(readings.values()))
+    if reference is None:
+        return {}, None, problems
+    source = sorted(n for n, v in readings.items() if v == reference)[0]
+    return {"SSO Administrators": reference[0], "SSO Affiliate Administrators": reference[1]}, source, problems
+
+
+def _local_kind(entry: str, node: str, machines: set[str]) -> str | None:
+    """Why ``entry`` is not a domain account name on ``node``, or None when it names a domain account."""
+    if "@" in entry:
+        return None
+    if "\\" not in entry:
+        return "not domain-qualified: each SSO server resolves it against its own local groups first"
+    dom = entry.partition("\\")[0].strip().lower()
+    if dom in WELL_KNOWN_DOMAINS:
+        return "a BUILTIN or well-known group of each machine, not a domain group"
+    if dom.upper() == host(node) or dom.upper() in machines:
+        return f"a machine-local group of {dom.upper()}"
+    return None
+
+
+class SsoGroupsAreDomainGroups(GroupCheck):
+    """The SSO Administrators and SSO Affiliate Administrators accounts in the SSO database are domain groups.
+
+    "To create a clustered instance of the Enterprise SSO service, you must create these groups as domain groups."
+    A single-server installation often uses the machine's local "SSO Administrators" group; on the cluster nodes
+    that name does not resolve (or resolves to another machine's group), ENTSSO logs 10517 "The SSO Administrators
+    account is not valid" and does not start, and changing the account needs SSO disabled first (10570), so it
+    must be found before the downtime window. The names come from the SSO database (``ssomanage -displaydb``)
+    where a node reads it; on every cluster node the SSO Administrators group is also looked up in the service
+    account's logon token (S4U, on the node): its SID there must be a domain SID, not BUILTIN or the node's own.
+    """
+
+    id = "SSO012"
+    name = "sso-groups-are-domain-groups"
+    severity = Severity.CRITICAL
+    roles = ("sso-cluster",)
+    facts = (SsoDatabase, ServiceAccountGroups)
+    guide_step = "4"
+    remediation = (
+        "Create domain groups (e.g. CORP\\SSO Administrators, CORP\\SSO Affiliate Administrators), add the SSO service "
+        "account and the SSO administrators, then on the master secret server disable SSO ('ssomanage -disablesso'), "
+        "update the accounts with 'ssomanage -updatedb <file.xml>' (<ssoAdminAccount>CORP\\SSO Administrators"
+        "</ssoAdminAccount>, <ssoAffiliateAdminAccount>...</ssoAffiliateAdminAccount>), enable SSO "
+        "('ssomanage -enablesso') and restart ENTSSO everywhere - before the downtime window."
+    )
+    references = (DOCS_CLUSTER_MSS, DOCS_EVENT_10517, DOCS_DISPLAY_DB)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        accounts, source, problems = _db_accounts(nodes)
+        if source is None:
+            for node in nodes:
+                yield errored("no cluster node could read the SSO Administrators accounts from the SSO database"
+                              if not any(n.name not in problems for n in nodes) else
+                              "the cluster nodes read different SSO Administrators accounts (see SSO005)",
+                              node=node.name, expected="ssomanage -displaydb output on at least one cluster node",
+                              found=problems)
+            return
+        machines = {host(n.name) for n in nodes} | {host(ctx.expect.master_secret_server)}
+        domain = domain_of(ctx)
+        for node in nodes:
+            ident = node.get(ServiceAccountGroups)
+            evidence: dict[str, Any] = {
+                "expected": "domain groups that resolve to a domain SID on this node",
+                "found": {k: list(v) for k, v in accounts.items()},
+                "read_on": source,
+            }
+            problems_here: list[str] = []
+            individual: list[str] = []
+            resolved: dict[str, str] = {}
+            for role, names in accounts.items():
+                for entry in names:
+                    why = _local_kind(entry, node.name, machines)
+                    if why:
+                        problems_here.append(f"{role} account {entry!r} is {why}")
+                        continue
+                    if same_account(entry, ident.account, domain):
+                        individual.append(entry)
+                    group = next((g for g in ident.groups if g.name and same_account(g.name, entry, domain)), None)
+                    if group is None:
+                        continue  # not in the service account's token: SSO002 judges membership
+                    resolved[entry] = group.sid
+                    gdom = (group.name or "").partition("\\")[0].upper()
+                    if group.sid.startswith("S-1-5-32-") or gdom == host(node.name):
+                        problems_here.append(f"{role} account {entry!r} resolves on this node to the local group "
+                                             f"{group.name} ({group.sid})")
+            if resolved:
+                evidence["resolved_here"] = resolved
+            if problems_here:
+                yield failed("; ".join(problems_here) + " (event 10517: ENTSSO does not start)", node=node.name,
+                             **evidence)
+            elif individual:
+                yield warned(f"the SSO Administrators accounts include the individual account(s) {individual} "
+                             "(event 11051): use domain groups only", node=node.name, **evidence)
+            else:
+                yield passed("the SSO Administrators and Affiliate Administrators accounts are domain groups"
+                             + (" (resolved here to domain SIDs)" if resolved else ""), node=node.name, **evidence)
+
+
 # --------------------------------------------------------------------------- SSO016
 
 DOCS_SET_SSO_SERVER = "https://learn.microsoft.com/en-us/biztalk/core/how-to-set-the-sso-server"
@@ -779,5 +897,6 @@ CHECKS = [
     EntssoServiceAccount,
     SsoDatabaseJoined,
     MasterSecretBackupPresent,
+    SsoGroupsAreDomainGroups,
     SsoServerPointers,
 ]
