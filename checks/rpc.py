@@ -129,7 +129,7 @@ def _inbound_tcp(rule: FirewallRule, active: int) -> bool:
 
 def _opens_epm(rule: FirewallRule) -> bool:
     """Whether the rule's ports include the endpoint mapper (RPC-EPMap keyword, 135, or every port)."""
-    if rule.program not in ("", "svchost.exe"):
+    if rule.program not in ("", "svchost.exe") or rule.service.lower() not in ("", "*", "rpcss"):
         return False
     numeric = _numeric_items(rule)
     if numeric is None:
@@ -140,7 +140,8 @@ def _opens_epm(rule: FirewallRule) -> bool:
 def _opens_entsso(rule: FirewallRule, ports: EffectiveRpcPorts) -> bool:
     """Whether the rule lets ENTSSO's dynamic endpoint in: a program rule for ENTSSO.exe (any port or the
     RPC keyword), or a rule for every program on every port, the RPC keyword, or the whole RPC range."""
-    if rule.program not in ("", "entsso.exe"):
+    # A rule restricted to another service (the RPC keyword with Svc=...) does not cover ENTSSO.
+    if rule.program not in ("", "entsso.exe") or rule.service.lower() not in ("", "*", "entsso"):
         return False
     numeric = _numeric_items(rule)
     if numeric is None or "rpc" in [i.lower() for i in rule.port_items()]:
@@ -156,7 +157,12 @@ def _coverage(rules: Sequence[FirewallRule], active: int) -> int:
 
 
 def firewall_findings(fw: FirewallState, ports: EffectiveRpcPorts) -> tuple[list[str], dict[str, Any]]:
-    """What the host firewall blocks of ENTSSO's RPC path inbound, and the evidence."""
+    """What the host firewall blocks of ENTSSO's RPC path inbound, and the evidence.
+
+    Evidence ``restricted_to`` lists remote-address limits (LocalSubnet, address ranges) of the rules that
+    open ENTSSO: they are not judged (the nodes' subnets are not known here) but cut off BizTalk nodes in
+    another subnet, so a caller can warn about them.
+    """
     active = fw.active_profiles
     evidence: dict[str, Any] = {"active_profiles": profile_names(active)}
     if not active:
@@ -170,6 +176,10 @@ def firewall_findings(fw: FirewallState, ports: EffectiveRpcPorts) -> tuple[list
     entsso = [r for r in allow if _opens_entsso(r, ports)]
     evidence["epm_rules"] = sorted({r.name for r in epm})
     evidence["entsso_rules"] = sorted({r.name for r in entsso})
+    limited = sorted({f"{r.name}: {r.remote_addresses}" for r in epm + entsso
+                      if r.remote_addresses.strip() not in ("", "*")})
+    if limited and all(r.remote_addresses.strip() not in ("", "*") for r in entsso):
+        evidence["restricted_to"] = limited
     if _coverage(epm, active) != active:
         missing = active & ~_coverage(epm, active)
         problems.append(f"no enabled inbound rule allows TCP 135 (RPC-EPMap) in the {profile_names(missing)} profile")
@@ -232,6 +242,7 @@ class RpcDynamicPath(GroupCheck):
             mine = ports[node.name]
             problems: list[str] = []
             unknown: list[str] = []
+            warnings: list[str] = []
             evidence: dict[str, Any] = {"rpc_ports": mine.text}
             if mine.invalid:
                 problems.append(f"HKLM\\SOFTWARE\\Microsoft\\Rpc\\Internet is invalid ({mine.invalid}): "
@@ -260,6 +271,9 @@ class RpcDynamicPath(GroupCheck):
                     if down:
                         # The runner turns this node's pass into "not proven" because those nodes are missing.
                         evidence["not_collected_targets"] = down
+            if "restricted_to" in evidence and not problems:
+                warnings.append("every rule that lets ENTSSO in is limited to remote addresses ("
+                                + "; ".join(evidence["restricted_to"]) + "): BizTalk nodes outside them are blocked")
             expected = {"rpc_ports": reference or "valid and the same as the BizTalk nodes",
                         "firewall": "endpoint mapper and ENTSSO.exe (or the RPC ports) allowed inbound",
                         "tcp_135_to_biztalk": "answers (cluster nodes)"}
@@ -267,6 +281,8 @@ class RpcDynamicPath(GroupCheck):
                 yield failed("; ".join(problems + unknown), node=node.name, expected=expected, found=evidence)
             elif unknown:
                 yield errored("; ".join(unknown), node=node.name, expected=expected, found=evidence)
+            elif warnings:
+                yield warned("; ".join(warnings), node=node.name, expected=expected, found=evidence)
             else:
                 yield passed(f"RPC ports {mine.text}, firewall allows the endpoint mapper and ENTSSO"
                              + (", TCP 135 answers on every BizTalk node" if node.has_role("sso-cluster") else ""),

@@ -42,6 +42,7 @@ class FirewallRule:
     application: str
     service: str
     grouping: str
+    remote_addresses: str = "*"
 
     @property
     def program(self) -> str:
@@ -87,7 +88,7 @@ class Firewall(Fact[FirewallState]):
         {"current_profiles": 1, "enabled": {"1": true, "2": true, "4": true}, "truncated": false,
          "rules": [{"name", "direction": 1, "action": 1, "enabled": true, "profiles": 2147483647,
                     "protocol": 6, "local_ports": "RPC", "application": "C:\\...\\ENTSSO.exe",
-                    "service": "", "grouping": "@FirewallAPI.dll,-33502"}]}
+                    "service": "", "grouping": "@FirewallAPI.dll,-33502", "remote_addresses": "*"}]}
     """
 
     name = "firewall"
@@ -123,6 +124,7 @@ foreach ($r in $fw.Rules) {
         application = $app
         service = [string]$r.serviceName
         grouping = $group
+        remote_addresses = [string]$r.RemoteAddresses
     })
 }
 $value = @{ current_profiles = [int]$fw.CurrentProfileTypes; enabled = $enabled; rules = @($kept.ToArray()); truncated = $truncated }
@@ -161,5 +163,6 @@ $value = @{ current_profiles = [int]$fw.CurrentProfileTypes; enabled = $enabled;
                 application=opt_str(r.get("application"), f"{where}.application") or "",
                 service=opt_str(r.get("service"), f"{where}.service") or "",
                 grouping=opt_str(r.get("grouping"), f"{where}.grouping") or "",
+                remote_addresses=opt_str(r.get("remote_addresses"), f"{where}.remote_addresses") or "*",
             ))
         return FirewallState(current, enabled, tuple(rules), bool(doc.get("truncated")))

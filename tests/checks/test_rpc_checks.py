@@ -226,3 +226,22 @@ def test_malformed_firewall_and_callback_answers_are_errors_not_passes() -> None
     assert results["NODE1"].status is Status.ERROR and "profiles" in results["NODE1"].message
     results = run(rpc.RpcDynamicPath, farm(NODE2={"rpc_callback": cb}))
     assert results["NODE2"].status is Status.ERROR and "tested" in results["NODE2"].message
+
+
+def test_net002_an_rpc_rule_of_another_service_does_not_open_entsso() -> None:
+    fw = copy.deepcopy(FIREWALL)
+    other = rule("Remote Event Log Management (RPC)", "RPC")
+    other["service"] = "Eventlog"
+    fw["rules"][1] = other
+    results = run(rpc.RpcDynamicPath, farm(BTSNODE1={"firewall": fw}))
+    assert results["BTSNODE1"].status is Status.FAIL and "ENTSSO.exe or the RPC ports" in results["BTSNODE1"].message
+    other["service"] = "*"
+    assert run(rpc.RpcDynamicPath, farm(BTSNODE1={"firewall": fw}))["BTSNODE1"].status is Status.PASS
+
+
+def test_net002_warns_when_every_entsso_rule_is_limited_to_remote_addresses() -> None:
+    fw = copy.deepcopy(FIREWALL)
+    fw["rules"][1]["remote_addresses"] = "LocalSubnet"
+    results = run(rpc.RpcDynamicPath, farm(NODE1={"firewall": fw}))
+    assert statuses(results) == {**ALL_PASS, "NODE1": "warn"}
+    assert "ENTSSO: LocalSubnet" in results["NODE1"].message

@@ -7,7 +7,7 @@ Scenario state read here (see ``scenarios/_network.yaml``):
 * ``dynamic_tcp_ports: {start, count}`` of a node (default 49152 / 16384, Windows Server 2008+);
 * ``firewall`` of a node: ``{current: [domain], enabled: {domain: true, ...}, rules: {<display name>:
   {direction: in|out, action: allow|block, enabled, profiles: [domain, private, public] | any,
-  protocol: tcp|udp|any, local_ports, program, service, group}}}`` (rules is a mapping, so an
+  protocol: tcp|udp|any, local_ports, program, service, group, remote_addresses}}}`` (rules is a mapping, so an
   overlay can switch one rule off); a node without ``firewall`` has the Windows Firewall service
   stopped, and the COM object throws as it does on Windows;
 * ``blocked`` paths ``"NODE1->BTSNODE1:135"`` for the TCP 135 tests from the cluster nodes.
@@ -123,6 +123,7 @@ def firewall(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dic
             "application": app,
             "service": str(rule.get("service") or ""),
             "grouping": group,
+            "remote_addresses": str(rule.get("remote_addresses") or "*"),
         })
     return {
         "current_profiles": _profiles(doc.get("current") or ["domain"]),
