@@ -218,25 +218,23 @@ def calls(script: str) -> Calls:
                 for element in elements.named_children:
                     word = _unquote(_text(element)).lower()
                     args.update(w for w in (word.split() if element.type == "stop_parsing" else [word]) if w)
-        elif kind in ("assignment_expression",):
-            left = node.child_by_field_name("value") or (node.children[0] if node.children else None)
-            if left is not None and _text(left).strip().lower() in ("$value", "${value}"):
+        elif kind == "assignment_expression" and node.children:
+            left = node.children[0]  # left_assignment_expression (the "value" field is the right-hand side)
+            if _text(left).strip().lower() in ("$value", "${value}", "[string]$value"):
                 out.assigns_value = True
     masked = code.decode("utf-8", "replace")
     for m in _STATIC.finditer(masked):
         out.statics.add((_type(m.group(1).replace("`", "")), m.group(2).lower()))
     out.methods.update(m.group(1).lower() for m in _METHOD.finditer(masked))
-    if re.search(r"(?im)^\s*\$value\s*=(?!=)|[;{(]\s*\$value\s*=(?!=)", masked):
-        out.assigns_value = True
     return out
 
 
 def matches(found: Calls, declared: str) -> bool:
     """Whether ``found`` makes the ``declared`` call.
 
-    Declared forms: ``Command arg...`` (the command with each argument among its words; ``New-Object T`` compares
-    type names), ``[Type]::Member``, ``.Method`` (an instance or static call) and ``'text'`` (a string literal
-    containing text, e.g. a registry path).
+    Declared forms: ``Command arg...`` (the command with each argument among its words; ``*`` for any command;
+    ``New-Object T`` compares type names), ``[Type]::Member``, ``.Method`` (an instance or static call) and
+    ``'text'`` (a string literal containing text, e.g. a registry path).
     """
     text = declared.strip()
     if text.startswith("'") and text.endswith("'"):
@@ -249,6 +247,8 @@ def matches(found: Calls, declared: str) -> bool:
         return (_type(static.group(1)), static.group(2).lower()) in found.statics
     name, *args = text.split()
     key = name.lower()
+    if key == "*":  # any command, e.g. a program run through a variable (`& $secedit /export ...`)
+        return any(all(a.lower() in words for a in args) for words in found.commands.values())
     key = _ALIASES.get(key, key)
     if key not in found.commands:
         return False

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import logging
 import re
@@ -33,11 +34,12 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, Emulator, load_all
+from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
 from ssocheck.lab.endpoint import CommandResult, clixml_error, clixml_record, encode_console
+from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
-from ssocheck.psparse import parse_error_record
+from ssocheck.psparse import Calls, calls, matches, parse_error_record
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +239,8 @@ class PowerShellHost:
         self._lock = threading.Lock()
         self._state = state
         self._emulators = emulators if emulators is not None else load_all()
+        # The calls each emulator stands in for; emulators given by a test declare none (answered as before).
+        self._calls: Mapping[str, tuple[str, ...]] = CALLS if emulators is None else {}
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._commands: dict[str, int] = {}
 
@@ -299,7 +303,12 @@ class PowerShellHost:
         if record is not None:
             return CommandResult(b"", clixml_record(record.splitlines()), 1)
         if self._is_probe(script):
-            return _result(self.answer_probe(farm, node, script, identity))
+            try:
+                return _result(self.answer_probe(farm, node, script, identity))
+            except WriterMissing as exc:
+                # The epilogue calls the writer; with $ErrorActionPreference = 'Stop' nothing is written.
+                return _error(NOT_RECOGNIZED.format(name=_function_name(str(exc))))
+
         # Whole-line comments are not code (the probe, with its here-strings, was handled above).
         code = "\n".join(line for line in script.splitlines() if not line.lstrip().startswith("#"))
         text = code.strip().rstrip(";").strip()
@@ -375,15 +384,30 @@ class PowerShellHost:
         facts = [line[len(FACT_MARKER) :].strip() for line in lines[end + 1 :] if line.startswith(FACT_MARKER)]
         return params, facts
 
+    @staticmethod
+    def fact_blocks(script: str) -> dict[str, str]:
+        """Each fact's block of a probe: from its marker to the next marker (the last one to the script's end)."""
+        blocks: dict[str, list[str]] = {}
+        current: list[str] | None = None
+        for line in script.splitlines():
+            if line.startswith(FACT_MARKER):
+                current = blocks.setdefault(line[len(FACT_MARKER) :].strip(), [])
+            elif current is not None:
+                current.append(line)
+        return {name: "\n".join(body) for name, body in blocks.items()}
+
     def answer_probe(
         self, farm: FarmState, node: NodeState, script: str, identity: SessionIdentity | None = None
     ) -> str:
         """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``."""
         params, names = self.parse_probe(script)
         params.identity = identity
+        writer = JsonWriter.from_script(script)
+        blocks = self.fact_blocks(script)
         facts: dict[str, dict[str, Any]] = {}
         for name in names:
-            facts[name] = self._fact(farm, node, name, params)
+            judged = self._judge(name, blocks.get(name, ""))
+            facts[name] = judged if judged is not None else self._fact(farm, node, name, params)
         clock = self._clock() + timedelta(seconds=node.clock_offset_s)
         doc = {
             "probe": PROBE_VERSION,
@@ -393,8 +417,30 @@ class PowerShellHost:
             "clock_utc": clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "facts": facts,
         }
-        # ASCII with \uXXXX escapes, compact, like the probe's own PowerShell 2.0 JSON writer.
-        return BEGIN + json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + END
+        # Written by the writer the probe itself defines (its escape table read from the received code).
+        return BEGIN + writer.value(doc) + END
+
+    def _judge(self, name: str, block: str) -> dict[str, Any] | None:
+        """The answer of a fact block that does not make the calls its emulator stands in for, else None.
+
+        A block whose snippet assigns nothing gives what the block's ``$value = $null`` leaves: ok, null (a
+        deleted body on Windows). A snippet that calls something else cannot be answered from scenario state:
+        an error naming the calls it lacks (never a made-up success).
+        """
+        declared = self._calls.get(name, ())
+        if not declared:
+            return None
+        found = _block_calls(block)
+        missing = [d for d in declared if not matches(found, d)]
+        if not missing:
+            return None
+        if not found.assigns_value:
+            return {"ok": True, "value": None}
+        return {
+            "ok": False,
+            "error": f"ssocheck lab: the {name} snippet does not make the calls its emulator stands in for "
+            f"(missing: {', '.join(missing)}), so the lab cannot say what Windows would answer",
+        }
 
     def _fact(self, farm: FarmState, node: NodeState, name: str, params: Params) -> dict[str, Any]:
         emulator = self._emulators.get(name)
@@ -456,6 +502,25 @@ def _windows_account(farm: FarmState, principal: str) -> str:
     if at and domain.get("netbios") and realm.lower() == str(domain.get("dns") or "").lower():
         return f"{domain['netbios']}\\{user}"
     return principal
+
+
+@functools.lru_cache(maxsize=512)
+def _block_calls(block: str) -> Calls:
+    """The calls of a fact block's snippet, without the block's own ``$value = $null`` initialisation.
+
+    Cached: every node receives the same fact blocks (only the parameters differ, and they are not in a block).
+    """
+    lines = block.split("\n")
+    for i, line in enumerate(lines):
+        if line.strip().lower() == "$value = $null":
+            lines = lines[:i] + lines[i + 1 :]
+            break
+    return calls("\n".join(lines))
+
+
+def _function_name(lowered: str) -> str:
+    return {"convertto-ssojson": "ConvertTo-SsoJson", "convertto-ssojsonstring": "ConvertTo-SsoJsonString"}.get(
+        lowered, lowered)
 
 
 def _computer_name(node: NodeState) -> str:

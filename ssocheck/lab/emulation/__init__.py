@@ -6,6 +6,11 @@ snippet would assign to ``$value`` (see each Fact's docstring in ``ssocheck/fact
 that from scenario state only: the lab never imports ``ssocheck.facts``, the checks or the runner,
 so a wrong parser or check cannot be hidden by a lab that shares its code. Raising
 :class:`EmulationError` makes the fact fail on that node as a PowerShell exception would.
+
+Each emulator also declares the calls it stands in for (``calls=``: commands with arguments, ``[Type]::Member``,
+``.Method``, ``'registry path'``; forms in :func:`ssocheck.psparse.matches`). The farm answers a fact from the
+emulator only when the received snippet really makes those calls; a snippet that no longer does (deleted,
+rewritten to call something else) is not answered from scenario state (:mod:`ssocheck.lab.powershell`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from ssocheck.lab.state import FarmState, NodeState
 Emulator = Callable[[FarmState, NodeState, Mapping[str, Any]], Any]
 
 EMULATORS: dict[str, Emulator] = {}
+# The calls each emulator stands in for, by fact name (see the module docstring).
+CALLS: dict[str, tuple[str, ...]] = {}
 
 # Area modules of this package; each registers its emulators when imported.
 AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk", "network", "clusterrole")
@@ -51,13 +58,15 @@ def identity_of(params: Mapping[str, Any]) -> SessionIdentity:
     return identity if isinstance(identity, SessionIdentity) else DEFAULT_IDENTITY
 
 
-def emulates(fact_name: str) -> Callable[[Emulator], Emulator]:
-    """Register ``func`` as the emulation of ``fact_name``; duplicates are a programming error."""
+def emulates(fact_name: str, calls: tuple[str, ...] = ()) -> Callable[[Emulator], Emulator]:
+    """Register ``func`` as the emulation of ``fact_name``, standing in for ``calls``; duplicates are a
+    programming error."""
 
     def register(func: Emulator) -> Emulator:
         if fact_name in EMULATORS and EMULATORS[fact_name] is not func:
             raise RuntimeError(f"fact {fact_name!r} is emulated twice")
         EMULATORS[fact_name] = func
+        CALLS[fact_name] = tuple(calls)
         return func
 
     return register

@@ -328,7 +328,10 @@ def port_lists(farm: FarmState) -> dict[str, list[str]]:
         return {"receive": receive, "send": send}
 
 
-@emulates("port_create_test")
+@emulates(
+    "port_create_test",
+    calls=('New-Object Microsoft.BizTalk.ExplorerOM.BtsCatalogExplorer', '.AddNewReceivePort', '.AddNewSendPort',),
+)
 def port_create_test(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """Run the port create test against the farm's management database (changes ``farm.biztalk``)."""
     server, db_name, source = _mgmt_db(node, params)

@@ -66,7 +66,10 @@ def dependency_expression(deps: Any, as_wmi: bool = False) -> str:
     return " and ".join(f"[{d}]" for d in deps)
 
 
-@emulates("cluster")
+@emulates(
+    "cluster",
+    calls=('Get-ClusterResource', 'Get-ClusterOwnerNode', 'Get-WmiObject',),
+)
 def cluster(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"name", "nodes", "groups", "resources"}`` of the node's cluster, as the snippet builds it.
 

@@ -37,7 +37,10 @@ def failure_actions_blob(actions: list[str]) -> bytes:
     return head + b"".join(struct.pack("<II", SC_ACTIONS[a.lower()], 60000) for a in actions)
 
 
-@emulates("entsso_failure_policy")
+@emulates(
+    "entsso_failure_policy",
+    calls=('Get-ClusterResource', 'Get-ClusterParameter', r"'\services\entsso'",),
+)
 def entsso_failure_policy(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """The ENTSSO Generic Service resources' common properties and the local service's FailureActions."""
     view = cluster_view(farm, node, params)  # the same errors as the cluster fact (no module, service down)
@@ -61,7 +64,10 @@ def entsso_failure_policy(farm: FarmState, node: NodeState, params: Mapping[str,
     return {"resources": out, "scm_failure_actions": blob}
 
 
-@emulates("cluster_access")
+@emulates(
+    "cluster_access",
+    calls=('Get-ClusterAccess', '.Translate',),
+)
 def cluster_access(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Get-ClusterAccess entries, each identity translated to a SID (directory accounts, well-known names)."""
     cluster_view(farm, node, params)
@@ -81,7 +87,10 @@ def cluster_access(farm: FarmState, node: NodeState, params: Mapping[str, Any]) 
     return out
 
 
-@emulates("dtc_cluster_mapping")
+@emulates(
+    "dtc_cluster_mapping",
+    calls=('Get-DtcClusterTMMapping', 'Get-DtcClusterDefault',),
+)
 def dtc_cluster_mapping(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``clusters.<name>.dtc: {mappings: [{name, application_type, application, local, resource}], default}``.
 

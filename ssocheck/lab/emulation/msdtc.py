@@ -13,7 +13,10 @@ CID_ROOT = "HKLM\\SOFTWARE\\Classes\\CID"
 MSDTC_DESCRIPTIONS = ("MSDTC", "MSDTCUIS", "MSDTCTIPGW", "MSDTCXATM")
 
 
-@emulates("msdtc_cids")
+@emulates(
+    "msdtc_cids",
+    calls=(r"'hkey_local_machine\software\classes\cid'", 'Get-ChildItem', 'Get-SsoRegValue',),
+)
 def msdtc_cids(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, str]]:
     """``[{"cid", "description"}]`` for every ``CID\\<guid>\\Description`` whose (Default) is an MSDTC name.
 

@@ -40,7 +40,10 @@ def computer_name(node: NodeState) -> str:
     return str(node.extra.get("computer_name") or node.name.split(".")[0][:15]).upper()
 
 
-@emulates("rpc_config")
+@emulates(
+    "rpc_config",
+    calls=(r"'\software\microsoft\rpc\internet'", r"'\policies\microsoft\windows nt\rpc'", 'netsh dynamicport',),
+)
 def rpc_config(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """The Rpc\\Internet values (null when the key is absent), netsh's English text for the dynamic range
     and the two policy DWORDs."""
@@ -94,7 +97,10 @@ def _kept(direction: int, protocol: int, ports: str, app: str, group: str) -> bo
     )
 
 
-@emulates("firewall")
+@emulates(
+    "firewall",
+    calls=('New-Object HNetCfg.FwPolicy2',),
+)
 def firewall(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """Profiles and the rules the snippet keeps, from the node's ``firewall`` document."""
     doc = node.extra.get("firewall")
@@ -138,7 +144,10 @@ def _path_blocked(farm: FarmState, source: NodeState, target: str, port: int) ->
     return f"{source.name}->{target.split('.')[0]}:{port}".lower() in paths
 
 
-@emulates("rpc_callback")
+@emulates(
+    "rpc_callback",
+    calls=('New-Object System.Net.Sockets.TcpClient', '.BeginConnect',),
+)
 def rpc_callback(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """TCP 135 to each target when this node's computer name is a source: answered when the target is a farm
     node that is up, resolves in ``dns`` and the path is not ``blocked``."""
@@ -178,7 +187,10 @@ def _listening(farm: FarmState, host: str, port: int) -> bool:
     return False
 
 
-@emulates("ssodb_path")
+@emulates(
+    "ssodb_path",
+    calls=(r"'\microsoft\entsso\sql'", r"'\client\connectto'", '.BeginConnect',),
+)
 def ssodb_path(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """ENTSSO\\SQL, the ConnectTo alias of that name in both views, the port (alias, explicit, 1433 or the
     scenario's ``sql_instances: {"HOST\\\\INST": port}`` for the Browser), ``dns`` and ``sql_listeners``."""

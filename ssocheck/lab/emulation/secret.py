@@ -22,7 +22,10 @@ from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS
 SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
 
 
-@emulates("sso_events")
+@emulates(
+    "sso_events",
+    calls=('Get-WinEvent',),
+)
 def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"id", "time", "strings"}]`` newest first, as Get-EventLog -Source ENTSSO lists them.
 
@@ -45,7 +48,10 @@ def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
     return out
 
 
-@emulates("sso_secret_keys")
+@emulates(
+    "sso_secret_keys",
+    calls=(r"'\microsoft\entsso\ssoss'", 'Get-ChildItem',),
+)
 def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"present", "keys"}``: whether SSOSS exists and its sub-key names.
 

@@ -30,7 +30,10 @@ def process_id(node: NodeState, svc: Service) -> int:
     return 4 * (250 + int.from_bytes(digest[:2], "big") % 4000)  # Windows PIDs are multiples of 4
 
 
-@emulates("services")
+@emulates(
+    "services",
+    calls=('Get-WmiObject Win32_Service',),
+)
 def services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"name", "state", "start_mode", "account", "account_sid", "path", "process_id"}]`` for ENTSSO and MSDTC.
 
@@ -57,7 +60,10 @@ def services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> lis
     return out
 
 
-@emulates("biztalk_host_services")
+@emulates(
+    "biztalk_host_services",
+    calls=('Get-WmiObject Win32_Service', "'btssvc$'",),
+)
 def biztalk_host_services(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"name", "state", "start_mode", "account", "delayed_autostart"}]`` for the node's ``BTSSvc$*`` services.
 

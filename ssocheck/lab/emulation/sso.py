@@ -90,13 +90,19 @@ def _entsso_view(node: NodeState, root: str) -> dict[str, Any] | None:
     }
 
 
-@emulates("entsso_registry")
+@emulates(
+    "entsso_registry",
+    calls=(r"'\software\microsoft\entsso'", 'Get-SsoRegValue',),
+)
 def entsso_registry(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"native": view|None, "wow6432": view|None}`` with ``server``, ``administration``, ``sql_*``."""
     return {view: _entsso_view(node, root) for view, root in ENTSSO_VIEWS.items()}
 
 
-@emulates("biztalk_registry")
+@emulates(
+    "biztalk_registry",
+    calls=(r"'\microsoft\biztalk server\3.0'", 'Get-SsoRegValue',),
+)
 def biztalk_registry(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any] | None:
     """``{"product_version", "product_edition", "install_path"}`` of the first BizTalk key that exists, else None."""
     for key in BIZTALK_KEYS:
@@ -167,7 +173,10 @@ def _has_admin_tools(node: NodeState) -> bool:
     return any(node.registry.value(root, "Administration") for root in ENTSSO_VIEWS.values())
 
 
-@emulates("sso_db_info")
+@emulates(
+    "sso_db_info",
+    calls=("'ssomanage.exe'", '* -displaydb',),
+)
 def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"exit_code", "output"}`` of ``ssomanage -displaydb``, or the "not found" answer without SSO tools."""
     if not _has_admin_tools(node):
@@ -305,7 +314,10 @@ def _local_groups(node: NodeState, netbios: str, member_names: set[str]) -> list
     return out
 
 
-@emulates("service_account_groups")
+@emulates(
+    "service_account_groups",
+    calls=('Get-WmiObject Win32_ComputerSystem',),
+)
 def service_account_groups(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"account", "sid", "resolved_by": "s4u", "upn", "groups": [{"sid", "name"}]}``: the S4U logon token's groups.
 
@@ -347,7 +359,10 @@ def _secedit_entry(farm: FarmState, entry: str) -> str:
     return entry
 
 
-@emulates("user_rights")
+@emulates(
+    "user_rights",
+    calls=("'secedit.exe'", '* /export', '[System.IO.File]::ReadAllText',),
+)
 def user_rights(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> str:
     """The INF text of ``secedit /export /areas USER_RIGHTS`` (as read back with ReadAllText: no BOM, CRLF)."""
     rights = dict(DEFAULT_RIGHTS)
@@ -364,7 +379,10 @@ def user_rights(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
 # --------------------------------------------------------------------------- backup files
 
 
-@emulates("sso_backup_files")
+@emulates(
+    "sso_backup_files",
+    calls=('Get-ChildItem', 'New-Object System.Security.Cryptography.SHA256Managed', '.ComputeHash',),
+)
 def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"path", "name", "size", "sha256", "modified", "error"}]`` for ``*.bak`` in the SSO folders."""
     folders = {f.lower() for f in SSO_FOLDERS}
@@ -434,7 +452,10 @@ def _translate(farm: FarmState, node: NodeState, entry: str) -> dict[str, Any]:
     return {"entry": entry, "sid": sid, "name": entry if sid else None}
 
 
-@emulates("logon_right_accounts")
+@emulates(
+    "logon_right_accounts",
+    calls=("'secedit.exe'", '* /export', '[System.IO.File]::ReadAllLines',),
+)
 def logon_right_accounts(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{right: [{"entry", "sid", "name"}]}`` for the two logon rights, entries as the INF writes them."""
     rights = dict(DEFAULT_RIGHTS)
@@ -468,7 +489,10 @@ def _resolve_canonical(farm: FarmState, name: str) -> tuple[str | None, list[str
     return (f"{current}.{domain}" if domain else current), [address]
 
 
-@emulates("secret_server_names")
+@emulates(
+    "secret_server_names",
+    calls=('[System.Net.Dns]::GetHostEntry',),
+)
 def secret_server_names(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """``[{"name", "host_name", "addresses", "error"}]`` for the cluster network name and the master secret server."""
     out: list[dict[str, Any]] = []

@@ -58,7 +58,10 @@ def _dtc_instance(node: NodeState, kind: str, res_id: str, res_name: str, path: 
     }
 
 
-@emulates("msdtc_security")
+@emulates(
+    "msdtc_security",
+    calls=(r"'\software\microsoft\msdtc'", r"'hkey_local_machine\cluster\resources'",),
+)
 def msdtc_security(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The local DTC entry, then one entry per cluster resource key that has ``MSDTCPRIVATE\\MSDTC``."""
     out = [_dtc_instance(node, "local", "", "", MSDTC_KEY)]
@@ -71,7 +74,10 @@ def msdtc_security(farm: FarmState, node: NodeState, params: Mapping[str, Any]) 
     return out
 
 
-@emulates("host_names")
+@emulates(
+    "host_names",
+    calls=(r"'\tcpip\parameters'", '[System.Net.Dns]::GetHostName',),
+)
 def host_names(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``$env:COMPUTERNAME`` (the NetBIOS name: the host name cut to 15 characters, upper case, unless the
     node sets ``computer_name``), ``GetHostName()`` (the Tcpip Hostname, else the node name) and the
@@ -89,7 +95,10 @@ def host_names(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> d
     }
 
 
-@emulates("time_sync")
+@emulates(
+    "time_sync",
+    calls=(r"'\w32time\parameters'",),
+)
 def time_sync(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """W32Time\\Parameters Type and NtpServer (null when absent)."""
     reg = node.registry
@@ -167,7 +176,10 @@ def _blocked(farm: FarmState, node: NodeState, target: str, address: str) -> boo
     return any(f"{node.name}->{dest}:135".lower() in paths for dest in (target, target.split(".")[0], address))
 
 
-@emulates("sso_endpoint")
+@emulates(
+    "sso_endpoint",
+    calls=('[System.Net.Dns]::GetHostAddresses', '.BeginConnect',),
+)
 def sso_endpoint(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """Forward lookup from ``dns``, reverse unless the name is in ``dns_no_reverse`` (or ``dns_ptr`` says
     otherwise), TCP 135 answered when a host holding the address is up and the path is not ``blocked``."""
