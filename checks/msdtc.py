@@ -50,12 +50,16 @@ class MsdtcCidUnique(GroupCheck):
     references = (DOCS_MSDTC, "MS-CMOM 2.2.3.5 (HKCR\\CID contact keys)")
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        # Who holds a CID: a node (its own DTC) or a clustered DTC resource, which every node of its cluster
+        # reports alike (the cluster hive). A CID with two holders is shared.
         holders: dict[str, set[str]] = defaultdict(set)
         per_node = {node.name: node.get(MsdtcCids) for node in nodes}
-        for name, entries in per_node.items():
-            for entry in entries:
-                holders[entry.cid].add(name)
-        for name, entries in per_node.items():
+        for name, all_entries in per_node.items():
+            for entry in all_entries:
+                holders[entry.cid].add(name if entry.local else entry.instance)
+        for name, all_entries in per_node.items():
+            entries = [e for e in all_entries if e.local]
+            clustered = [e for e in all_entries if not e.local]
             by_desc: dict[str, list[str]] = defaultdict(list)
             for entry in entries:
                 by_desc[entry.description].append(entry.cid)
@@ -68,6 +72,12 @@ class MsdtcCidUnique(GroupCheck):
             for cid, others in shared.items():
                 desc = next(e.description for e in entries if e.cid == cid)
                 problems.append(f"{desc} CID {cid} is also on {', '.join(others)}")
+            for entry in clustered:
+                owners = sorted(h for h in holders[entry.cid] if h != entry.instance)
+                if owners:
+                    problems.append(f"{entry.description} CID {entry.cid} of the clustered DTC "
+                                    f"{entry.instance.split(':', 1)[1]} is also on {', '.join(owners)}")
+                    shared[entry.cid] = owners
             # MSDTCTIPGW is absent only on the NT4-era registry protocol version 1.
             missing = [d for d in MSDTC_DESCRIPTIONS if d not in by_desc]
             if missing:
@@ -75,7 +85,9 @@ class MsdtcCidUnique(GroupCheck):
             doubled = sorted(d for d, cids in by_desc.items() if len(cids) > 1)
             if doubled:
                 problems.append(f"more than one CID for {', '.join(doubled)}")
-            cids = {e.description: e.cid for e in entries}
+            cids: dict[str, Any] = {e.description: e.cid for e in entries}
+            if clustered:
+                cids["clustered"] = {f"{e.instance.split(':', 1)[1]} {e.description}": e.cid for e in clustered}
             if problems:
                 yield failed(
                     "; ".join(problems),

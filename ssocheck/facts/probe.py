@@ -63,6 +63,9 @@ $ProgressPreference = 'SilentlyContinue'
 $SsoInv = [System.Globalization.CultureInfo]::InvariantCulture
 
 function ConvertTo-SsoJsonString([string]$s) {
+    # Fast path: printable ASCII without '"' and '\' needs no escaping, so no char-by-char loop (slow in
+    # interpreted PowerShell 2.0 on a 5 KB secedit export or hundreds of event strings; review probe.md D8).
+    if ($s -cmatch '^[\x20\x21\x23-\x5B\x5D-\x7E]*$') { return '"' + $s + '"' }
     $sb = New-Object System.Text.StringBuilder
     [void]$sb.Append('"')
     foreach ($ch in $s.ToCharArray()) {

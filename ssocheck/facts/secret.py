@@ -45,20 +45,27 @@ class SecretKeyInfo:
 class SecretKeys(Fact[SecretKeyInfo]):
     """Sub-key names of HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS (the master secret; names only, never values).
 
-    Raw value: ``{"present": bool, "keys": ["<guid>", ...]}``. An unreadable key (access denied)
-    makes the fact fail rather than look empty.
+    The 64-bit ENTSSO writes the native view; the Wow6432Node view is read when the native key is absent
+    (a 32-bit SSO install, review probe.md D8). Raw value: ``{"present": bool, "keys": ["<guid>", ...],
+    "view": "native" | "wow6432" | null}``. An unreadable key (access denied) makes the fact fail rather
+    than look empty.
     """
 
     name = "sso_secret_keys"
     description = "Master secret key names under HKLM\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS (not the values)"
     script = r"""
-$root = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\ENTSSO\SSOSS'
 $keys = New-Object System.Collections.ArrayList
-$present = [bool](Test-Path -LiteralPath $root)
-if ($present) {
-    foreach ($k in @(Get-ChildItem -LiteralPath $root)) { [void]$keys.Add([string]$k.PSChildName) }
+$present = $false
+$view = $null
+$views = @(@('native', 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\ENTSSO\SSOSS'), @('wow6432', 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Wow6432Node\Microsoft\ENTSSO\SSOSS'))
+foreach ($pair in $views) {
+    if (-not $present -and (Test-Path -LiteralPath $pair[1])) {
+        $present = $true
+        $view = $pair[0]
+        foreach ($k in @(Get-ChildItem -LiteralPath $pair[1])) { [void]$keys.Add([string]$k.PSChildName) }
+    }
 }
-$value = @{ present = $present; keys = @($keys.ToArray()) }
+$value = @{ present = $present; keys = @($keys.ToArray()); view = $view }
 """
 
     @classmethod

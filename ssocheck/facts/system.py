@@ -127,6 +127,8 @@ class TimeSyncInfo:
     service_present: bool
     type: str | None
     ntp_server: str | None
+    # Where the type came from: "policy" (Group Policy key) or "service" (W32Time's own key).
+    source: str = "service"
 
     @property
     def synchronised(self) -> bool | None:
@@ -137,21 +139,30 @@ class TimeSyncInfo:
 
 
 class TimeSync(Fact[TimeSyncInfo]):
-    """Windows Time service configuration (HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters).
+    """Windows Time service configuration: the Group Policy key when it sets a value, else the service key.
 
-    Read from the registry rather than parsing ``w32tm /query /status``, whose text is localised.
-    Raw value: ``{"service_present": bool, "type": "NT5DS|NTP|NoSync|AllSync" | null,
-    "ntp_server": str | null}``.
+    A domain GPO writes the effective settings to ``HKLM\\SOFTWARE\\Policies\\Microsoft\\W32Time\\Parameters``
+    and W32Time prefers them to its own ``HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters``
+    (review probe.md D8). Read from the registry rather than parsing ``w32tm /query /status``, whose
+    text is localised. Raw value: ``{"service_present": bool, "type": "NT5DS|NTP|NoSync|AllSync" | null,
+    "ntp_server": str | null, "source": "policy" | "service"}`` (``source`` names where ``type`` came from).
     """
 
     name = "time_sync"
-    description = "Windows Time service synchronisation type and NTP server (W32Time\\Parameters)"
+    description = "Windows Time service synchronisation type and NTP server (policy, else W32Time\\Parameters)"
     script = r"""
 $w32 = 'Registry::HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\W32Time\Parameters'
+$policy = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\W32Time\Parameters'
 $present = Test-Path -LiteralPath $w32
-$syncType = Get-SsoRegValue $w32 'Type'
-$ntpServer = Get-SsoRegValue $w32 'NtpServer'
-$value = @{ service_present = $present; type = $syncType; ntp_server = $ntpServer }
+$syncType = Get-SsoRegValue $policy 'Type'
+$ntpServer = Get-SsoRegValue $policy 'NtpServer'
+$source = 'policy'
+if ($null -eq $syncType) {
+    $source = 'service'
+    $syncType = Get-SsoRegValue $w32 'Type'
+}
+if ($null -eq $ntpServer) { $ntpServer = Get-SsoRegValue $w32 'NtpServer' }
+$value = @{ service_present = $present; type = $syncType; ntp_server = $ntpServer; source = $source }
 """
 
     @classmethod
@@ -162,4 +173,5 @@ $value = @{ service_present = $present; type = $syncType; ntp_server = $ntpServe
             service_present=bool(present),
             type=opt_str(doc.get("type"), f"{cls.name}.type"),
             ntp_server=opt_str(doc.get("ntp_server"), f"{cls.name}.ntp_server"),
+            source=opt_str(doc.get("source"), f"{cls.name}.source") or "service",
         )

@@ -352,3 +352,35 @@ def test_dtc004_only_runs_on_cluster_nodes() -> None:
     res = run(msdtc.ClusteredMsdtcResource, [*cluster_nodes(cluster(dtc_resource())),
                                              node("BTSNODE1", ("biztalk",), {})])
     assert set(res) == {"NODE1", "NODE2"}
+
+
+# --------------------------------------------------------------------------- DTC001 and the clustered DTC's CIDs
+
+
+def cids(prefix: str, instance: str = "local") -> list[dict[str, str]]:
+    """Four MSDTC contact CIDs whose GUIDs start with ``prefix`` (8 hex digits)."""
+    return [{"cid": f"{prefix}-0000-0000-0000-00000000000{i}", "description": d, "instance": instance}
+            for i, d in enumerate(("MSDTC", "MSDTCUIS", "MSDTCTIPGW", "MSDTCXATM"))]
+
+
+def cid_farm(clustered: list[dict[str, str]]) -> list[NodeSnapshot]:
+    raw = {"BTSNODE1": cids("aaaaaaaa"), "BTSNODE2": cids("bbbbbbbb"),
+           "NODE1": cids("cccccccc") + clustered, "NODE2": cids("dddddddd") + clustered}
+    roles = {"BTSNODE1": ("biztalk",), "BTSNODE2": ("biztalk",), "NODE1": ("sso-cluster",), "NODE2": ("sso-cluster",)}
+    return [node(n, roles[n], {"msdtc_cids": v}) for n, v in raw.items()]
+
+
+def test_dtc001_clustered_dtc_cids_are_the_resource_s_not_shared_between_its_nodes() -> None:
+    # Review probe.md D8: the clustered DTC's CIDs (cluster hive) are reported alike by every cluster node.
+    res = run(msdtc.MsdtcCidUnique, cid_farm(cids("eeeeeeee", f"cluster:{DTC_ID}")[:3]))
+    assert {n: r.status for n, r in res.items()} == dict.fromkeys(res, Status.PASS)
+    assert "clustered" in res["NODE1"].evidence["found"]
+
+
+def test_dtc001_clustered_dtc_cid_cloned_from_a_node_fails() -> None:
+    # The clustered DTC was created from an image that kept BTSNODE1's MSDTC CID.
+    clone = [{"cid": "aaaaaaaa-0000-0000-0000-000000000000", "description": "MSDTC", "instance": f"cluster:{DTC_ID}"}]
+    res = run(msdtc.MsdtcCidUnique, cid_farm(clone))
+    assert res["NODE1"].status is Status.FAIL and "clustered DTC" in res["NODE1"].message
+    assert res["BTSNODE1"].status is Status.FAIL
+    assert res["BTSNODE2"].status is Status.PASS

@@ -280,10 +280,15 @@ def test_emulated_secret_keys() -> None:
     base = r"HKLM\SOFTWARE\Microsoft\ENTSSO"
     node = NodeState("N", ["sso-cluster"], registry=Registry({f"{base}\\SSOSS\\{MSID}": {}, f"{base}\\SQL": {}}))
     raw = emulate_keys(_farm(), node, {})  # type: ignore[arg-type]
-    assert raw == {"present": True, "keys": [MSID]}
+    assert raw == {"present": True, "keys": [MSID], "view": "native"}
     assert SecretKeys.parse(raw).guids == {MSID}
     bare = NodeState("N", ["biztalk"], registry=Registry({f"{base}\\SQL": {"Server": "SQL01"}}))
-    assert emulate_keys(_farm(), bare, {}) == {"present": False, "keys": []}  # type: ignore[arg-type]
+    assert emulate_keys(_farm(), bare, {}) == {"present": False, "keys": [], "view": None}  # type: ignore[arg-type]
+    # Review probe.md D8: a 32-bit SSO keeps SSOSS in the Wow6432Node view.
+    wow = NodeState("N", ["sso-cluster"], registry=Registry(
+        {f"HKLM\\SOFTWARE\\Wow6432Node\\Microsoft\\ENTSSO\\SSOSS\\{MSID}": {}}))
+    assert emulate_keys(_farm(), wow, {}) == {"present": True, "keys": [MSID], "view": "wow6432"}  # type: ignore[arg-type]
+    assert "Wow6432Node\\Microsoft\\ENTSSO\\SSOSS" in SecretKeys.script
     denied = NodeState("N", ["sso-cluster"], extra={"ssoss_access_denied": True})
     with pytest.raises(EmulationError, match="not allowed"):
         emulate_keys(_farm(), denied, {})  # type: ignore[arg-type]

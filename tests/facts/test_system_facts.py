@@ -313,3 +313,25 @@ def test_lab_missing_msdtc_registry_reads_as_absent() -> None:
     dtc = emulate(state, MsdtcSecurity, "NODE1")
     assert not dtc.local.key_present and not dtc.local.security_present
     assert len(dtc.clustered) == 1  # the cluster hive is untouched
+
+
+def test_time_sync_prefers_the_group_policy_key() -> None:
+    # Review probe.md D8: a domain GPO's W32Time settings win over the service's own key.
+    from ssocheck.facts.system import TimeSync
+    from ssocheck.lab.emulation import load_all
+    from ssocheck.lab.state import NodeState as LabNode
+    from ssocheck.lab.state import Registry as LabRegistry
+    from ssocheck.lab.state import load_scenario as lab_scenario
+
+    service = r"HKLM\SYSTEM\CurrentControlSet\Services\W32Time\Parameters"
+    policy = r"HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters"
+    emulate = load_all()["time_sync"]
+    farm = lab_scenario("healthy-post")
+    plain = LabNode("N", ["biztalk"], registry=LabRegistry({service: {"Type": "NoSync"}}))
+    info = TimeSync.parse(emulate(farm, plain, {}))
+    assert (info.type, info.source, info.synchronised) == ("NoSync", "service", False)
+    gpo = LabNode("N", ["biztalk"], registry=LabRegistry({service: {"Type": "NoSync"},
+                                                         policy: {"Type": "NT5DS", "NtpServer": "dc01"}}))
+    info = TimeSync.parse(emulate(farm, gpo, {}))
+    assert (info.type, info.ntp_server, info.source, info.synchronised) == ("NT5DS", "dc01", "policy", True)
+    assert "SOFTWARE\\Policies\\Microsoft\\W32Time\\Parameters" in TimeSync.script

@@ -20,6 +20,7 @@ from ssocheck.lab.state import FarmState, NodeState
 from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS
 
 SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
+SSOSS_WOW = r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO\SSOSS"
 
 
 @emulates(
@@ -62,5 +63,7 @@ def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any])
         raise EmulationError(
             "Requested registry access is not allowed. (HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS)"
         )
-    present = node.registry.key_exists(SSOSS)
-    return {"present": present, "keys": node.registry.subkeys(SSOSS) if present else []}
+    for view, key in (("native", SSOSS), ("wow6432", SSOSS_WOW)):
+        if node.registry.key_exists(key):
+            return {"present": True, "keys": node.registry.subkeys(key), "view": view}
+    return {"present": False, "keys": [], "view": None}

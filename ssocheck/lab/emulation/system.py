@@ -38,6 +38,7 @@ SECURITY_NAMES = (
 RPC_NAMES = ("AllowOnlySecureRpcCalls", "FallbackToUnsecureRPCIfNecessary", "TurnOffRpcSecurity")
 TCPIP_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters"
 W32TIME_KEY = "HKLM\\SYSTEM\\CurrentControlSet\\Services\\W32Time\\Parameters"
+W32TIME_POLICY_KEY = r"HKLM\SOFTWARE\Policies\Microsoft\W32Time\Parameters"
 
 # What .NET says on Windows when a lookup finds nothing (SocketException 11001).
 NO_SUCH_HOST = "No such host is known"
@@ -100,12 +101,15 @@ def host_names(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> d
     calls=(r"'\w32time\parameters'",),
 )
 def time_sync(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
-    """W32Time\\Parameters Type and NtpServer (null when absent)."""
+    """Type and NtpServer from the W32Time policy key when set, else W32Time\\Parameters (null when absent)."""
     reg = node.registry
+    policy_type = reg.value(W32TIME_POLICY_KEY, "Type")
+    policy_ntp = reg.value(W32TIME_POLICY_KEY, "NtpServer")
     return {
         "service_present": reg.key_exists(W32TIME_KEY),
-        "type": reg.value(W32TIME_KEY, "Type"),
-        "ntp_server": reg.value(W32TIME_KEY, "NtpServer"),
+        "type": policy_type if policy_type is not None else reg.value(W32TIME_KEY, "Type"),
+        "ntp_server": policy_ntp if policy_ntp is not None else reg.value(W32TIME_KEY, "NtpServer"),
+        "source": "policy" if policy_type is not None else "service",
     }
 
 
