@@ -164,7 +164,8 @@ FAILOVER: tuple[Rule, ...] = (
 # are present and unique on both sides identifies the elements.
 IDENTITIES: tuple[tuple[str, str, tuple[tuple[str, ...], ...]], ...] = (
     # One CID per description on a healthy node: a changed CID reads as "/MSDTC/cid: old -> new".
-    ("msdtc_cids", "", (("description",), ("cid",), ("cid", "description"))),
+    # A clustered DTC's CIDs carry "instance" (cluster:<resource id>); local ones have none, so they keep their key.
+    ("msdtc_cids", "", (("description", "instance"), ("description",), ("cid",), ("cid", "description"))),
     ("services", "", (("name",),)),
     (CLUSTER_FACT, "nodes", (("name",),)),
     (CLUSTER_FACT, "groups", (("name",),)),

@@ -39,8 +39,9 @@ class MsdtcCids(Fact[list[CidEntry]]):
     overlay of the WinRM account cannot hide or fake an entry. A clustered DTC (registry protocol V7/V9)
     keeps its own CIDs in ``HKLM\\Cluster\\Resources\\<ResID>\\MSDTCPRIVATE\\CID\\<GUID>`` (MS-CMOM 2.2.3.5,
     domain.md 1; review probe.md D8): those are read too. Raw value: a list of ``{"cid": "<guid>",
-    "description": "MSDTC|MSDTCUIS|MSDTCTIPGW|MSDTCXATM", "instance": "local" | "cluster:<resource id>"}``
-    (no ``instance``: local).
+    "description": "MSDTC|MSDTCUIS|MSDTCTIPGW|MSDTCXATM"}`` for the node's own DTC, plus ``"instance":
+    "cluster:<resource id>"`` for a clustered DTC's (local entries carry no ``instance``, so baselines taken
+    before clustered CIDs were read still compare equal).
     """
 
     name = "msdtc_cids"
@@ -62,7 +63,9 @@ foreach ($pair in $roots) {
     foreach ($key in @(Get-ChildItem -LiteralPath $pair[1] -ErrorAction SilentlyContinue)) {
         $desc = Get-SsoRegValue ($key.PSPath + '\Description') '(default)'
         if ($null -ne $desc -and ($wanted -contains [string]$desc)) {
-            [void]$list.Add(@{ cid = [string]$key.PSChildName; description = [string]$desc; instance = [string]$pair[0] })
+            $entry = @{ cid = [string]$key.PSChildName; description = [string]$desc }
+            if ($pair[0] -ne 'local') { $entry['instance'] = [string]$pair[0] }
+            [void]$list.Add($entry)
         }
     }
 }

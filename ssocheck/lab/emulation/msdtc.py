@@ -37,5 +37,8 @@ def msdtc_cids(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
         for cid in node.registry.subkeys(root):
             desc = node.registry.value(f"{root}\\{cid}\\Description", "(default)")
             if desc is not None and str(desc).upper() in wanted:
-                out.append({"cid": cid, "description": str(desc), "instance": instance})
+                entry = {"cid": cid, "description": str(desc)}
+                if instance != "local":
+                    entry["instance"] = instance
+                out.append(entry)
     return out
