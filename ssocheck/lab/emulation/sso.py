@@ -158,6 +158,16 @@ def _console(lines: list[str]) -> str:
     return "\r\n".join(out) + "\r\n"
 
 
+# What a German ssomanage could print (hypothetical, see sso_db_info).
+GERMAN_LABELS = {
+    "SQL Server": "SQL-Server",
+    "Single Sign-On database": "Einmaliges Anmelden-Datenbank",
+    "Single Sign-On Secret Server name": "Name des Geheimnisservers",
+    "Single Sign-On Administrators account": "Konto der SSO-Administratoren",
+    "Single Sign-On Affiliate Administrators account": "Konto der SSO-Partneradministratoren",
+}
+
+
 def _header(server: str, local: bool) -> str:
     """ssomanage's first line: the documented "Using SSO server on this computer." for the local server (biztalk-docs
     samples, review probe.md D5), ``Using SSO server : NAME`` (blog transcripts, domain.md 7) for another one."""
@@ -230,6 +240,11 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
         ("Validate tickets", "Yes"),
     ]
     lines = [_header(server_name, not remote), ""]
+    if str(node.extra.get("locale") or "en-US") == "de-DE":
+        # A localised BizTalk build (hypothetical texts: whether ssomanage is localised is unconfirmed, domain.md
+        # Appendix B): the probe must fail the fact with the raw text, never read None values as an answer.
+        lines = ["Verwendeter SSO-Server: dieser Computer.", ""]
+        rows = [(GERMAN_LABELS.get(label, label), value) for label, value in rows]
     lines += [f"{label.ljust(width)} : {'' if value is None else value}" for label, value in rows]
     # Long labels are never wrapped mid-line by ssomanage itself; only error messages are.
     return {"exit_code": 0, "output": "\r\n".join(lines) + "\r\n"}
