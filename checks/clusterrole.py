@@ -33,6 +33,8 @@ DOCS_PENDING_TIMEOUT = "https://learn.microsoft.com/en-us/previous-versions/wind
 DOCS_SSO_TROUBLESHOOTING = "https://learn.microsoft.com/en-us/biztalk/core/troubleshooting-enterprise-single-sign-on"
 
 STATUS_PROPERTIES = ("StatusDNS", "StatusKerberos", "StatusNetBIOS")
+# Microsoft's multi-subnet guidance lowers HostRecordTTL to 300 s when RegisterAllProvidersIP stays 0.
+MULTI_SUBNET_TTL_S = 300
 ADDRESS_TYPES = ("ip address", "ipv6 address")
 
 # --------------------------------------------------------------------------- CLU007
@@ -46,8 +48,10 @@ class SsoNetworkNameHealth(GroupCheck):
     non-zero status means clients may resolve a stale address or fail Kerberos against the name,
     which SSO clients report as 0xC0002A0F. From every cluster node the name must resolve only to
     addresses of the role's own IP Address resources: a stale A record left from an earlier build
-    sends SSO clients to another host. Read from the cluster's own resource properties and the
-    node's own resolver.
+    sends SSO clients to another host. A role with addresses in several subnets that registers only
+    the online one (RegisterAllProvidersIP 0) with the default HostRecordTTL (1200 s) is a warning:
+    after a cross-subnet failover clients keep the old address until the record expires. Read from
+    the cluster's own resource properties and the node's own resolver.
     """
 
     id = "CLU007"
@@ -96,6 +100,14 @@ class SsoNetworkNameHealth(GroupCheck):
                 if stale:
                     problems.append(f"{want} resolves to {', '.join(stale)}, not an address of role "
                                     f"{netname.group} ({', '.join(role_ips) or 'none'})")
+            warnings = []
+            ttl = netname.private_str("HostRecordTTL")
+            if (len(role_ips) > 1 and netname.private_str("RegisterAllProvidersIP").strip() in ("", "0")
+                    and ttl.isdigit() and int(ttl) > MULTI_SUBNET_TTL_S):
+                # A multi-subnet role registers only its online address; clients cache it for the TTL.
+                warnings.append(f"role {netname.group} has {len(role_ips)} addresses, RegisterAllProvidersIP 0 and "
+                                f"HostRecordTTL {ttl} s: after a failover to another subnet BizTalk nodes keep the "
+                                f"old address for up to {ttl} s")
             evidence: dict[str, Any] = {
                 "expected": {"state": "Online", **dict.fromkeys(STATUS_PROPERTIES, 0),
                              "resolves_to": f"only the role's addresses {role_ips}"},
@@ -105,7 +117,9 @@ class SsoNetworkNameHealth(GroupCheck):
                 "HostRecordTTL": netname.private_str("HostRecordTTL") or None,
             }
             if problems:
-                yield failed("; ".join(problems), node=node.name, **evidence)
+                yield failed("; ".join(problems + warnings), node=node.name, **evidence)
+            elif warnings:
+                yield warned("; ".join(warnings), node=node.name, **evidence)
             else:
                 yield passed(f"'{netname.name}' Online, registered (status 0), resolves to {', '.join(resolved)} "
                              f"of role {netname.group}", node=node.name, **evidence)

@@ -102,6 +102,18 @@ def test_clu007_fails_offline_or_unresolved_and_errors_without_the_endpoint_fact
     assert run(clusterrole.SsoNetworkNameHealth, facts, Phase.POST)["NODE1"].status is Status.ERROR
 
 
+def test_clu007_warns_on_a_multi_subnet_role_with_the_default_ttl() -> None:
+    doc = netname_cluster(HostRecordTTL=1200, RegisterAllProvidersIP=0)
+    doc["resources"].append({**doc["resources"][1], "name": "IP Address 10.1.0.50",
+                             "private": {"Address": "10.1.0.50"}, "state": "Offline"})
+    results = run(clusterrole.SsoNetworkNameHealth, both(cluster=doc, sso_endpoint=endpoint("10.0.0.50")), Phase.POST)
+    assert statuses(results) == {"NODE1": "warn", "NODE2": "warn"}
+    assert "HostRecordTTL 1200 s" in results["NODE1"].message
+    next(r for r in doc["resources"] if r["name"] == "BIZTALKCLUSTER")["private"]["HostRecordTTL"] = 300
+    results = run(clusterrole.SsoNetworkNameHealth, both(cluster=doc, sso_endpoint=endpoint("10.0.0.50")), Phase.POST)
+    assert statuses(results) == {"NODE1": "pass", "NODE2": "pass"}
+
+
 # -- CLU008 --------------------------------------------------------------------------------------------------------
 
 
