@@ -9,8 +9,13 @@ healthy farm, red (exit 1, DRF001 failures in the published JUnit file) after a 
 archive steps name must exist after the run.
 
 Extraction rule (documented in examples/ci/README.md too): a command is a line whose first word, after leading
-whitespace, is ``ssocheck``; a line ending with a backslash continues on the next line. Any other mention of an
-``ssocheck <subcommand>`` outside comments must be such a command line (so no command can hide from the test).
+whitespace, is ``ssocheck``; a line ending with a backslash (bash) or a backtick (PowerShell) continues on the next
+line. Any other mention of an ``ssocheck <subcommand>`` outside comments must be such a command line (so no command
+can hide from the test).
+
+The Windows-agent variants (``*-windows.yml``, ``Jenkinsfile.windows``) use Windows PowerShell steps. There is no
+PowerShell on the test machine, so their command lines are kept to a subset whose bash form is exact: arguments are
+literals or ``$env:NAME`` (read as ``"$NAME"``); anything else PowerShell-specific in a command fails the test.
 """
 
 from __future__ import annotations
@@ -34,7 +39,10 @@ from ssocheck.baseline import load_baseline
 from ssocheck.lab.farm import LabFarm
 
 CI_DIR = Path(__file__).resolve().parent.parent / "examples" / "ci"
-FILES = ("github-actions.yml", "azure-pipelines.yml", "Jenkinsfile")
+LINUX_FILES = ("github-actions.yml", "azure-pipelines.yml", "Jenkinsfile")
+WINDOWS_FILES = ("github-actions-windows.yml", "azure-pipelines-windows.yml", "Jenkinsfile.windows")
+FILES = LINUX_FILES + WINDOWS_FILES
+_PS_ENV = re.compile(r"\$env:([A-Za-z_][A-Za-z0-9_]*)")
 REQUIRED_VARS = ("SSOCHECK_INVENTORY", "SSOCHECK_BASELINE", "SSOCHECK_WAIVERS", "SSOCHECK_REPORTS")
 CRON_FIELD = re.compile(r"^(\*|H|\d+(-\d+)?)(/\d+)?(,(\d+(-\d+)?))*$")
 
@@ -54,13 +62,21 @@ def extract_commands(text: str) -> list[str]:
         stripped = lines[i].strip()
         if stripped.split(" ", 1)[0] == "ssocheck":
             parts = [stripped]
-            while parts[-1].endswith("\\") and i + 1 < len(lines):
+            while parts[-1].endswith(("\\", "`")) and i + 1 < len(lines):
                 parts[-1] = parts[-1][:-1].rstrip()
                 i += 1
                 parts.append(lines[i].strip())
-            commands.append(" ".join(parts))
+            commands.append(powershell_to_bash(" ".join(parts)))
         i += 1
     return commands
+
+
+def powershell_to_bash(command: str) -> str:
+    """The bash form of a command line of the PowerShell subset (module docstring); bash lines are unchanged."""
+    translated = _PS_ENV.sub(lambda m: f'"${m.group(1)}"', command)
+    if "$env:" in translated or "`" in translated:
+        raise ValueError(f"command outside the PowerShell subset the test can run: {command!r}")
+    return translated
 
 
 def mentions(text: str) -> list[str]:
@@ -233,31 +249,37 @@ def load_yaml(name: str) -> dict[str, Any]:
     return doc
 
 
-def github_env() -> dict[str, str]:
-    doc = load_yaml("github-actions.yml")
+def github_env(name: str) -> dict[str, str]:
+    doc = load_yaml(name)
     env = dict(doc.get("env") or {})
     for job in doc["jobs"].values():
         env.update(job.get("env") or {})
     return {k: str(v) for k, v in env.items() if "${{" not in str(v)}
 
 
-def azure_env() -> dict[str, str]:
-    return {k: str(v) for k, v in (load_yaml("azure-pipelines.yml").get("variables") or {}).items()}
+def azure_env(name: str) -> dict[str, str]:
+    return {k: str(v) for k, v in (load_yaml(name).get("variables") or {}).items()}
 
 
-def jenkins_env() -> dict[str, str]:
-    text = (CI_DIR / "Jenkinsfile").read_text(encoding="utf-8")
+def jenkins_env(name: str) -> dict[str, str]:
+    text = (CI_DIR / name).read_text(encoding="utf-8")
     block = re.search(r"environment\s*\{(.*?)\n\s*\}", text, re.S)
     assert block is not None
     return dict(re.findall(r"^\s*(\w+)\s*=\s*'([^']*)'", block.group(1), re.M))
 
 
-ENV = {"github-actions.yml": github_env, "azure-pipelines.yml": azure_env, "Jenkinsfile": jenkins_env}
+def kind(name: str) -> str:
+    """github | azure | jenkins: which CI system a file is for (its Linux or Windows variant)."""
+    return "github" if name.startswith("github") else "azure" if name.startswith("azure") else "jenkins"
 
 
-def github_published() -> list[str]:
+def env_of(name: str) -> dict[str, str]:
+    return {"github": github_env, "azure": azure_env, "jenkins": jenkins_env}[kind(name)](name)
+
+
+def github_published(name: str) -> list[str]:
     paths = []
-    for job in load_yaml("github-actions.yml")["jobs"].values():
+    for job in load_yaml(name)["jobs"].values():
         for step in job["steps"]:
             uses, inputs = step.get("uses", ""), step.get("with") or {}
             if uses.startswith("mikepenz/action-junit-report"):
@@ -267,9 +289,9 @@ def github_published() -> list[str]:
     return paths
 
 
-def azure_published() -> list[str]:
+def azure_published(name: str) -> list[str]:
     paths = []
-    for step in load_yaml("azure-pipelines.yml")["steps"]:
+    for step in load_yaml(name)["steps"]:
         task, inputs = step.get("task", ""), step.get("inputs") or {}
         if task == "PublishTestResults@2":
             paths.append(inputs["testResultsFiles"])
@@ -278,8 +300,8 @@ def azure_published() -> list[str]:
     return paths
 
 
-def jenkins_published() -> list[str]:
-    always = read_blocks(tokenize_groovy((CI_DIR / "Jenkinsfile").read_text(encoding="utf-8")))
+def jenkins_published(name: str) -> list[str]:
+    always = read_blocks(tokenize_groovy((CI_DIR / name).read_text(encoding="utf-8")))
     always = always.child("pipeline").child("post").child("always")
     paths: list[str] = []
     for text in always.strings:
@@ -287,8 +309,8 @@ def jenkins_published() -> list[str]:
     return paths
 
 
-PUBLISHED = {"github-actions.yml": github_published, "azure-pipelines.yml": azure_published,
-             "Jenkinsfile": jenkins_published}
+def published(name: str) -> list[str]:
+    return {"github": github_published, "azure": azure_published, "jenkins": jenkins_published}[kind(name)](name)
 
 
 # -- structure ---------------------------------------------------------------------------------------------------
@@ -323,12 +345,13 @@ def test_every_ssocheck_mention_is_an_extracted_command(name: str) -> None:
                  '-i "$SSOCHECK_INVENTORY"', '--output-dir "$SSOCHECK_REPORTS"'):
         assert flag in nightly[0], flag
     assert any(c.startswith("ssocheck baseline save ") for c in commands)
-    env = ENV[name]()
+    env = env_of(name)
     assert set(REQUIRED_VARS) <= set(env), f"{name} defines {sorted(env)}"
 
 
-def test_github_actions_workflow() -> None:
-    doc = load_yaml("github-actions.yml")
+@pytest.mark.parametrize("name", ["github-actions.yml", "github-actions-windows.yml"])
+def test_github_actions_workflow(name: str) -> None:
+    doc = load_yaml(name)
     on = doc.get("on", doc.get(True))  # YAML 1.1 reads a bare `on` key as true
     assert [valid_cron(s["cron"]) for s in on["schedule"]] == [True]
     assert "workflow_dispatch" in on
@@ -339,10 +362,15 @@ def test_github_actions_workflow() -> None:
         ("mikepenz/action-junit-report", "actions/upload-artifact"))]
     assert len(publish) == 2 and all(s.get("if") == "always()" for s in publish)
     assert "secrets.SSOCHECK_PASSWORD" in nightly["env"]["SSOCHECK_PASSWORD"]
+    if name in WINDOWS_FILES:
+        assert doc["defaults"]["run"]["shell"] == "powershell"
+        assert all("windows" in job["runs-on"] for job in doc["jobs"].values())
 
 
-def test_azure_pipeline() -> None:
-    doc = load_yaml("azure-pipelines.yml")
+@pytest.mark.parametrize("name", ["azure-pipelines.yml", "azure-pipelines-windows.yml"])
+def test_azure_pipeline(name: str) -> None:
+    doc = load_yaml(name)
+    step_kind = "powershell" if name in WINDOWS_FILES else "bash"
     assert doc["trigger"] == "none" and doc["pr"] == "none"
     [schedule] = doc["schedules"]
     assert valid_cron(schedule["cron"]) and schedule["always"] is True
@@ -350,12 +378,14 @@ def test_azure_pipeline() -> None:
     assert tasks["PublishTestResults@2"]["inputs"]["testResultsFormat"] == "JUnit"
     for task in ("PublishTestResults@2", "PublishPipelineArtifact@1"):
         assert "succeededOrFailed()" in tasks[task]["condition"]
-    scripts = [s for s in doc["steps"] if "ssocheck " in str(s.get("bash", ""))]
+    scripts = [s for s in doc["steps"] if "ssocheck " in str(s.get(step_kind, ""))]
     assert scripts and all(s["env"]["SSOCHECK_PASSWORD"] == "$(SSOCHECK_PASSWORD)" for s in scripts)
 
 
-def test_jenkinsfile_declarative_structure() -> None:
-    text = (CI_DIR / "Jenkinsfile").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", ["Jenkinsfile", "Jenkinsfile.windows"])
+def test_jenkinsfile_declarative_structure(name: str) -> None:
+    text = (CI_DIR / name).read_text(encoding="utf-8")
+    step = "powershell" if name in WINDOWS_FILES else "sh"
     root = read_blocks(tokenize_groovy(text))
     assert [c.name for c in root.children] == ["pipeline"]
     pipeline = root.child("pipeline")
@@ -366,12 +396,13 @@ def test_jenkinsfile_declarative_structure() -> None:
     assert valid_cron(cron)
     stages = pipeline.child("stages").children
     assert stages and all(s.name == "stage" and s.args for s in stages)
-    assert all(s.child("steps").words.count("sh") == 1 for s in stages)
+    assert all(s.child("steps").words.count(step) == 1 for s in stages)
     assert {"junit", "archiveArtifacts"} <= set(pipeline.child("post").child("always").words)
     # Every extracted command sits in an `sh` string of a stage's steps.
-    shell = [t for s in stages for t in s.child("steps").strings]
+    shell = [powershell_to_bash(" ".join(t.split()).replace("`", "")) if step == "powershell" else " ".join(t.split())
+             for s in stages for t in s.child("steps").strings]
     for command in extract_commands(text):
-        assert any(command in " ".join(t.split()) for t in shell), command
+        assert any(command in t for t in shell), command
     assert "credentials" in pipeline.child("environment").words
 
 
@@ -418,7 +449,7 @@ def junit_failures(path: Path) -> set[tuple[str, str]]:
 @pytest.mark.e2e
 @pytest.mark.parametrize("name", FILES)
 def test_every_command_runs_against_the_simulated_farm(name: str, farm: LabFarm, tmp_path: Path) -> None:
-    env = ENV[name]()
+    env = env_of(name)
     workspace(tmp_path, env, farm)
     commands = extract_commands((CI_DIR / name).read_text(encoding="utf-8"))
     for command in commands:
@@ -426,7 +457,7 @@ def test_every_command_runs_against_the_simulated_farm(name: str, farm: LabFarm,
         assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     reports = tmp_path / env["SSOCHECK_REPORTS"]
     # What the publish/archive steps read exists after the job (paths relative to the workspace).
-    for pattern in PUBLISHED[name]():
+    for pattern in published(name):
         assert list(tmp_path.glob(pattern)), f"{name}: nothing matches {pattern!r}"
     assert junit_failures(reports / "ssocheck-junit.xml") == set()
     assert load_baseline(reports / "ssocheck-baseline.json").facts().keys() == {"BTSNODE1", "BTSNODE2", "NODE1",
@@ -443,3 +474,43 @@ def test_every_command_runs_against_the_simulated_farm(name: str, farm: LabFarm,
     assert red.returncode == 1, red.stdout
     failures = junit_failures(reports / "ssocheck-junit.xml")
     assert {("NODE1", "DRF001"), ("NODE2", "DRF001"), ("NODE1", "CLU003")} <= failures
+
+
+# -- where the package comes from ---------------------------------------------------------------------------------
+
+# A requirement naming the project ("ssocheck", "ssocheck==0.1.0", "ssocheck[kerberos]>=0.1") without a direct
+# reference ("ssocheck @ file:..."): pip would take it from an index, where anyone may register that name.
+_BARE_NAME = re.compile(r"""^['"]?ssocheck(\[[^\]]*\])?([<>=!~].*)?['"]?$""", re.I)
+
+
+def pip_installs(text: str) -> list[list[str]]:
+    """The arguments after ``pip install`` on every non-comment line of a file."""
+    found = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("#", "//")) or "pip install" not in stripped:
+            continue
+        found.append(stripped.split("pip install", 1)[1].split())
+    return found
+
+
+def test_no_example_installs_ssocheck_by_bare_name_from_an_index() -> None:
+    """Dependency confusion: every pip install in examples/ is pinned by hash from a requirements file (which names
+    the locally built wheel), and none names the bare project."""
+    checked = 0
+    for path in sorted((CI_DIR.parent).rglob("*")):
+        if not path.is_file():
+            continue
+        for args in pip_installs(path.read_text(encoding="utf-8")):
+            checked += 1
+            assert not [a for a in args if _BARE_NAME.match(a)], f"{path.name}: installs ssocheck from an index"
+            if path.parent == CI_DIR:
+                assert "--require-hashes" in args and "-r" in args, f"{path.name}: pip install not pinned by hash"
+    assert checked >= 6  # install steps of the six CI examples at least
+
+
+def test_bare_name_rule() -> None:
+    for bad in ("ssocheck", "ssocheck==0.1.0", "'ssocheck[kerberos]'", '"ssocheck>=0.1"', "SSOCHECK~=0.1"):
+        assert _BARE_NAME.match(bad), bad
+    for fine in ("./wheels/ssocheck-0.1.0-py3-none-any.whl", "-r", "ssocheck/requirements.txt", "'.[kerberos]'"):
+        assert not _BARE_NAME.match(fine), fine
