@@ -37,6 +37,7 @@ from typing import Any
 from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
 from ssocheck.lab.endpoint import CommandResult, clixml_error, clixml_record, encode_console
 from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
+from ssocheck.lab.psversion import is_ps2, refusal
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
 from ssocheck.psparse import Calls, calls, matches, parse_error_record
@@ -302,9 +303,18 @@ class PowerShellHost:
         record = parse_error_record(script)
         if record is not None:
             return CommandResult(b"", clixml_record(record.splitlines()), 1)
+        refused: dict[str, str] = {}
+        if is_ps2(node.ps_version):
+            ps2 = refusal(script)
+            if ps2.parse_error is not None:
+                return CommandResult(b"", clixml_record(ps2.parse_error.splitlines()), 1)
+            if ps2.runtime:
+                refused, stopper = self._refused_facts(script, ps2.runtime)
+                if stopper is not None:
+                    return _error(stopper)
         if self._is_probe(script):
             try:
-                return _result(self.answer_probe(farm, node, script, identity))
+                return _result(self.answer_probe(farm, node, script, identity, refused))
             except WriterMissing as exc:
                 # The epilogue calls the writer; with $ErrorActionPreference = 'Stop' nothing is written.
                 return _error(NOT_RECOGNIZED.format(name=_function_name(str(exc))))
@@ -396,16 +406,39 @@ class PowerShellHost:
                 current.append(line)
         return {name: "\n".join(body) for name, body in blocks.items()}
 
+    def _refused_facts(self, script: str, runtime: tuple[tuple[int, str], ...]) -> tuple[dict[str, str], str | None]:
+        """PowerShell 2.0 run-time errors by fact block; the first one outside any block stops the script."""
+        if not self._is_probe(script):
+            return {}, runtime[0][1]
+        owner: list[str | None] = []
+        current: str | None = None
+        for line in script.splitlines():
+            if line.startswith(FACT_MARKER):
+                current = line[len(FACT_MARKER) :].strip()
+            owner.append(current)
+        refused: dict[str, str] = {}
+        for number, text in runtime:
+            name = owner[number - 1] if 0 < number <= len(owner) else None
+            if name is None:
+                return {}, text
+            refused.setdefault(name, text)
+        return refused, None
+
     def answer_probe(
-        self, farm: FarmState, node: NodeState, script: str, identity: SessionIdentity | None = None
+        self, farm: FarmState, node: NodeState, script: str, identity: SessionIdentity | None = None,
+        refused: Mapping[str, str] | None = None,
     ) -> str:
-        """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``."""
+        """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``; ``refused`` are facts
+        whose block fails on this node's PowerShell (the error each one answers)."""
         params, names = self.parse_probe(script)
         params.identity = identity
         writer = JsonWriter.from_script(script)
         blocks = self.fact_blocks(script)
         facts: dict[str, dict[str, Any]] = {}
         for name in names:
+            if refused and name in refused:
+                facts[name] = {"ok": False, "error": refused[name]}
+                continue
             judged = self._judge(name, blocks.get(name, ""))
             facts[name] = judged if judged is not None else self._fact(farm, node, name, params)
         clock = self._clock() + timedelta(seconds=node.clock_offset_s)

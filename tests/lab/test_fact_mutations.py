@@ -29,6 +29,7 @@ from ssocheck.inventory import Connection, Inventory, Node, load_inventory
 from ssocheck.lab.emulation import CALLS, load_all
 from ssocheck.lab.farm import LabFarm
 from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.state import FarmState, load_scenario
 from ssocheck.model import Phase, Status
 from ssocheck.registry import LoadedCheck, load_checks
 from ssocheck.runner import evaluate
@@ -40,6 +41,22 @@ CHECKS = load_checks()
 FACTS: dict[str, type[Fact[Any]]] = {f.name: f for lc in CHECKS for f in lc.check.facts}
 load_all()
 EMULATED = sorted(n for n in FACTS if CALLS.get(n))
+
+
+def _all_ps2(state: FarmState) -> FarmState:
+    for node in state.iter_nodes():
+        node.ps_version = "2.0"
+        node.os_caption, node.os_version = "Microsoft Windows Server 2008 R2 Enterprise", "6.1.7601"
+    return state
+
+
+@pytest.fixture(scope="module")
+def farm2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabFarm, Inventory]]:
+    """The healthy farm with every node on Windows Server 2008 R2 / PowerShell 2.0."""
+    workdir = tmp_path_factory.mktemp("mutations-ps2")
+    with LabFarm(_all_ps2(load_scenario(SCENARIO)), workdir=workdir / "farm") as lab:
+        inventory = lab.write_inventory(workdir / "inventory.yml")
+        yield lab, load_inventory(inventory)
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +93,11 @@ def users_of(name: str) -> list[LoadedCheck]:
     return [lc for lc in CHECKS if any(f.name == name for f in lc.check.facts)]
 
 
-_BASELINES: dict[tuple[str, ...], dict[str, Status]] = {}
+_BASELINES: dict[tuple[Any, ...], dict[str, Status]] = {}
 
 
 def baseline(farm: tuple[LabFarm, Inventory], checks: list[LoadedCheck]) -> dict[str, Status]:
-    key = tuple(lc.meta.id for lc in checks)
+    key = (id(farm[0]), *(lc.meta.id for lc in checks))
     if key not in _BASELINES:
         _BASELINES[key] = statuses(*farm, checks)
     return _BASELINES[key]
@@ -149,6 +166,29 @@ def test_a_broken_fact_snippet_turns_the_healthy_farm_red(
     baseline(farm, users_of(name))  # measured before the mutation
     monkeypatch.setattr(fact, "script", script)
     assert_turns_red(farm, users_of(name), f"fact {name}, mutation {mutation}")
+
+
+def test_the_unmutated_probe_runs_on_powershell_2(farm2: tuple[LabFarm, Inventory]) -> None:
+    result = baseline(farm2, CHECKS)
+    assert {s for k, s in result.items() if k.startswith("post ")} == {Status.PASS, Status.SKIP}
+
+
+PS3_ONLY = {
+    "syntax": "$null = [ordered]@{ a = 1 }",  # PowerShell 3.0 language: the whole probe does not parse on 2.0
+    "cmdlet": "$null = ConvertTo-Json 1",  # a PowerShell 3.0 cmdlet: the fact fails where it runs
+    "dotnet": "$null = [string]::IsNullOrWhiteSpace('x')",  # .NET 4: CLR 2.0 has no such method
+}
+
+
+@pytest.mark.parametrize("construct", sorted(PS3_ONLY))
+@pytest.mark.parametrize("name", EMULATED)
+def test_a_powershell_3_construct_turns_a_powershell_2_farm_red(
+    farm2: tuple[LabFarm, Inventory], monkeypatch: pytest.MonkeyPatch, name: str, construct: str
+) -> None:
+    fact = FACTS[name]
+    baseline(farm2, users_of(name))
+    monkeypatch.setattr(fact, "script", fact.script + "\n" + PS3_ONLY[construct] + "\n")
+    assert_turns_red(farm2, users_of(name), f"fact {name} with PowerShell 3+ {construct} on PowerShell 2.0")
 
 
 @pytest.mark.parametrize(

@@ -72,3 +72,46 @@ def test_run_ps_one_liner_that_does_not_parse(host: PowerShellHost) -> None:
 def test_empty_and_comment_only_scripts_run(host: PowerShellHost, script: str) -> None:
     command = "powershell -encodedcommand " + base64.b64encode(script.encode("utf-16-le")).decode()
     assert host("BTSNODE1", command, "", b"") == CommandResult(b"", b"", 0)
+
+
+def run_ps(host: PowerShellHost, node: str, script: str) -> CommandResult:
+    return host(node, "powershell -encodedcommand " + base64.b64encode(script.encode("utf-16-le")).decode(), "", b"")
+
+
+def test_healthy_post_has_a_powershell_2_node(host: PowerShellHost) -> None:
+    assert run_ps(host, "BTSNODE2", "$PSVersionTable.PSVersion.ToString()").stdout == b"2.0\r\n"
+    answer = transport_call(host, "BTSNODE2", probe.build_probe([Services], PARAMS))
+    assert answer.exit_code == 0 and b'"ps_version":"2.0"' in answer.stdout
+
+
+def test_powershell_2_refuses_powershell_3_language_as_a_parse_error(host: PowerShellHost) -> None:
+    script = "$h = [ordered]@{ a = 1 }\nhostname"
+    result = run_ps(host, "BTSNODE2", script)
+    assert (result.stdout, result.exit_code) == (b"", 1)
+    text = stderr_text(result.stderr)
+    assert "At line:1 char:1" in text and "FullyQualifiedErrorId : UnexpectedToken" in text
+    assert "[ordered] is PowerShell 3.0" in text
+    # The same script on PowerShell 5.1 parses (and is then merely not emulated by the lab).
+    assert "UnexpectedToken" not in stderr_text(run_ps(host, "BTSNODE1", script).stderr)
+
+
+def test_powershell_2_lacks_powershell_3_cmdlets_and_net_4_members(host: PowerShellHost) -> None:
+    text = stderr_text(run_ps(host, "BTSNODE2", "$s = Get-CimInstance Win32_Service").stderr)
+    assert text.startswith("The term 'Get-CimInstance' is not recognized as the name of a cmdlet")
+    text = stderr_text(run_ps(host, "BTSNODE2", "$b = [string]::IsNullOrWhiteSpace($x)").stderr)
+    assert text.startswith("Method invocation failed because [System.String] doesn't contain a method named "
+                           "'IsNullOrWhiteSpace'.")
+
+
+def test_a_powershell_3_cmdlet_in_a_fact_block_fails_only_that_fact_on_powershell_2(host: PowerShellHost) -> None:
+    from ssocheck.facts.msdtc import MsdtcCids
+
+    class Broken(Services):
+        script = Services.script + "\n$null = ConvertTo-Json 1\n"
+
+    script = probe.build_probe([Broken, MsdtcCids], PARAMS)
+    answer = probe.parse_answer(transport_call(host, "BTSNODE2", script).stdout.decode("cp437"))
+    assert answer.fact_errors == {"services": answer.fact_errors["services"]}
+    assert answer.fact_errors["services"].startswith("The term 'ConvertTo-Json' is not recognized")
+    assert "msdtc_cids" in answer.facts
+    assert "services" in probe.parse_answer(transport_call(host, "BTSNODE1", script).stdout.decode("cp437")).facts
