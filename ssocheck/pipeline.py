@@ -279,6 +279,10 @@ def drift(
     report = attach_drift(report, base.facts(), current, include_failover=include_failover,
                           check_id=DRIFT_CHECK_ID)
     changes = diff_facts(base.facts(), current, include_failover=include_failover)
+    # The drift report's scope is DRF001 by design (not a partial run); it records which baseline it compared.
+    report = provenance.attach(report, provenance.gather(
+        selected=[DRIFT_CHECK_ID], installed=[DRIFT_CHECK_ID], inventory=inventory, snapshot=snapshot_file,
+        baseline_file=baseline_file, baseline=base))
     return DriftOutcome(report, snapshot, tuple(audit), base, tuple(changes), report.exit_code())
 
 

@@ -181,6 +181,10 @@ def test_plain_failover_stays_green(live_farm: LiveFarm, baseline: Path, tmp_pat
     changes = {(r["node"], r["fact"], r["path"], str(r["before"]), str(r["after"])) for r in rows}
     assert ("NODE1", "cluster", "/groups/SSO/owner_node", "NODE1", "NODE2") in changes
     assert ("NODE2", "services", "/ENTSSO/state", "Stopped", "Running") in changes
+    # The drift report says which baseline it compared, saved when, and is not a "partial" run.
+    prov = json_report(tmp_path / "drift", "ssocheck-drift-report.json")["provenance"]
+    assert prov["baseline"]["path"] == str(baseline) and prov["baseline"]["saved_at"]
+    assert len(prov["baseline"]["sha256"]) == 64 and prov["partial"] is False
 
 
 def test_drift_command_exit_codes_and_table(live_farm: LiveFarm, baseline: Path, tmp_path: Path) -> None:
