@@ -1,8 +1,11 @@
-"""The lab's WinRM endpoint: WS-Management shells over HTTP(S) on loopback, one port per simulated node.
+"""The lab's WinRM endpoint: HTTP(S) on loopback, one port per simulated node, and its authentication.
 
 The unmodified pywinrm 0.5 client talks to it over real HTTP. The facts it relies on were measured and are
-written up in ``/work/shared/reference/winrm-protocol.md`` (cited below as "gotcha N"). What a command *does* is
-not decided here: every rsp:Command is handed to a :class:`CommandHandler` supplied by the caller.
+written up in ``/work/shared/reference/winrm-protocol.md`` (cited below as "gotcha N"). This module owns the
+sockets, TLS, HTTP/1.1 keep-alive, authentication and message encryption (:mod:`ssocheck.lab.httpauth`); the
+decrypted SOAP goes, with the :class:`~ssocheck.lab.session.SessionIdentity` it authenticated, to the node's
+:class:`~ssocheck.lab.shells.NodeShells` (the shell and command model), and what a command *does* is decided
+by the :class:`~ssocheck.lab.shells.CommandHandler` supplied by the caller.
 
 ``NTLM_USER_FILE`` is process-wide: each :class:`LabEndpoints` merges its accounts into one shared file
 (:func:`ssocheck.lab.httpauth.register_ntlm_users`), so several instances can live in one process.
@@ -24,11 +27,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from types import MappingProxyType, TracebackType
-from typing import BinaryIO, Literal, Protocol, cast
+from typing import BinaryIO, Literal, cast
 
-from ssocheck.lab import httpauth, wsman
+from ssocheck.lab import httpauth
 from ssocheck.lab.gssauth import KerberosNode
-from ssocheck.lab.session import SessionIdentity, identity_for
+from ssocheck.lab.session import identity_for
+from ssocheck.lab.shells import CommandHandler, NodeShells
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +43,6 @@ _HANDSHAKE_TIMEOUT = 10.0
 _IDLE_TIMEOUT = 120.0  # an idle keep-alive connection is dropped after this (Windows: 120 s as well)
 _STOP_JOIN_SECONDS = 5.0
 AUTH_SCHEMES = frozenset({"ntlm", "basic", "kerberos", "credssp"})
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    """What a simulated command produced; stdout/stderr are already console-encoded bytes."""
-
-    stdout: bytes
-    stderr: bytes
-    exit_code: int
-
-
-class CommandHandler(Protocol):
-    """Runs one remote command of one node: ``command`` is the rsp:Command text (``run_ps`` puts the whole
-    ``powershell -encodedcommand <b64>`` there), ``arguments`` the rsp:Arguments text, ``stdin`` all stdin bytes,
-    ``identity`` who the session authenticated as and whether its logon can reach other servers."""
-
-    def __call__(
-        self, node: str, command: str, arguments: str, stdin: bytes, identity: SessionIdentity
-    ) -> CommandResult: ...
 
 
 @dataclass
@@ -100,124 +85,18 @@ class EndpointConfig:
             raise ValueError("receive_wait_seconds and max_output_chunk must be positive")
 
 
-def encode_console(text: str) -> bytes:
-    """Encode like a console with code page 437 (pywinrm always asks for it): unmappable characters become '?'."""
-    return text.encode("cp437", errors="replace")
-
-
-def _clixml_text(text: str) -> str:
-    # PowerShell's serializer: XML-escape, control characters as _xHHHH_, and a literal "_x" escaped as _x005F_x.
-    out = []
-    for i, ch in enumerate(text):
-        if ch == "_" and text[i + 1 : i + 2] in ("x", "X"):
-            out.append("_x005F_")
-        elif ord(ch) < 0x20:
-            out.append(f"_x{ord(ch):04X}_")
-        else:
-            out.append({"&": "&amp;", "<": "&lt;", ">": "&gt;"}.get(ch, ch))
-    return "".join(out)
-
-
-def clixml_error(message: str) -> bytes:
-    """stderr of a PowerShell ``throw "<message>"`` as WinRM delivers it: an error CLIXML document, cp437.
-
-    pywinrm's ``run_ps`` turns it back into text: the message lines, then ``+ CategoryInfo`` and
-    ``+ FullyQualifiedErrorId`` lines, as PowerShell prints for a thrown string.
-    """
-    lines = message.splitlines() or [""]
-    lines += [
-        f"    + CategoryInfo          : OperationStopped: ({lines[0]}:String) [], RuntimeException",
-        f"    + FullyQualifiedErrorId : {lines[0]}",
-        " ",
-    ]
-    records = "".join(f'<S S="Error">{_clixml_text(line)}_x000D__x000A_</S>' for line in lines)
-    doc = (
-        f'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">{records}</Objs>'
-    )
-    return encode_console(doc)
-
-
-def clixml_record(lines: list[str]) -> bytes:
-    """stderr carrying an error record already formatted the way PowerShell prints it (``lines``), as CLIXML."""
-    records = "".join(f'<S S="Error">{_clixml_text(line)}_x000D__x000A_</S>' for line in [*lines, " "])
-    doc = (
-        f'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">{records}</Objs>'
-    )
-    return encode_console(doc)
-
-
-def clixml_progress() -> bytes:
-    """The progress-only CLIXML real PowerShell writes to stderr ("Preparing modules for first use.").
-
-    Harmless on a real server, and ``run_ps`` does NOT clean it: std_err stays non-empty (gotcha 7).
-    """
-    return (
-        b'#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
-        b'<Obj S="progress" RefId="0"><TN RefId="0"><T>System.Management.Automation.PSCustomObject</T>'
-        b'<T>System.Object</T></TN><MS><I64 N="SourceId">1</I64><PR N="Record"><AV>Preparing modules for '
-        b"first use.</AV><AI>0</AI><Nil /><PI>-1</PI><PC>-1</PC><T>Completed</T><SR>-1</SR><SD> </SD></PR>"
-        b"</MS></Obj></Objs>"
-    )
-
-
-class _Command:
-    """One rsp:Command: its stdin, lazy execution in a worker thread, and the output cursor of Receive."""
-
-    def __init__(self, command_id: str, command: str, arguments: str, identity: SessionIdentity) -> None:
-        self.id = command_id
-        self.command = command
-        self.arguments = arguments
-        self.identity = identity
-        self.cond = threading.Condition()  # guards everything below; notified on Send and abort
-        self.stdin = bytearray()
-        self.sends = 0
-        self.stdin_closed = False
-        self.started = False
-        self.aborted = False
-        self.finished = threading.Event()
-        self.result = CommandResult(b"", b"", -1)
-        self.out_pos = self.err_pos = 0
-
-    def feed(self, data: bytes, end: bool) -> None:
-        """Append a Send chunk; writing after ``End="true"`` or after the command started is a broken pipe."""
-        with self.cond:
-            if self.stdin_closed or self.started or self.aborted:
-                raise wsman.stdin_closed(self.id)
-            self.stdin += data
-            self.sends += 1
-            self.stdin_closed = end
-            self.cond.notify_all()
-
-    def abort(self) -> None:
-        """Forget the command (Signal terminate, Delete, node stop); wakes any Receive waiting on it."""
-        with self.cond:
-            self.aborted = True
-            self.cond.notify_all()
-        self.finished.set()
-
-    def next_chunk(self, limit: int) -> tuple[bytes, bytes, int | None]:
-        """Up to ``limit`` raw bytes per stream; the exit code only with the last chunk (gotcha 4)."""
-        with self.cond:
-            res = self.result
-            out = res.stdout[self.out_pos : self.out_pos + limit]
-            err = res.stderr[self.err_pos : self.err_pos + limit]
-            self.out_pos += len(out)
-            self.err_pos += len(err)
-            done = self.out_pos >= len(res.stdout) and self.err_pos >= len(res.stderr)
-            return out, err, res.exit_code if done else None
-
-
 class _Node:
-    """One simulated server: its listening socket, shells, live connections and counters."""
+    """One simulated server: its listening socket, live connections, counters and its shells."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, handler: CommandHandler, config: EndpointConfig) -> None:
         self.name = name
         self.port = 0
         self.listener: socket.socket | None = None
-        self.lock = threading.Lock()  # guards counters, shells and conns
+        self.lock = threading.Lock()  # guards counters and conns
         self.counters = NodeCounters()
-        self.shells: dict[str, dict[str, _Command]] = {}
         self.conns: set[_Conn] = set()
+        self.shells = NodeShells(name, handler, receive_wait_seconds=config.receive_wait_seconds,
+                                 max_output_chunk=config.max_output_chunk, count=self.count)
 
     def count(self, name: str) -> None:
         """Thread-safe ``counters.<name> += 1``."""
@@ -357,7 +236,7 @@ class LabEndpoints:
         with self._lock:
             if self._closed:
                 raise RuntimeError("LabEndpoints is closed")
-            state = self._nodes.get(node) or _Node(node)
+            state = self._nodes.get(node) or _Node(node, self._handler, self.config)
             if state.listener is not None:
                 raise ValueError(f"node {node!r} is already listening on port {state.port}")
             sock = socket.socket(self._family, socket.SOCK_STREAM)
@@ -451,8 +330,6 @@ class LabEndpoints:
     def _disconnect(self, state: _Node) -> None:
         with state.lock:
             conns, state.conns = list(state.conns), set()
-            doomed = [cmd for commands in state.shells.values() for cmd in commands.values()]
-            state.shells = {}
         for conn in conns:
             try:
                 # socket.socket.shutdown, not SSLSocket.shutdown: it must not touch the TLS object that the
@@ -460,8 +337,7 @@ class LabEndpoints:
                 socket.socket.shutdown(conn.sock, socket.SHUT_RDWR)
             except OSError:
                 pass
-        for cmd in doomed:
-            cmd.abort()
+        state.shells.abort_all()
 
     def _accept_loop(self) -> None:
         while not self._closed:
@@ -560,122 +436,10 @@ class LabEndpoints:
             # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
             return 401, b"", None, auth.challenge().headers
         identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate)
-        status, xml = self._soap(state, plain, identity, peer)
+        host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
+        address = f"{self.config.scheme}://{host}:{state.port}/wsman"
+        status, xml = state.shells.handle(plain, identity, peer, address)
         if encrypted:
             body, ctype = auth.wrap(xml)
             return status, body, ctype, outcome.headers
         return status, xml, SOAP_CONTENT_TYPE, outcome.headers
-
-    def _soap(self, state: _Node, data: bytes, identity: SessionIdentity, peer: str) -> tuple[int, bytes]:
-        # Faults go out with HTTP 500: pywinrm only parses a Fault from an HTTP error response (gotcha 2).
-        relates_to = ""
-        try:
-            req = wsman.parse_request(data)
-            relates_to = req.message_id
-            return 200, self._dispatch(state, req, identity, peer)
-        except wsman.WsmanFault as fault:
-            if fault.wsman_code != wsman.CODE_OPERATION_TIMEOUT:
-                log.info("node %s: fault %s: %s", state.name, fault.wsman_code, fault.reason)
-            return 500, wsman.fault_envelope(fault, relates_to, state.name)
-
-    def _dispatch(self, state: _Node, req: wsman.WsmanRequest, identity: SessionIdentity, peer: str) -> bytes:
-        action, rel, shell_id = req.action, req.message_id, req.shell_id or ""
-        if action == wsman.ACTION_CREATE:
-            if req.resource_uri != wsman.RESOURCE_CMD:
-                raise wsman.resource_not_found(req.resource_uri)
-            shell_id = wsman.new_id()
-            with state.lock:
-                state.shells[shell_id] = {}
-                state.counters.shells_created += 1
-            host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
-            address = f"{self.config.scheme}://{host}:{state.port}/wsman"
-            return wsman.create_response(rel, shell_id, address, identity.principal, peer)
-        if action not in _SHELL_ACTIONS:
-            raise wsman.action_not_supported(action)
-        with state.lock:
-            commands = state.shells.get(shell_id)
-        if commands is None:
-            raise wsman.shell_not_found(shell_id)
-        if action == wsman.ACTION_COMMAND:
-            command, arguments = wsman.parse_command_line(req.body)
-            cmd = _Command(wsman.new_id(), command, arguments, identity)
-            with state.lock:
-                commands[cmd.id] = cmd
-                state.counters.commands += 1
-            return wsman.command_response(rel, cmd.id)
-        if action == wsman.ACTION_SEND:
-            for chunk in wsman.parse_send(req.body):
-                self._command(state, commands, chunk.command_id).feed(chunk.data, chunk.end)
-            return wsman.send_response(rel)
-        if action == wsman.ACTION_RECEIVE:
-            cmd = self._command(state, commands, wsman.parse_receive(req.body))
-            wait = min(self.config.receive_wait_seconds, req.operation_timeout or float("inf"))
-            stdout, stderr, exit_code = self._receive(state, cmd, wait)
-            return wsman.receive_response(rel, cmd.id, stdout, stderr, exit_code)
-        if action == wsman.ACTION_SIGNAL:
-            command_id, code = wsman.parse_signal(req.body)
-            cmd = self._command(state, commands, command_id)
-            if code == wsman.SIGNAL_TERMINATE:
-                with state.lock:
-                    commands.pop(command_id, None)
-                cmd.abort()
-            return wsman.signal_response(rel)
-        # Delete
-        with state.lock:
-            state.shells.pop(shell_id, None)
-            doomed = list(commands.values())
-        for cmd in doomed:
-            cmd.abort()
-        return wsman.delete_response(rel)
-
-    @staticmethod
-    def _command(state: _Node, commands: dict[str, _Command], command_id: str) -> _Command:
-        with state.lock:
-            cmd = commands.get(command_id)
-        if cmd is None:
-            raise wsman.command_not_found(command_id)
-        return cmd
-
-    def _receive(self, state: _Node, cmd: _Command, wait: float) -> tuple[bytes, bytes, int | None]:
-        """Long-poll (gotcha 1): wait up to ``wait`` s for the result, else the timeout fault pywinrm re-polls on.
-
-        The handler starts at the first Receive once stdin is complete (``End="true"``), or at once if no Send
-        arrived at all (``run_ps`` sends no stdin), so it always sees the whole stdin.
-        """
-        deadline = time.monotonic() + wait
-        with cmd.cond:
-            while not cmd.started and cmd.sends and not cmd.stdin_closed and not cmd.aborted:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise wsman.timed_out()
-                cmd.cond.wait(remaining)
-            if not cmd.started and not cmd.aborted:
-                cmd.started = True
-                worker = threading.Thread(
-                    target=self._execute, args=(state.name, cmd), name=f"lab-{state.name}-cmd", daemon=True
-                )
-                worker.start()
-        if not cmd.finished.wait(max(0.0, deadline - time.monotonic())):
-            raise wsman.timed_out()
-        if cmd.aborted:
-            raise wsman.command_not_found(cmd.id)
-        return cmd.next_chunk(self.config.max_output_chunk)
-
-    def _execute(self, node: str, cmd: _Command) -> None:
-        """Worker thread: run the handler; an exception becomes exit code 1 with a CLIXML error on stderr."""
-        try:
-            result = self._handler(node, cmd.command, cmd.arguments, bytes(cmd.stdin), cmd.identity)
-            if not isinstance(result, CommandResult):
-                raise TypeError(f"command handler returned {type(result).__name__}, not CommandResult")
-        except Exception as exc:
-            log.warning("node %s: command handler raised %r", node, exc)
-            log.debug("handler traceback", exc_info=True)
-            result = CommandResult(b"", clixml_error(str(exc) or type(exc).__name__), 1)
-        with cmd.cond:
-            cmd.result = result
-        cmd.finished.set()
-
-
-_SHELL_ACTIONS = frozenset(
-    {wsman.ACTION_COMMAND, wsman.ACTION_SEND, wsman.ACTION_RECEIVE, wsman.ACTION_SIGNAL, wsman.ACTION_DELETE}
-)

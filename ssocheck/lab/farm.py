@@ -27,10 +27,11 @@ from typing import Any, Literal
 
 import yaml
 
-from ssocheck.lab.endpoint import CommandResult, EndpointConfig, LabEndpoints
+from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints
 from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
 from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.shells import CommandResult
 from ssocheck.lab.state import FarmState, ScenarioError, build_farm, deep_merge, load_scenario
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The simulated ``powershell.exe`` of every lab node: the :class:`~ssocheck.lab.endpoint.CommandHandler`.
+"""The simulated ``powershell.exe`` of every lab node: the :class:`~ssocheck.lab.shells.CommandHandler`.
 
 What it understands, and nothing more:
 
@@ -35,10 +35,10 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
-from ssocheck.lab.endpoint import CommandResult, clixml_error, clixml_record, encode_console
 from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
 from ssocheck.lab.psversion import is_ps2, refusal
 from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.shells import CommandResult, clixml_error, clixml_record, encode_console
 from ssocheck.lab.state import FarmState, NodeState
 from ssocheck.psparse import Calls, calls, matches, parse_error_record
 

@@ -20,8 +20,9 @@ from winrm.protocol import Protocol
 
 from ssocheck.lab import wsman
 from ssocheck.lab.certs import LabCertificates, generate_lab_certificates
-from ssocheck.lab.endpoint import CommandResult, EndpointConfig, LabEndpoints, clixml_error, encode_console
+from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints
 from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.shells import CommandResult, clixml_error, encode_console
 
 USER, PASSWORD = "LAB\\tester", "S3cret-pw"
 BIG = bytes(range(256)) * 1200  # 300 KiB of output, more than 4 Receive chunks of 64 KiB

@@ -24,8 +24,8 @@ from ssocheck.facts.services import Services
 from ssocheck.lab import powershell
 from ssocheck.lab.emulation import EmulationError
 from ssocheck.lab.emulation.cluster import NOT_A_CLUSTER_NODE, SERVICE_DOWN
-from ssocheck.lab.endpoint import CommandResult
 from ssocheck.lab.powershell import PowerShellHost, decode_command_line
+from ssocheck.lab.shells import CommandResult
 from ssocheck.lab.state import FarmState, NodeState, build_farm, deep_merge, load_scenario
 
 FIXED_NOW = datetime(2026, 11, 20, 22, 0, 0, tzinfo=timezone.utc)

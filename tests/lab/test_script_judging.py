@@ -13,8 +13,8 @@ import pytest
 
 from ssocheck.facts import probe
 from ssocheck.facts.services import Services
-from ssocheck.lab.endpoint import CommandResult
 from ssocheck.lab.powershell import PowerShellHost
+from ssocheck.lab.shells import CommandResult
 from ssocheck.lab.state import load_scenario
 
 PARAMS = {"cluster_network_name": "BIZTALKCLUSTER", "sso_service_account": "CORP\\svc_sso"}
