@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ssocheck.lab.farm import LabFarm
 from tests.e2e.conftest import run_cli
 
@@ -143,7 +145,7 @@ def test_include_failover_makes_a_failover_count_as_drift(tmp_path: Path) -> Non
     assert strict[0] == 1, strict[1] + strict[2]
 
 
-def test_debug_logging_never_includes_ntlm_tokens(tmp_path: Path, capfd: object) -> None:
+def test_debug_logging_never_includes_ntlm_tokens(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     import logging
 
     with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
@@ -154,6 +156,8 @@ def test_debug_logging_never_includes_ntlm_tokens(tmp_path: Path, capfd: object)
     assert logging.getLogger("spnego").getEffectiveLevel() >= logging.WARNING
     assert logging.getLogger("requests_ntlm").getEffectiveLevel() >= logging.WARNING
     assert "TlRMTVNTUA" not in out + err  # base64 of "NTLMSSP": no token in the debug output
+    process = capfd.readouterr()  # nor in anything written to the real stdout/stderr meanwhile
+    assert "TlRMTVNTUA" not in process.out + process.err
 
 
 def test_live_run_duration_includes_collection(tmp_path: Path) -> None:

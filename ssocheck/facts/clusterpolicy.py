@@ -15,7 +15,7 @@ from typing import Any
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
 # SC_ACTION_TYPE values of a SERVICE_FAILURE_ACTIONS entry (winsvc.h).
-SC_ACTION_NONE, SC_ACTION_RESTART, SC_ACTION_REBOOT, SC_ACTION_RUN_COMMAND = 0, 1, 2, 3
+SC_ACTION_RESTART = 1
 SC_ACTION_NAMES = {0: "none", 1: "restart", 2: "reboot", 3: "run command"}
 
 

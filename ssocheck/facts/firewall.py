@@ -20,7 +20,7 @@ from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_
 # NET_FW_IP_PROTOCOL), as documented for the Windows Firewall with Advanced Security API.
 PROFILE_DOMAIN, PROFILE_PRIVATE, PROFILE_PUBLIC = 1, 2, 4
 PROFILE_NAMES = {PROFILE_DOMAIN: "Domain", PROFILE_PRIVATE: "Private", PROFILE_PUBLIC: "Public"}
-DIR_IN, DIR_OUT = 1, 2
+DIR_IN = 1  # NET_FW_RULE_DIR_IN (2 is outbound, never read)
 ACTION_BLOCK, ACTION_ALLOW = 0, 1
 PROTO_TCP, PROTO_ANY = 6, 256
 DTC_GROUP = "@FirewallAPI.dll,-33502"
@@ -112,7 +112,7 @@ foreach ($r in $fw.Rules) {
         elseif (($ports -eq '' -or $ports -eq '*') -and $app -eq '') { $keep = $true }
     }
     if (-not $keep) { continue }
-    if ($kept.Count -ge 300) { $truncated = $true; break }
+    if ($kept.Count -ge <MAX_RULES>) { $truncated = $true; break }
     [void]$kept.Add(@{
         name = [string]$r.Name
         direction = [int]$r.Direction
@@ -128,7 +128,7 @@ foreach ($r in $fw.Rules) {
     })
 }
 $value = @{ current_profiles = [int]$fw.CurrentProfileTypes; enabled = $enabled; rules = @($kept.ToArray()); truncated = $truncated }
-"""
+""".replace("<MAX_RULES>", str(MAX_RULES))  # the cap has one home: MAX_RULES above
 
     @classmethod
     def parse(cls, raw: Any) -> FirewallState:

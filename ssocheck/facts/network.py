@@ -13,7 +13,6 @@ from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
-RPC_ENDPOINT_MAPPER_PORT = 135
 TCP_TIMEOUT_MS = 3000
 
 

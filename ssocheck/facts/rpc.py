@@ -18,9 +18,6 @@ from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
-DEFAULT_DYNAMIC_START = 49152
-DEFAULT_DYNAMIC_COUNT = 16384
-
 
 @dataclass(frozen=True)
 class PortRange:

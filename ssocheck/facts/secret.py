@@ -14,7 +14,6 @@ from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
-SSOSS_KEY = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
 _GUID = re.compile(r"^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}?$")
 
 

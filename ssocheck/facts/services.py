@@ -8,7 +8,6 @@ from typing import Any
 
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
 
-WATCHED_SERVICES = ("ENTSSO", "MSDTC")
 SID_TEXT = re.compile(r"^S-1-\d+(-\d+)+$", re.I)
 
 

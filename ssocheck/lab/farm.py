@@ -222,16 +222,6 @@ class LabFarm:
         except KeyboardInterrupt:
             log.info("lab farm %s interrupted", self.state.name)
 
-    def serve_forever(self, inventory_out: Path | None = None) -> None:
-        """``ssocheck lab serve``: start, write the inventory (if asked), serve until Ctrl-C, then close."""
-        try:
-            self.start()
-            if inventory_out is not None:
-                self.write_inventory(inventory_out)
-            self.wait()
-        finally:
-            self.close()
-
     def spn_host(self, node: str) -> str:
         """The host name of ``node``'s service principal: ``<name>.<domain dns>`` in lower case, like AD's."""
         dns = str((self.state.farm.get("domain") or {}).get("dns") or "")

@@ -204,11 +204,6 @@ class ConnectionAuth:
         """The mechanism that authenticated this connection (``ntlm``, ``kerberos``, ``credssp``)."""
         return self._scheme
 
-    @property
-    def sealing(self) -> bool:
-        """True once a context is established, so message encryption is possible."""
-        return self._principal is not None
-
     def challenge(self) -> AuthOutcome:
         """401 offering the enabled schemes, like Windows (Negotiate carries raw NTLMSSP for requests_ntlm)."""
         headers = []

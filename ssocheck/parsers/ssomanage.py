@@ -48,7 +48,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (name, _label_pattern(label)) for name, labels in LABELS.items() for label in labels
 ]
 ERROR_LINE = re.compile(r"^\s*ERROR\s*:", re.I)
-HRESULT = re.compile(r"0x[0-9A-F]{8}", re.I)
 # A failure HRESULT (severity bit set: 0x8..., 0xC...), the only kind an error message carries.
 FAILURE_HRESULT = re.compile(r"\b0x[89A-F][0-9A-F]{7}\b", re.I)
 LOCAL_HEADER = re.compile(r"^\s*Using\s+(?:SSO|Single\s+Sign-On)\s+server\s+on\s+this\s+computer\.?\s*$", re.I)

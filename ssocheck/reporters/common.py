@@ -390,12 +390,6 @@ def meta_for(report: Report, check_id: str) -> CheckMeta | None:
     return report.checks.get(check_id)
 
 
-def title_for(report: Report, check_id: str) -> str:
-    """The check's title, or an empty string when unknown."""
-    meta = meta_for(report, check_id)
-    return meta.title if meta else ""
-
-
 def severity_for(report: Report, check_id: str) -> str:
     """The check's severity as text, or ``unknown``."""
     meta = meta_for(report, check_id)

@@ -123,11 +123,6 @@ def biztalk(version: str | None = BT_VERSION) -> dict[str, Any] | None:
             "install_path": "C:\\Program Files (x86)\\Microsoft BizTalk Server 2016\\"}
 
 
-def cluster_and_biztalk(**per_node: dict[str, Any] | None) -> dict[str, dict[str, Any] | None]:
-    return {"BTSNODE1": per_node.get("BTSNODE1", {}), "BTSNODE2": per_node.get("BTSNODE2", {}),
-            "NODE1": per_node.get("NODE1", {}), "NODE2": per_node.get("NODE2", {})}
-
-
 def test_module_exports_all_sso_checks_in_catalog_order() -> None:
     assert [c.id for c in sso.CHECKS] == ["SSO001", "SSO002", "SSO003", "SSO004", "SSO005", "SSO006", "SSO012",
                                           "SSO016"]

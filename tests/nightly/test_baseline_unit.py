@@ -58,7 +58,7 @@ def test_save_is_atomic_and_keeps_the_old_file_on_failure(tmp_path: Path, monkey
     path = saved(tmp_path)
     before = path.read_text(encoding="utf-8")
 
-    def boom(src: str, dst: str) -> None:
+    def boom(*_paths: str) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)

@@ -1,9 +1,9 @@
 """A small JSON Schema (draft 2020-12) validator for the keywords ssocheck's schemas use.
 
-``jsonschema`` is not a dependency of the project, so the tests carry this instead. It refuses any
-keyword it does not implement (rather than silently ignoring it), so a schema can never appear to
-validate something it does not check. When ``jsonschema`` happens to be installed, :func:`validate`
-also runs the real validator.
+It refuses any keyword it does not implement (rather than silently ignoring it), so a schema can never
+appear to validate something it does not check. :func:`validate` also runs the reference validator,
+``jsonschema`` (in the dev extras), and requires both to agree; without it (a bare install) only this
+one runs.
 """
 
 from __future__ import annotations
