@@ -20,7 +20,7 @@ from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_
 # NET_FW_IP_PROTOCOL), as documented for the Windows Firewall with Advanced Security API.
 PROFILE_DOMAIN, PROFILE_PRIVATE, PROFILE_PUBLIC = 1, 2, 4
 PROFILE_NAMES = {PROFILE_DOMAIN: "Domain", PROFILE_PRIVATE: "Private", PROFILE_PUBLIC: "Public"}
-DIR_IN = 1  # NET_FW_RULE_DIR_IN (2 is outbound, never read)
+DIR_IN, DIR_OUT = 1, 2
 ACTION_BLOCK, ACTION_ALLOW = 0, 1
 PROTO_TCP, PROTO_ANY = 6, 256
 DTC_GROUP = "@FirewallAPI.dll,-33502"
