@@ -45,3 +45,8 @@ from ssocheck.lab.state import NodeState
 
 NodeState.os_caption
 NodeState.os_version
+
+# Part of the script-analysis result the farm's script judging (issue 12, in progress on another branch) reads.
+from ssocheck.psparse import Calls
+
+Calls.assigns_value
