@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ssocheck.lab.farm import LabFarm
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 
 def test_list_json_has_every_check_with_metadata() -> None:

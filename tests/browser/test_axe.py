@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ssocheck.reporters import REPORTERS
-from tests.reporters.bigfarm import big_report
+from tests.support.bigfarm import big_report
 
 from .test_chromium import FLAGS, demo_run  # noqa: F401  (the fixture: a real run's reports)
 

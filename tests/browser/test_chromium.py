@@ -27,8 +27,8 @@ import pytest
 from ssocheck import provenance
 from ssocheck.lab.farm import LabFarm
 from ssocheck.reporters import REPORTERS
-from tests.e2e.conftest import run_cli
-from tests.reporters.bigfarm import big_report
+from tests.support.bigfarm import big_report
+from tests.support.lab import run_cli
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOTEXT = shutil.which("pdftotext")

@@ -13,7 +13,7 @@ from ssocheck.errors import ConfigError
 from ssocheck.model import ExitCode, Report, Result, Status
 from ssocheck.report_file import load_report
 from ssocheck.reporters import REPORTERS
-from tests.reporters.bigfarm import big_report
+from tests.support.bigfarm import big_report
 
 
 def with_results(report: Report, changes: dict[tuple[str, str], Result | None]) -> Report:

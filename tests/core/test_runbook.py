@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from ssocheck import runbook
 from ssocheck.model import Phase, Status
-from tests.reporters.bigfarm import big_report
+from tests.support.bigfarm import big_report
 
 
 def states(report: object) -> dict[str, runbook.StepState]:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from ssocheck.lab.farm import LabFarm
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 SLICE = ["--select", "DTC001", "--select", "SSO004", "--select", "CLU003"]
 

@@ -10,7 +10,7 @@ from ssocheck.collect import gather
 from ssocheck.facts.system import parse_utc
 from ssocheck.inventory import load_inventory
 from ssocheck.registry import load_checks
-from tests.e2e.conftest import LabRun, case_id
+from tests.support.lab import LabRun, case_id
 
 pytestmark = pytest.mark.e2e
 

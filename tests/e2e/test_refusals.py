@@ -8,7 +8,7 @@ import pytest
 
 from ssocheck.lab.farm import LabFarm
 from ssocheck.lab.state import list_scenarios, load_scenario
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 pytestmark = pytest.mark.e2e
 

@@ -15,7 +15,7 @@ import pytest
 from ssocheck.lab.state import list_scenarios, load_scenario
 from ssocheck.model import Report, Status
 from ssocheck.snapshot import load_snapshot
-from tests.e2e.conftest import LabRun, case_id, evaluate_inventory, run_cli
+from tests.support.lab import LabRun, case_id, evaluate_inventory, run_cli
 
 pytestmark = pytest.mark.e2e
 

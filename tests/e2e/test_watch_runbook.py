@@ -12,7 +12,7 @@ from pathlib import Path
 from ssocheck.lab.farm import LabFarm
 from ssocheck.model import Report
 from ssocheck.watch import watch
-from tests.e2e.conftest import evaluate_inventory, run_cli
+from tests.support.lab import evaluate_inventory, run_cli
 
 FIX_USE_NETWORK_NAME = {"clusters": {"SSOCLU": {"resources": {
     "Enterprise Single Sign-On Service": {"private": {"UseNetworkName": 1}}}}}}

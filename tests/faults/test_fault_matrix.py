@@ -23,8 +23,8 @@ import yaml
 
 from ssocheck.lab.farm import LabFarm
 from ssocheck.registry import load_checks
-from tests.e2e.conftest import run_cli
 from tests.faults.servers import HostileServer, closed_port
+from tests.support.lab import run_cli
 
 NODE_TIMEOUT = 4.0
 BAD = "NODE2"

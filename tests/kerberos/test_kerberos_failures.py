@@ -15,9 +15,9 @@ import pytest
 
 from ssocheck.lab.kdc import UNREACHABLE_REALM, LabKdc, faketime_library
 from ssocheck.transport.kerberos import forget_tickets
-from tests.e2e.conftest import run_cli
-from tests.kerberos.conftest import REALM, USER, Realm
 from tests.kerberos.test_transports_e2e import farm_for, inventory, set_node
+from tests.support.kerberos import REALM, USER, Realm
+from tests.support.lab import run_cli
 
 pytestmark = pytest.mark.e2e
 

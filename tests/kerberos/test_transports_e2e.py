@@ -23,8 +23,8 @@ from ssocheck.lab.state import SCENARIO_DIR, build_farm, deep_merge, resolve_doc
 from ssocheck.model import Phase, Status
 from ssocheck.registry import select
 from ssocheck.transport.kerberos import forget_tickets
-from tests.e2e.conftest import run_cli
-from tests.kerberos.conftest import REALM, USER, Realm
+from tests.support.kerberos import REALM, USER, Realm
+from tests.support.lab import run_cli
 
 pytestmark = pytest.mark.e2e
 

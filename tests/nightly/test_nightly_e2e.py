@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from ssocheck.baseline import load_baseline
-from tests.nightly.conftest import (
+from tests.support.nightly import (
     LiveFarm,
     json_report,
     junit_case,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ssocheck.lab.farm import LabFarm
-from tests.nightly.conftest import json_report, junit_case, results_by, run_cli
+from tests.support.nightly import json_report, junit_case, results_by, run_cli
 
 pytestmark = pytest.mark.e2e
 

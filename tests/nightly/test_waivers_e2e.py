@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.nightly.conftest import LiveFarm, json_report, junit_case, results_by, run_cli
+from tests.support.nightly import LiveFarm, json_report, junit_case, results_by, run_cli
 
 pytestmark = pytest.mark.e2e
 

@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters import console
-
-from .conftest import NODE2_ERROR
+from tests.support.reports import NODE2_ERROR
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 

@@ -9,8 +9,7 @@ from html.parser import HTMLParser
 
 from ssocheck.model import NodeInfo, Report, Result, Status
 from ssocheck.reporters import html
-
-from .conftest import HOSTILE, NODE2_ERROR, WAIVER
+from tests.support.reports import HOSTILE, NODE2_ERROR, WAIVER
 
 
 class Outline(HTMLParser):

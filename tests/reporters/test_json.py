@@ -13,8 +13,7 @@ import pytest
 from ssocheck.collect import AuditEntry
 from ssocheck.model import Report, Result, Status
 from ssocheck.reporters import json_report
-
-from .schema_lite import SchemaError, errors, validate
+from tests.support.schema_lite import SchemaError, errors, validate
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "ssocheck" / "schemas" / "report.schema.json"
 

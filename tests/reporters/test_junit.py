@@ -11,8 +11,7 @@ import pytest
 
 from ssocheck.model import NodeInfo, Report, Result, Status
 from ssocheck.reporters import junit
-
-from .conftest import HOSTILE, NODE2_ERROR, WAIVER
+from tests.support.reports import HOSTILE, NODE2_ERROR, WAIVER
 
 
 def parse(report: Report, **options: str) -> ET.Element:

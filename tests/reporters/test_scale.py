@@ -11,8 +11,7 @@ import re
 from html import unescape
 
 from ssocheck.reporters import REPORTERS
-
-from .bigfarm import big_report, node_names
+from tests.support.bigfarm import big_report, node_names
 
 
 def test_500_node_html_is_small_and_its_headings_bounded() -> None:

@@ -11,8 +11,7 @@ import pytest
 
 from ssocheck.check import Expectations
 from ssocheck.snapshot import NodeSnapshot, Snapshot, snapshot_from_dict
-
-from .schema_lite import validate
+from tests.support.schema_lite import validate
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "ssocheck" / "schemas" / "snapshot.schema.json"
 
