@@ -138,7 +138,8 @@ def test_include_failover_makes_a_failover_count_as_drift(tmp_path: Path) -> Non
         baseline = tmp_path / "baseline.json"
         assert run_cli(["baseline", "save", "-i", inventory, "-o", baseline])[0] == 0
         farm.apply_overlay({"clusters": {"SSOCLU": {"groups": {"SSO": {"owner": "NODE2"}}}}})
-        args = ["run", "-i", inventory, "--phase", "nightly", "--baseline", baseline, "--select", "DRF001"]
+        args: list[str | Path] = ["run", "-i", inventory, "--phase", "nightly", "--baseline", baseline,
+                                  "--select", "DRF001"]
         plain = run_cli([*args, "--output-dir", tmp_path / "plain"])
         strict = run_cli([*args, "--output-dir", tmp_path / "strict", "--include-failover"])
     assert plain[0] == 0, plain[1] + plain[2]

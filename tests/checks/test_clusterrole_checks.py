@@ -164,7 +164,7 @@ def test_clu009_fails_a_short_pending_timeout_and_an_scm_restart() -> None:
     ({"threshold": 0}, "fail", "RestartThreshold 0"),
     ({"failover_threshold": 0}, "fail", "the role never fails over"),
 ])
-def test_clu009_restart_and_failover_policy(kw: dict[str, int], status: str, text: str) -> None:
+def test_clu009_restart_and_failover_policy(kw: dict[str, Any], status: str, text: str) -> None:
     results = run(clusterrole.EntssoFailurePolicyCheck, both(cluster=healthy_cluster(),
                                                              entsso_failure_policy=policy(**kw)))
     assert results["NODE1"].status.value == status and text in results["NODE1"].message

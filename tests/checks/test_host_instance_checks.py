@@ -11,7 +11,7 @@ from ssocheck_checks import biztalk as bts
 
 from ssocheck.facts.base import FactParseError
 from ssocheck.facts.biztalk import BizTalkHostServices
-from ssocheck.model import Phase
+from ssocheck.model import Phase, Result
 from tests.checks.test_cluster_checks import healthy_cluster, resource
 from tests.checks.test_sso_checks import run
 
@@ -32,7 +32,7 @@ def test_module_exports_and_metadata() -> None:
 # --------------------------------------------------------------------------- BTS003
 
 
-def bts003(services: list[dict[str, Any]] | None) -> dict[str, Any]:
+def bts003(services: list[dict[str, Any]] | None) -> Result:
     facts = None if services is None else {"biztalk_host_services": services}
     return run(bts.HostInstancesRunning, {"BTSNODE1": facts})["BTSNODE1"]
 
@@ -76,7 +76,7 @@ def clustered_host_cluster(group: str = "SSO") -> dict[str, Any]:
     return doc
 
 
-def bts004(services: list[dict[str, Any]] | None, cluster: dict[str, Any] | None = None) -> dict[str, Any]:
+def bts004(services: list[dict[str, Any]] | None, cluster: dict[str, Any] | None = None) -> Result:
     doc = cluster or clustered_host_cluster()
     facts = {"NODE1": None if services is None else {"biztalk_host_services": services,
                                                      "cluster": copy.deepcopy(doc)}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -41,7 +42,7 @@ def node(name: str, roles: tuple[str, ...], facts: dict[str, Any] | None = None,
     return NodeSnapshot(name=name, roles=roles, facts=facts or {}, **kw)
 
 
-def farm(overrides: dict[str, list[dict[str, Any]] | None] | None = None) -> list[NodeSnapshot]:
+def farm(overrides: Mapping[str, list[dict[str, Any]] | None] | None = None) -> list[NodeSnapshot]:
     """Two BizTalk nodes and two cluster nodes (local + clustered DTC) with msdtc_security, healthy by default.
 
     ``overrides`` maps a node name to its raw msdtc_security value (None: the fact is not collected).

@@ -6,6 +6,7 @@ reuses the builders.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -188,7 +189,7 @@ def test_sso001_missing_facts_make_the_group_not_proven() -> None:
     assert statuses(res) == dict.fromkeys(("BTSNODE1", "BTSNODE2", "NODE1", "NODE2"), "error")
     assert "not proven" in res["NODE1"].message
     facts = sso001_facts()
-    del facts["NODE2"]["entsso_registry"]  # type: ignore[index]
+    del (facts["NODE2"] or {})["entsso_registry"]
     res = run(sso.EntssoInstalled, facts)
     assert statuses(res)["NODE2"] == "error" and "entsso_registry" in res["NODE2"].message
     assert statuses(res)["NODE1"] == "error"
@@ -274,7 +275,7 @@ def test_sso002_untranslated_group_is_error_not_fail() -> None:
 
 def test_sso002_missing_account_fact_on_a_node() -> None:
     facts = sso002_facts()
-    del facts["NODE2"]["service_account_groups"]  # type: ignore[index]
+    del (facts["NODE2"] or {})["service_account_groups"]
     res = run(sso.ServiceAccountInSsoAdmins, facts)
     assert set(statuses(res).values()) == {"error"}
     assert "not proven" in res["NODE1"].message and "service_account_groups" in res["NODE2"].message
@@ -475,7 +476,7 @@ def test_sql_instance_key() -> None:
 # --------------------------------------------------------------------------- SSO006
 
 
-def sso006(per_node: dict[str, list[dict[str, Any]] | None],
+def sso006(per_node: Mapping[str, list[dict[str, Any]] | None],
            events: dict[str, list[dict[str, Any]]] | None = None, phase: Phase = Phase.POST) -> dict[str, Result]:
     facts: dict[str, dict[str, Any] | None] = {}
     for node, files in per_node.items():

@@ -247,9 +247,9 @@ def test_net001_multi_subnet_partial_answers_warn() -> None:
 def test_net001_probe_of_another_name_is_error_and_missing_fact_is_error() -> None:
     res = net001(address(), target="OTHERCLUSTER")
     assert res.status is Status.ERROR and "OTHERCLUSTER" in res.message
-    res = run(system.SsoEndpointReachable, [NodeSnapshot(name="BTSNODE1", roles=("biztalk",), facts={}),
-                                            endpoint_node(address(), name="BTSNODE2")])
-    assert statuses(res) == {"BTSNODE1": Status.ERROR, "BTSNODE2": Status.PASS}
+    both = run(system.SsoEndpointReachable, [NodeSnapshot(name="BTSNODE1", roles=("biztalk",), facts={}),
+                                             endpoint_node(address(), name="BTSNODE2")])
+    assert statuses(both) == {"BTSNODE1": Status.ERROR, "BTSNODE2": Status.PASS}
 
 
 def test_net001_fqdn_in_the_inventory_matches_the_short_name() -> None:

@@ -26,8 +26,11 @@ def test_watch_shows_what_changed_between_rounds(tmp_path: Path) -> None:
         def one_round() -> Report:
             return evaluate_inventory(inventory)
 
+        def fix_between_rounds(_seconds: float) -> None:
+            farm.apply_overlay(FIX_USE_NETWORK_NAME)
+
         code = watch(one_round, interval=0.0, rounds=2, out=out.append, width=200,
-                     sleep=lambda _s: farm.apply_overlay(FIX_USE_NETWORK_NAME), clock=lambda: "T")
+                     sleep=fix_between_rounds, clock=lambda: "T")
         commands = {name: farm.commands(name) for name in farm.state.nodes}
     assert code == 1  # DTC001 and SSO004 still fail
     first, second = out

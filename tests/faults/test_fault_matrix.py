@@ -105,7 +105,7 @@ def _assert_contained(out: Path, control: dict[tuple[str, str], Any], code: int,
     assert all(status != "pass" for (check, name), (status, _) in results.items() if name == BAD)
 
 
-CASES = {
+CASES: dict[str, tuple[str, dict[str, Any], str]] = {
     # mode: (server mode, kwargs, specific cause in NODE2's error)
     "trickle": ("trickle", {}, "within 4.0 s (node_timeout)"),
     "stall": ("stall", {}, "within 4.0 s (node_timeout)"),

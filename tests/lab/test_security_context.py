@@ -7,6 +7,9 @@ groups on the node; ssomanage only where ENTSSO answers locally), and the lab fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ssocheck.facts import probe
 from ssocheck.facts.sso import NOT_LOCAL, ServiceAccountGroups, SsoDatabase
 from ssocheck.lab.powershell import PowerShellHost
@@ -18,7 +21,7 @@ NTLM = identity_for("CORP\\ssocheck", "ntlm")
 CREDSSP = SessionIdentity("CORP\\ssocheck", "credssp", can_delegate=True)
 
 
-def ask(scenario_doc: dict[str, object] | None, node: str, identity: SessionIdentity) -> probe.ProbeAnswer:
+def ask(scenario_doc: Mapping[str, Any] | None, node: str, identity: SessionIdentity) -> probe.ProbeAnswer:
     base = load_scenario("healthy-post")
     farm = build_farm(deep_merge(base.document, scenario_doc or {}), base.name)
     host = PowerShellHost(farm)

@@ -44,7 +44,7 @@ def baseline(live_farm: LiveFarm) -> Path:
     return path
 
 
-def nightly(live_farm: LiveFarm, baseline: Path, out_dir: Path, *extra: str) -> Any:
+def nightly(live_farm: LiveFarm, baseline: Path, out_dir: Path, *extra: str | Path) -> Any:
     return run_cli("run", "-i", live_farm.inventory, "--phase", "nightly", "--baseline", baseline,
                    "--output-dir", out_dir, "--no-color", *extra)
 
@@ -53,7 +53,7 @@ def nightly(live_farm: LiveFarm, baseline: Path, out_dir: Path, *extra: str) -> 
 
 
 def _entsso_resource(doc: dict[str, Any]) -> str:
-    resources = doc["clusters"]["SSOCLU"]["resources"]
+    resources: dict[str, dict[str, Any]] = doc["clusters"]["SSOCLU"]["resources"]
     return next(name for name, r in resources.items() if (r.get("private") or {}).get("ServiceName") == "ENTSSO")
 
 

@@ -31,7 +31,8 @@ def farm(*overlays: dict[str, Any], scenario: str = "healthy-post") -> FarmState
 def port_test(state: FarmState, node: str = "BTSNODE1", params: dict[str, Any] | None = None) -> dict[str, Any]:
     target = state.node(node)
     assert target is not None
-    return port_create_test(state, target, params or {})
+    answer: dict[str, Any] = port_create_test(state, target, params or {})
+    return answer
 
 
 
