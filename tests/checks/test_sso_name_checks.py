@@ -4,6 +4,7 @@ real runner, on raw ``sso_db_info`` and ``secret_server_names`` values; plus the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -75,11 +76,11 @@ def names(canonical: dict[str, str | None]) -> list[dict[str, Any]]:
              "error": None if h else "No such host is known"} for n, h in canonical.items()]
 
 
-def sso020(secret_server: str, canonical: dict[str, str | None], phase: Phase = Phase.POST,
+def sso020(secret_server: str, canonical: Mapping[str, str | None], phase: Phase = Phase.POST,
            unread: tuple[str, ...] = ()) -> dict[str, str]:
     facts: dict[str, dict[str, Any] | None] = {
         n: {"sso_db_info": displaydb_unreachable(n) if n in unread else displaydb(secret=secret_server),
-            "secret_server_names": names(canonical)} for n in NODES}
+            "secret_server_names": names(dict(canonical))} for n in NODES}
     return statuses(run(secret.SecretServerNotAnAlias, facts, phase=phase))
 
 
