@@ -145,15 +145,15 @@ def test_junit_file_shape(tmp_path: Path) -> None:
 
     summary = json.loads((tmp_path / "out" / "ssocheck-report.json").read_text(encoding="utf-8"))["summary"]
     kinds: dict[type, int] = {Failure: 0, Error: 0, Skipped: 0}
-    cases = 0
-    for suite in JUnitXml.fromfile(str(tmp_path / "out" / "ssocheck-junit.xml")):
-        for tc in suite:
-            cases += 1
+    counted = 0
+    for parsed_suite in JUnitXml.fromfile(str(tmp_path / "out" / "ssocheck-junit.xml")):
+        for tc in parsed_suite:
+            counted += 1
             for outcome in tc.result:
                 kinds[type(outcome)] += 1
     assert kinds[Failure] == summary["fail"] and kinds[Error] == summary["error"]
     assert kinds[Skipped] == summary["skip"] + summary.get("waived", 0)
-    assert cases == sum(summary.values())
+    assert counted == sum(summary.values())
 
 
 def test_html_escapes_hostile_evidence(tmp_path: Path) -> None:
