@@ -7,7 +7,9 @@ import importlib
 from typing import Any
 
 # One module per area; each defines CHECKS, the list of its check classes.
-MODULES = ("msdtc", "system", "sso", "secret", "cluster", "biztalk", "porttest", "drift", "rpc", "clusterrole")
+MODULES = (
+    "msdtc", "system", "sso", "secret", "cluster", "biztalk", "porttest", "drift", "rpc", "clusterrole", "events",
+)
 
 
 def get_checks() -> list[type[Any]]:

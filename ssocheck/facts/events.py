@@ -18,7 +18,7 @@ from typing import Any
 
 from ssocheck import sso_events
 from ssocheck.facts.base import Fact, FactParseError, as_list, expect_type, opt_str
-from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS, WINDOW_DAYS
+from ssocheck.sso_event_query import PER_ID_CAP, SYSTEM_QUERIES, WATCHED_IDS, WINDOW_DAYS
 
 # Events by meaning, for the checks.
 SERVICE_STARTING = (10501, 10611)
@@ -251,3 +251,103 @@ $value = @($list.ToArray())
         events = [parse_event(item, f"{cls.name}[{i}]") for i, item in enumerate(as_list(raw, cls.name))]
         # Newest first; sorted() is stable, so events of the same second keep the log's order.
         return sorted(events, key=lambda e: e.time, reverse=True)
+
+
+# --------------------------------------------------------------------------- System log (EVT001)
+
+
+@dataclass(frozen=True)
+class SystemEvent:
+    """One System-log event: provider, ID, UTC time and insertion strings."""
+
+    provider: str
+    id: int
+    time: str
+    strings: tuple[str, ...]
+
+    @property
+    def when(self) -> datetime:
+        """The event time as an aware UTC datetime."""
+        return parse_time(self.time)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready description for evidence."""
+        return {"provider": self.provider, "id": self.id, "time": self.time, "strings": list(self.strings)}
+
+
+@dataclass(frozen=True)
+class SystemFailures:
+    """System-log failures of services and cluster resources, and the names of this node's ENTSSO resources."""
+
+    events: tuple[SystemEvent, ...]
+    entsso_resources: tuple[str, ...]
+
+
+class SystemFailureEvents(Fact[SystemFailures]):
+    """Service Control Manager and Failover Clustering failures in the System log, newest first.
+
+    The same bounded pattern as :class:`SsoEvents`: ``Get-WinEvent -FilterHashtable`` (provider, ID, start time
+    filtered by the event log service) with ``-MaxEvents`` per (provider, ID) of ``SYSTEM_QUERIES``; "no
+    events" and "no such provider" (a node without failover clustering) are empty answers. The events are
+    not filtered by service here; the check keeps those about ENTSSO. To tell which cluster resource is
+    ENTSSO, the snippet also lists the Generic Service resources whose ``ServiceName`` is ENTSSO from the
+    node's own cluster hive (``HKLM\\Cluster\\Resources``, absent on nodes outside a cluster). Raw value::
+
+        {"events": [{"provider", "id", "time": "yyyy-MM-ddTHH:mm:ssZ", "strings": [..]}],
+         "entsso_resources": ["Enterprise Single Sign-On Service"]}
+    """
+
+    name = "system_failure_events"
+    description = "System-log failures: ENTSSO logon (7038/7041) and cluster resource (1069/1040-1042) events"
+    script = r"""
+$queries = @(<QUERIES>)
+$cap = <PER_ID_CAP>
+$since = [DateTime]::Now.AddDays(-<WINDOW_DAYS>)
+$list = New-Object System.Collections.ArrayList
+foreach ($q in $queries) {
+    $found = @()
+    try {
+        $found = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; ProviderName = $q[0]; Id = $q[1]; StartTime = $since } -MaxEvents $cap -ErrorAction Stop)
+    } catch {
+        if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
+    }
+    foreach ($e in $found) {
+        $strings = New-Object System.Collections.ArrayList
+        foreach ($p in @($e.Properties)) { [void]$strings.Add([string]$p.Value) }
+        [void]$list.Add(@{
+            provider = [string]$e.ProviderName
+            id = [int]$e.Id
+            time = $e.TimeCreated.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv)
+            strings = @($strings.ToArray())
+        })
+    }
+}
+$resources = New-Object System.Collections.ArrayList
+$hive = 'Registry::HKEY_LOCAL_MACHINE\Cluster\Resources'
+if (Test-Path -LiteralPath $hive) {
+    foreach ($key in @(Get-ChildItem -LiteralPath $hive -ErrorAction SilentlyContinue)) {
+        $path = 'Registry::' + [string]$key.Name
+        $service = Get-SsoRegValue ($path + '\Parameters') 'ServiceName'
+        if ((Get-SsoRegValue $path 'Type') -eq 'Generic Service' -and ([string]$service).ToUpperInvariant() -eq 'ENTSSO') {
+            [void]$resources.Add([string](Get-SsoRegValue $path 'Name'))
+        }
+    }
+}
+$value = @{ events = @($list.ToArray()); entsso_resources = @($resources.ToArray()) }
+""".replace("<QUERIES>", ", ".join(f"@('{p}', {i})" for p, i in SYSTEM_QUERIES)).replace(
+        "<PER_ID_CAP>", str(PER_ID_CAP)).replace("<WINDOW_DAYS>", str(WINDOW_DAYS))
+
+    @classmethod
+    def parse(cls, raw: Any) -> SystemFailures:
+        doc = expect_type(raw, dict, cls.name)
+        events = []
+        for i, item in enumerate(as_list(doc.get("events"), cls.name)):
+            where = f"{cls.name}.events[{i}]"
+            provider = opt_str(expect_type(item, dict, where).get("provider"), f"{where}.provider")
+            if not provider:
+                raise FactParseError(f"{where}: 'provider' is required")
+            base = parse_event(item, where)
+            events.append(SystemEvent(provider, base.id, base.time, base.strings))
+        resources = tuple(opt_str(r, f"{cls.name}.entsso_resources[]") or "" for r in
+                          as_list(doc.get("entsso_resources"), cls.name))
+        return SystemFailures(tuple(sorted(events, key=lambda e: e.time, reverse=True)), resources)

@@ -17,7 +17,7 @@ from ssocheck.lab.emulation import EmulationError, emulates, utc_text
 from ssocheck.lab.state import FarmState, NodeState
 
 # The same IDs and cap the probe's snippet asks Windows for (the lab never imports the facts themselves).
-from ssocheck.sso_event_query import PER_ID_CAP, WATCHED_IDS
+from ssocheck.sso_event_query import PER_ID_CAP, SYSTEM_QUERIES, WATCHED_IDS
 
 SSOSS = r"HKLM\SOFTWARE\Microsoft\ENTSSO\SSOSS"
 SSOSS_WOW = r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO\SSOSS"
@@ -67,3 +67,33 @@ def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any])
         if node.registry.key_exists(key):
             return {"present": True, "keys": node.registry.subkeys(key), "view": view}
     return {"present": False, "keys": [], "view": None}
+
+
+@emulates("system_failure_events")
+def system_failure_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"events": [{"provider", "id", "time", "strings"}], "entsso_resources": [..]}``.
+
+    The node's scenario ``events`` whose ``source`` and ``id`` are one of the System-log queries, newest first,
+    at most ``PER_ID_CAP`` per query; the ENTSSO Generic Service resources of the node's cluster (what its
+    cluster hive lists), none outside a cluster.
+    """
+    wanted = {(provider.lower(), event_id) for provider, event_id in SYSTEM_QUERIES}
+    counts: dict[tuple[str, int], int] = {}
+    events: list[dict[str, Any]] = []
+    ordered = sorted(enumerate(node.events), key=lambda pair: (utc_text(pair[1].time), pair[0]), reverse=True)
+    for _, event in ordered:
+        key = (event.source.lower(), int(event.id))
+        if key not in wanted or counts.get(key, 0) >= PER_ID_CAP:
+            continue
+        counts[key] = counts.get(key, 0) + 1
+        events.append({"provider": event.source, "id": int(event.id), "time": utc_text(event.time),
+                       "strings": [str(s) for s in event.strings]})
+    resources: list[str] = []
+    cluster = farm.cluster_of(node)
+    for name, raw in dict((cluster or {}).get("resources") or {}).items():
+        res = dict(raw or {})
+        private = dict(res.get("private") or {})
+        if str(res.get("type") or "").lower() == "generic service" and str(private.get("ServiceName") or "").upper() \
+                == "ENTSSO":
+            resources.append(str(name))
+    return {"events": events, "entsso_resources": resources}
