@@ -69,7 +69,10 @@ def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any])
     return {"present": False, "keys": [], "view": None}
 
 
-@emulates("system_failure_events")
+@emulates(
+    "system_failure_events",
+    calls=('Get-WinEvent', r"'\cluster\resources'",),
+)
 def system_failure_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"events": [{"provider", "id", "time", "strings"}], "entsso_resources": [..]}``.
 
