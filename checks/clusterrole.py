@@ -138,7 +138,7 @@ def _code(value: str) -> str:
 
 
 class SsoAccountClusterAccess(GroupCheck):
-    """The SSO service account has Full Control on the cluster, directly or through one of its domain groups.
+    """The SSO service account has Full Control on the cluster, directly or through one of its groups.
 
     Microsoft's clustering guide for the master secret server: the SSO service account "must also be
     granted Full Control access to the cluster". The cluster's access list (Get-ClusterAccess) is read on
