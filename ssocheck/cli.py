@@ -136,8 +136,8 @@ def _output_options(func: _F) -> _F:
         "--format",
         "formats",
         multiple=True,
-        type=click.Choice(sorted(pipeline.REPORT_FILES)),
-        help="Report files to write (default: all of junit, html, json).",
+        type=click.Choice(sorted(pipeline.REPORT_FILES | pipeline.OPTIONAL_REPORT_FILES)),
+        help="Report files to write (default: all of junit, html, json; prometheus only when named).",
     )(func)
     func = click.option(
         "--output-dir",
@@ -505,6 +505,31 @@ def lint_scripts_command(paths: tuple[Path, ...], packs: bool, allow_writes: boo
             click.echo(safe(line))
     click.echo(f"{len(results)} script(s) checked, {len(bad)} with findings", err=True)
     sys.exit(ExitCode.FAIL if bad else ExitCode.OK)
+
+
+@main.command()
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Inventory YAML file.")
+@click.option("--phase", type=click.Choice([p.value for p in Phase]), default=Phase.NIGHTLY.value, show_default=True,
+              help="Phase the subset is judged in (the secret checks run after the move only).")
+@click.option("--check", "extra", multiple=True, metavar="ID", help="Add a check to the monitor subset (repeatable).")
+@click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+def monitor(inventory: Path, phase: str, extra: tuple[str, ...], workers: int) -> None:
+    """Nagios/Icinga plugin: can BizTalk get the master secret right now? Exit 0 OK, 1 WARNING, 2 CRITICAL,
+    3 UNKNOWN (the plugin API's codes, not run's)."""
+    from ssocheck import monitor as plugin
+
+    try:
+        out = pipeline.run(inventory, phase=Phase(phase), only=plugin.selected_checks(extra), workers=workers)
+        result = plugin.evaluate_report(out.report)
+    except SsocheckError as exc:
+        result = plugin.unknown(str(exc))
+    except Exception as exc:  # a plugin answers in its own codes, whatever happens
+        if _debug_requested():
+            raise
+        result = plugin.unknown(f"internal error: {type(exc).__name__}: {exc}")
+    click.echo(redact(result.text))
+    sys.exit(int(result.state))
 
 
 @main.command()

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 # Report file names of `run` and `check`.
 REPORT_FILES = {"junit": "ssocheck-junit.xml", "html": "ssocheck-report.html", "json": "ssocheck-report.json"}
+# Written only when asked for with --format (the node exporter's textfile collector reads *.prom files).
+OPTIONAL_REPORT_FILES = {"prometheus": "ssocheck.prom"}
 # `ssocheck drift` writes its own files, so a CI job can run it beside `run` into the same folder.
 DRIFT_REPORT_FILES = {"junit": "ssocheck-drift-junit.xml", "html": "ssocheck-drift-report.html",
                       "json": "ssocheck-drift-report.json"}
@@ -336,6 +338,8 @@ def write_reports(
     names = REPORT_FILES if files is None else files
     written: dict[str, Path] = {}
     for fmt in formats or sorted(names):
+        if fmt not in names and files is None and fmt in OPTIONAL_REPORT_FILES:
+            names = {**names, fmt: OPTIONAL_REPORT_FILES[fmt]}
         if fmt == "junit" and junit_warn_as is not None:
             text = REPORTERS[fmt].render(report, warn_as=junit_warn_as)
         else:

@@ -6,7 +6,7 @@ the others and ignores them, so one option set can be passed to all of them:
 
 * ``console``: ``color`` (ANSI colours, off by default), ``verbose`` (list passing results);
 * ``junit``: ``warn_as`` = ``pass`` (default) | ``skip`` | ``failure``;
-* ``html``, ``json``: no option.
+* ``html``, ``json``, ``prometheus``: no option.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ssocheck.model import Report
-from ssocheck.reporters import console, html, json_report, junit
+from ssocheck.reporters import console, html, json_report, junit, prometheus
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ REPORTERS: dict[str, Reporter] = {
         Reporter("junit", "xml", junit.render),
         Reporter("html", "html", html.render),
         Reporter("json", "json", json_report.render),
+        Reporter("prometheus", "prom", prometheus.render),
     )
 }
 

@@ -1,4 +1,4 @@
-"""The reporter registry: four named formats, one option set accepted by all."""
+"""The reporter registry: five named formats, one option set accepted by all."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ssocheck.reporters import REPORTERS, Reporter
 
 def test_registry_names_and_extensions() -> None:
     assert {name: r.extension for name, r in REPORTERS.items()} == {
-        "console": "txt", "junit": "xml", "html": "html", "json": "json"}
+        "console": "txt", "junit": "xml", "html": "html", "json": "json", "prometheus": "prom"}
     assert all(isinstance(r, Reporter) and r.name == name for name, r in REPORTERS.items())
 
 
