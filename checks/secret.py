@@ -55,6 +55,7 @@ from ssocheck.model import Phase, Severity
 from .common import (
     BLOG_FAILOVER,
     BLOG_NO_ENDPOINTS,
+    DOCS_BACKUP,
     DOCS_CLUSTER_MSS,
     DOCS_HA_MSS,
     DOCS_MOVE_MSS,
@@ -706,6 +707,89 @@ class SecretServerNotAnAlias(GroupCheck):
                              found={"canonical_name": lookup.host_name, "addresses": list(lookup.addresses)}, **base)
 
 
+# --------------------------------------------------------------------------- SSO013
+
+BACKUP_OK = 10559  # SSO_INFO_BACKUP_SECRET_OK: File Name, Current MSID, ...
+GENERATED = 10525  # SSO_INFO_GENERATE_SECRET_OK: MSID, ...
+# Events that name the MSID of the secret in use at their time, and the field that holds it.
+CURRENT_MSID_FIELDS: dict[int, str] = {GENERATED: "MSID", RESTORE_OK: "Current MSID", BACKUP_OK: "Current MSID",
+                                       10529: "MSID", 10533: "MSID"}
+
+
+def _msid(event: SsoEvent) -> str:
+    return (event.field(CURRENT_MSID_FIELDS.get(event.id, "MSID")) or "").strip().lower()
+
+
+class BackupIsCurrent(GroupCheck):
+    """The latest master secret backup holds the secret in use: no new secret since, the same MSID.
+
+    The backup copied to the cluster nodes (step 12) is what every node restores (step 20). A backup taken
+    before the last regeneration or yearly rotation restores an older secret, and everything encrypted since
+    cannot be decrypted (0x80090005 "Bad Data"). The newest ENTSSO 10559 ("master secrets were successfully
+    backed up", with File Name and Current MSID) on any node is the latest backup; no 10525 ("a new master
+    secret was generated") may be newer, and its MSID must equal the MSID of the secret in use: the newest of
+    10525 / 10523 (restore) / 10559 / 10529 / 10533 (got the current secret) on any node. After the move each
+    cluster node's newest restore (10523) must have restored that MSID. The events are read on every node
+    (bounded, newest per ID); nothing reads the backup file itself.
+    """
+
+    id = "SSO013"
+    name = "backup-is-current"
+    severity = Severity.CRITICAL
+    roles = ("biztalk", "sso-cluster")
+    phases = (Phase.PRE, Phase.POST)
+    facts = (SsoEvents,)
+    guide_step = "12, 20"
+    remediation = (
+        "On the current master secret server run 'ssoconfig -backupSecret <file>.bak' into '" + ENTSSO_FOLDER + "' "
+        "(note the password and reminder), copy that new file to '" + ENTSSO_FOLDER + "' on every cluster node, "
+        "replace the old copies, and after the move restore it on each node ('ssoconfig -restoreSecret <file>')."
+    )
+    references = (DOCS_BACKUP, DOCS_RESTORE, DOCS_CLUSTER_MSS)
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        events = {n.name: n.get(SsoEvents) for n in nodes}
+        tagged = sorted(((e, name) for name, evs in events.items() for e in evs), key=lambda p: p[0].time,
+                        reverse=True)
+        backup = next(((e, n) for e, n in tagged if e.id == BACKUP_OK), None)
+        if backup is None:
+            for node in nodes:
+                yield errored(f"no backup event {BACKUP_OK} on any node in the read window: cannot prove which secret "
+                              "the backup holds (back it up again: ssoconfig -backupSecret)", node=node.name,
+                              expected=f"a {BACKUP_OK} event on the master secret server")
+            return
+        b_event, b_node = backup
+        b_msid = _msid(b_event)
+        current = next(((e, n) for e, n in tagged if e.id in CURRENT_MSID_FIELDS and _msid(e)), backup)
+        c_event, c_node = current
+        base: dict[str, Any] = {
+            "expected": f"the latest backup ({b_event.field('File Name')}, {b_event.time} on {b_node}) holds the "
+                        "MSID of the secret in use",
+            "backup": {**b_event.summary(), "node": b_node},
+            "secret_in_use": {**c_event.summary(), "node": c_node},
+        }
+        group_problems: list[str] = []
+        newer = [(e, n) for e, n in tagged if e.id == GENERATED and e.when > b_event.when]
+        if newer:
+            group_problems.append(f"a new master secret was generated at {newer[0][0].time} on {newer[0][1]} "
+                                  f"(event {GENERATED}) after the latest backup of {b_event.time}")
+        if _msid(c_event) != b_msid:
+            group_problems.append(f"the secret in use has MSID {_msid(c_event)} (event {c_event.id} at {c_event.time} "
+                                  f"on {c_node}), the latest backup holds {b_msid or 'no MSID'}")
+        for node in nodes:
+            problems = list(group_problems)
+            restore = latest(events[node.name], RESTORE_OK)
+            if ctx.phase is Phase.POST and node.has_role("sso-cluster") and restore is not None \
+                    and _msid(restore) != b_msid:
+                problems.append(f"the restore here at {restore.time} restored MSID {_msid(restore)}, not the "
+                                f"latest backup's {b_msid}")
+            if problems:
+                yield failed("; ".join(problems), node=node.name, **base)
+            else:
+                yield passed(f"the latest backup ({b_event.time} on {b_node}) holds the secret in use "
+                             f"(MSID {b_msid})", node=node.name, **base)
+
+
 CHECKS = [
     MasterSecretServerName,
     MasterSecretRestored,
@@ -714,4 +798,5 @@ CHECKS = [
     NoLocalEntssoOnPassiveNode,
     EntssoManualOnClusterNodes,
     SecretServerNotAnAlias,
+    BackupIsCurrent,
 ]

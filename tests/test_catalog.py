@@ -29,6 +29,7 @@ SCOPES = {
     "biztalk": {"biztalk"},
     "sso-cluster": {"sso-cluster"},
     "biztalk + sso-cluster": {"biztalk", "sso-cluster"},
+    "sso-cluster + biztalk": {"biztalk", "sso-cluster"},
 }
 
 

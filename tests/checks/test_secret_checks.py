@@ -92,6 +92,9 @@ def healthy() -> dict[str, dict[str, Any]]:
                            ev(10520, "22:15:02"), restore("22:20:00", "NODE2")],
         },
     }
+    # SSO013: the backup copied to the cluster nodes was taken from the current secret before the move.
+    doc["BTSNODE1"]["sso_events"].append(ev(10559, "21:00:00", "C:\\SSO1A2B.bak", MSID, PREVIOUS, "CORP\\bizadmin",
+                                            "BTSNODE1"))
     for facts in doc.values():  # SSO020: both names resolve to themselves on every node
         facts["secret_server_names"] = [
             {"name": n, "host_name": f"{n}.corp.example.com", "addresses": [ip], "error": None}
@@ -119,7 +122,7 @@ def show(results: dict[str, Result]) -> dict[str, str]:
 
 def test_module_exports_and_metadata() -> None:
     assert [c.id for c in secret.CHECKS] == ["SSO007", "SSO008", "SSO009", "SSO010", "SSO011",
-                                                  "SSO021", "SSO020"]
+                                                  "SSO021", "SSO020", "SSO013"]
     for check in secret.CHECKS:
         assert check.remediation and check.references and check.__doc__ and check.guide_step != "-"
     assert "ssomanage -updatedb" in secret.MasterSecretServerName.remediation
