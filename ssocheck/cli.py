@@ -548,6 +548,68 @@ def doctor(inventory: Path, workers: int) -> None:
     sys.exit(int(out.exit_code))
 
 
+def _names(values: tuple[str, ...]) -> list[str]:
+    return [n.strip() for v in values for n in v.replace(",", " ").split() if n.strip()]
+
+
+@main.command(name="init")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path), default=Path("inventory.yml"))
+@click.option("--discover", "discover_node", metavar="NODE",
+              help="Ask this cluster node (one read-only command) for the cluster nodes and network names.")
+@click.option("--address", "addresses", multiple=True, metavar="NAME=HOST[:PORT]",
+              help="Where to reach a node when its name is not enough (repeatable).")
+@click.option("--group", help="The BizTalk group's name.")
+@click.option("--cluster-network-name", help="Network name of the cluster role for ENTSSO.")
+@click.option("--master-secret-server", help="The CURRENT master secret server.")
+@click.option("--sso-account", help="DOMAIN\\account that ENTSSO runs as.")
+@click.option("--sso-db-server", help="SQL Server (instance) of the SSO database.")
+@click.option("--biztalk-node", "biztalk_nodes", multiple=True, metavar="NAME", help="A BizTalk node (repeatable).")
+@click.option("--cluster-node", "cluster_nodes", multiple=True, metavar="NAME", help="A cluster node (repeatable).")
+@click.option("--username", help="DOMAIN\\user ssocheck logs on as.")
+@click.option("--transport", type=click.Choice(["ntlm", "kerberos", "credssp", "basic"]), default="ntlm",
+              show_default=True)
+@click.option("--scheme", type=click.Choice(["https", "http"]), default="https", show_default=True)
+@click.option("--password-env", metavar="VAR", help="Read the password from this environment variable.")
+@click.option("--password-file", metavar="FILE", help="Read the password from this file (mode 0600).")
+def init_command(output: Path, discover_node: str | None, addresses: tuple[str, ...], group: str | None,
+                 cluster_network_name: str | None, master_secret_server: str | None, sso_account: str | None,
+                 sso_db_server: str | None, biztalk_nodes: tuple[str, ...], cluster_nodes: tuple[str, ...],
+                 username: str | None, transport: str, scheme: str, password_env: str | None,
+                 password_file: str | None) -> None:
+    """Write a commented inventory (OUTPUT, default inventory.yml) from flags or prompts; never overwrites."""
+    from ssocheck import init as init_mod
+
+    if output.exists():
+        raise ConfigError("already exists; ssocheck init never overwrites a file (choose another name or "
+                          "remove it)", source=str(output))
+    where = dict(init_mod.parse_address(a) for a in addresses)
+    username = username or click.prompt("Account ssocheck logs on as (DOMAIN\\user)")
+    cluster = _names(cluster_nodes)
+    if discover_node:
+        found = init_mod.discover_at(discover_node, where, transport, scheme, username,
+                                     init_mod.discovery_password(password_env, password_file, username))
+        for line in init_mod.describe(found):
+            click.echo(f"discovered: {line}")
+        cluster = cluster or list(found.nodes)
+        if not cluster_network_name and found.network_name:
+            cluster_network_name = found.network_name
+        elif not cluster_network_name and len(found.candidates) == 1:
+            cluster_network_name = found.candidates[0][1]
+    answers = init_mod.InitAnswers(
+        group=group or click.prompt("BizTalk group name"),
+        cluster_network_name=cluster_network_name or click.prompt("Cluster network name for ENTSSO"),
+        master_secret_server=master_secret_server or click.prompt("Current master secret server"),
+        sso_service_account=sso_account or click.prompt("ENTSSO service account (DOMAIN\\account)"),
+        sso_db_server=sso_db_server or click.prompt("SQL Server of the SSO database"),
+        biztalk_nodes=_names(biztalk_nodes) or _names((click.prompt("BizTalk nodes (comma separated)"),)),
+        cluster_nodes=cluster or _names((click.prompt("Cluster nodes (comma separated)"),)),
+        username=username, transport=transport, scheme=scheme, password_env=password_env,
+        password_file=password_file, addresses=where,
+    )
+    init_mod.write(output, answers)
+    click.echo(f"wrote {output} (mode 0600); next: ssocheck doctor -i {output}")
+
+
 @main.command()
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Where report files are written.")

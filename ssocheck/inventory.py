@@ -7,6 +7,7 @@ naming the file and the field, so a typo never silently turns a check off. See R
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -21,8 +22,34 @@ from ssocheck.kerberos_config import kerberos_options, node_spn_host
 from ssocheck.model import ROLES, Expectations, Phase
 from ssocheck.secrets import Secret, password_from_env, password_from_file, password_from_prompt
 
-TRANSPORTS = ("ntlm", "kerberos", "credssp", "basic")
-NODE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# The inventory's JSON Schema is the one list of keys and allowed values: editors validate with it while an
+# inventory is typed (``# yaml-language-server: $schema=...``, written by ``ssocheck init``), and this parser
+# takes the known keys of every mapping and the enums from it, so the two cannot drift apart. The parser keeps
+# its own one-line messages (``file: field: problem``) and the rules a schema cannot say (file modes, env vars).
+SCHEMA_PATH = Path(__file__).parent / "schemas" / "inventory.schema.json"
+SCHEMA: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _resolve(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with its ``$ref`` (into ``$defs``) merged in."""
+    while "$ref" in node:
+        node = {**SCHEMA["$defs"][node["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _schema_at(*keys: str) -> dict[str, Any]:
+    """The schema of a nested mapping (``"nodes"`` descends into its items); ``$ref`` resolved."""
+    node: dict[str, Any] = SCHEMA
+    for key in keys:
+        node = node["items"] if key == "[]" else node["properties"][key]
+        node = _resolve(node)
+    return node
+
+
+TRANSPORTS: tuple[str, ...] = tuple(_schema_at("connection", "transport")["enum"])
+SCHEMES: tuple[str, ...] = tuple(_schema_at("connection", "scheme")["enum"])
+PHASES: tuple[str, ...] = tuple(_schema_at("phase")["enum"])
+NODE_NAME = re.compile(_schema_at("nodes", "[]", "name")["pattern"])
 
 
 @dataclass(frozen=True)
@@ -105,9 +132,10 @@ class Inventory:
 class _Reader:
     """Typed access to a YAML mapping that reports errors as ``file: field: problem``."""
 
-    def __init__(self, source: str, data: Any, prefix: str = "") -> None:
+    def __init__(self, source: str, data: Any, prefix: str = "", schema: dict[str, Any] | None = None) -> None:
         self.source = source
         self.prefix = prefix
+        self.schema = schema  # this mapping's schema: its ``properties`` are the known keys
         if not isinstance(data, dict):
             raise InventoryError("must be a mapping", source=source, field=prefix or None)
         self.data: dict[str, Any] = data
@@ -137,10 +165,14 @@ class _Reader:
 
     def sub(self, key: str, required: bool = False) -> _Reader:
         value = self.get(key, dict, required=required, default={})
-        return _Reader(self.source, value, self.path(key))
+        sub_schema = None
+        if self.schema is not None:
+            sub_schema = _resolve(self.schema["properties"][key])
+        return _Reader(self.source, value, self.path(key), sub_schema)
 
     def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
+        known = set(self.schema["properties"]) if self.schema is not None else self.used
+        unknown = sorted(set(self.data) - known)
         if unknown:
             raise self.error(unknown[0], "unknown key (typo?)")
 
@@ -153,7 +185,7 @@ def _connection(r: _Reader, base: Path, domain: tuple[str | None, str | None] = 
     if transport not in TRANSPORTS:
         raise r.error("transport", f"must be one of {', '.join(TRANSPORTS)}")
     scheme = r.get("scheme", str, "https").lower()
-    if scheme not in ("http", "https"):
+    if scheme not in SCHEMES:
         raise r.error("scheme", "must be http or https")
     port = r.get("port", int, None)
     if port is not None and not 0 < port < 65536:
@@ -205,7 +237,7 @@ def _nodes(source: str, raw: Any, transport: str = "ntlm") -> tuple[Node, ...]:
     nodes: list[Node] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
-        r = _Reader(source, item, f"nodes[{i}]")
+        r = _Reader(source, item, f"nodes[{i}]", _schema_at("nodes", "[]"))
         name = r.get("name", str, required=True)
         if not NODE_NAME.match(name):
             raise r.error("name", f"{name!r} is not a valid host name")
@@ -228,7 +260,7 @@ def _nodes(source: str, raw: Any, transport: str = "ntlm") -> tuple[Node, ...]:
 def parse_inventory(data: Any, path: Path) -> Inventory:
     """Build an Inventory from already-loaded YAML data; ``path`` is used in errors and relative paths."""
     source = str(path)
-    r = _Reader(source, data)
+    r = _Reader(source, data, schema=SCHEMA)
     sso = r.sub("sso", required=True)
     db = sso.sub("database", required=True)
     domain = r.sub("domain")
@@ -255,6 +287,8 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     domain.finish()
     phase_raw = r.get("phase", str, None)
     try:
+        if phase_raw and phase_raw not in PHASES:
+            raise ValueError(phase_raw)
         phase = Phase(phase_raw) if phase_raw else None
     except ValueError:
         raise r.error("phase", "must be pre, post or nightly") from None

@@ -15,7 +15,7 @@ from typing import Any
 ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "examples", "default", "format", "$defs"}
 ASSERTIONS = {
     "type", "enum", "const", "required", "properties", "additionalProperties", "items", "minItems",
-    "minimum", "minLength", "pattern", "propertyNames", "$ref",
+    "minimum", "minLength", "pattern", "propertyNames", "$ref", "maximum", "anyOf",
 }
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
@@ -60,6 +60,12 @@ def errors(instance: Any, schema: dict[str, Any], root: dict[str, Any] | None = 
             yield f"{path}: {instance!r} does not match {schema['pattern']}"
     if _TYPES["number"](instance) and "minimum" in schema and instance < schema["minimum"]:
         yield f"{path}: {instance} < {schema['minimum']}"
+    if _TYPES["number"](instance) and "maximum" in schema and instance > schema["maximum"]:
+        yield f"{path}: {instance} > {schema['maximum']}"
+    if "anyOf" in schema:
+        branches = [list(errors(instance, branch, root, path)) for branch in schema["anyOf"]]
+        if all(branches):
+            yield f"{path}: matches none of anyOf ({'; '.join(b[0] for b in branches)})"
     if isinstance(instance, list):
         if len(instance) < schema.get("minItems", 0):
             yield f"{path}: fewer than {schema['minItems']} items"
