@@ -548,6 +548,21 @@ def doctor(inventory: Path, workers: int) -> None:
     sys.exit(int(out.exit_code))
 
 
+@main.command(name="sanitize")
+@click.argument("snapshot", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the sanitised snapshot (mode 0600).")
+@click.option("--mapping", "mapping_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write original -> pseudonym here (0600). Keep it: it undoes the sanitising. Never by default.")
+def sanitize_command(snapshot: Path, output: Path, mapping_file: Path | None) -> None:
+    """Replace host, domain and account names, SIDs, GUIDs, IPs, user paths and hashes by consistent pseudonyms."""
+    from ssocheck.sanitize import sanitize_file
+
+    mapping = sanitize_file(snapshot, output, mapping_file)
+    click.echo(f"sanitised: {output} ({len(mapping)} identifiers replaced"
+               + (f"; mapping: {mapping_file})" if mapping_file else "; no mapping written)"))
+
+
 def _names(values: tuple[str, ...]) -> list[str]:
     return [n.strip() for v in values for n in v.replace(",", " ").split() if n.strip()]
 

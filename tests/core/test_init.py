@@ -62,7 +62,7 @@ def test_init_prompts_for_what_no_flag_gave(tmp_path: Path) -> None:
 def test_init_never_overwrites(tmp_path: Path) -> None:
     out = tmp_path / "inventory.yml"
     out.write_text("mine\n", encoding="utf-8")
-    code, stdout, stderr = _init([str(out), *FLAGS])
+    code, _, stderr = _init([str(out), *FLAGS])
     assert code == 2
     assert stderr.strip() == (f"ssocheck: error: {out}: already exists; ssocheck init never overwrites a file "
                               "(choose another name or remove it)")

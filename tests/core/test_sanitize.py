@@ -1,0 +1,113 @@
+"""``ssocheck sanitize`` on every built-in scenario's snapshot: nothing identifying survives, results are the same.
+
+Snapshots are collected from each scenario's farm with the PowerShell host called directly (as in
+tests/lab/test_fact_mutations.py): the transport is not what is under test here, the probe and the farm are real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from ssocheck.check import Context
+from ssocheck.cli import main
+from ssocheck.collect import gather
+from ssocheck.facts import probe
+from ssocheck.inventory import Connection, Node, load_inventory
+from ssocheck.lab.farm import LabFarm
+from ssocheck.lab.state import list_scenarios
+from ssocheck.model import Phase
+from ssocheck.registry import load_checks
+from ssocheck.runner import evaluate
+from ssocheck.sanitize import WELL_KNOWN_ACCOUNTS, WELL_KNOWN_DOMAINS, sanitize
+from ssocheck.secrets import Secret
+from ssocheck.snapshot import snapshot_from_dict
+from ssocheck.transport.winrm import ScriptResult
+
+SCENARIOS = [row[0] for row in list_scenarios()]
+CHECKS = load_checks()
+
+
+def _snapshot(scenario: str, tmp: Path) -> dict[str, Any]:
+    with LabFarm(scenario, workdir=tmp / "farm") as lab:
+        inv = load_inventory(lab.write_inventory(tmp / "inventory.yml"))
+
+        def direct(conn: Connection, node: Node, password: Secret, script: str) -> ScriptResult:
+            arguments = " ".join([*probe.POWERSHELL_ARGS, probe.encoded_command(probe.BOOTSTRAP)])
+            result = lab.host(node.name, probe.POWERSHELL, arguments, script.encode("ascii"))
+            return ScriptResult(result.stdout.decode("cp437"), result.stderr.decode("cp437"), result.exit_code, 0.0)
+
+        snap, _ = gather(inv, [lc.check for lc in CHECKS], inv.password(), runner=direct)
+    doc = snap.to_dict()
+    doc["inventory"] = "inventory.yml"  # the temporary path is not the farm's
+    return doc
+
+
+def _identifiers(doc: dict[str, Any]) -> set[str]:
+    """What identifies the farm, listed from the original independently of the sanitiser's own scan."""
+    found: set[str] = set()
+    exp = doc["expectations"]
+    for key in ("group", "cluster_network_name", "master_secret_server", "domain_netbios", "domain_dns"):
+        if exp.get(key):
+            found.add(str(exp[key]))
+    for key in ("sso_service_account", "biztalk_sso_service_account"):
+        if exp.get(key):
+            found.update(p for p in re.split(r"[\\@]", str(exp[key])) if p)
+    for node in doc["nodes"]:
+        found.add(node["name"])
+        if node.get("computer"):
+            found.add(node["computer"])
+    text = json.dumps(doc)
+    found.update(re.findall(r"S-1-5-21-\d+-\d+-\d+", text))
+    found.update(g.lower() for g in re.findall(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", text))
+    found.update(ip for ip in re.findall(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])", text)
+                 if not ip.startswith(("127.", "0.", "255.")) and all(int(o) < 256 for o in ip.split(".")))
+    return {f for f in found if f.lower() not in WELL_KNOWN_ACCOUNTS | WELL_KNOWN_DOMAINS and len(f) > 2}
+
+
+def _results(doc: dict[str, Any], phase: Phase) -> list[tuple[str, str, str, str]]:
+    snap = snapshot_from_dict(doc, "mem")
+    report = evaluate(CHECKS, snap, Context(phase, snap.expect))
+    return sorted((r.check_id, r.node, r.status.value, r.message) for r in report.results)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_sanitised_snapshot_hides_identifiers_and_keeps_results(scenario: str, tmp_path: Path) -> None:
+    original = _snapshot(scenario, tmp_path)
+    clean, mapping = sanitize(original)
+    out = json.dumps(clean).lower()
+    survivors = sorted(i for i in _identifiers(original) if re.search(r"(?<![\w-])" + re.escape(i.lower())
+                                                                       + r"(?![\w-])", out))
+    assert survivors == [], survivors
+    for phase in (Phase.PRE, Phase.POST):
+        before = _results(original, phase)
+        after = _results(clean, phase)
+        # The same result for the same check on the same (renamed) node.
+        def renamed(node: str) -> str:
+            return re.sub(r"[\w.-]+", lambda m: mapping.get(m.group(0).lower(), m.group(0)), node).lower()
+
+        assert sorted((c, renamed(n), s) for c, n, s, _ in before) == sorted((c, n.lower(), s) for c, n, s, _ in after)
+
+
+def test_sanitize_command_writes_no_mapping_unless_asked(tmp_path: Path) -> None:
+    doc = _snapshot("demo", tmp_path)
+    src = tmp_path / "snap.json"
+    src.write_text(json.dumps(doc), encoding="utf-8")
+    out = tmp_path / "out" / "clean.json"
+    result = CliRunner().invoke(main, ["sanitize", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.parent.iterdir()) == ["clean.json"]
+    assert os.stat(out).st_mode & 0o777 == 0o600
+    assert "BTSNODE1" not in out.read_text(encoding="utf-8")
+    mapping = tmp_path / "map.json"
+    args = ["sanitize", str(src), "-o", str(tmp_path / "c2.json"), "--mapping", str(mapping)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert os.stat(mapping).st_mode & 0o777 == 0o600
+    assert "btsnode1" in json.loads(mapping.read_text(encoding="utf-8"))
