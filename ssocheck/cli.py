@@ -271,10 +271,18 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
 @click.option("--select", "only", multiple=True, metavar="ID", help="Collect only the facts of these checks.")
 @click.option("--skip", "skip", multiple=True, metavar="ID", help="Do not collect the facts of these checks.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
-def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int) -> None:
+@click.option("--sanitize", "sanitized", is_flag=True,
+              help="Write the snapshot with pseudonyms for names, SIDs, GUIDs, IPs (see 'ssocheck sanitize').")
+def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int,
+            sanitized: bool) -> None:
     """Collect facts into a snapshot file, without evaluating checks."""
     out = pipeline.collect(inventory, only=only, skip=skip, workers=workers, progress=sys.stderr)
-    out.snapshot.save(output)
+    if sanitized:
+        from ssocheck.sanitize import write_sanitized
+
+        write_sanitized(out.snapshot.to_dict(), output)  # the original is never written
+    else:
+        out.snapshot.save(output)
     failed = out.failed_nodes
     click.echo(f"snapshot: {output} ({len(out.snapshot.nodes)} nodes, {len(failed)} not collected)")
     for name, error in failed:
@@ -541,10 +549,16 @@ def doctor(inventory: Path, workers: int) -> None:
     from tabulate import tabulate
 
     out = pipeline.doctor(inventory, workers=workers, announce=click.echo)
-    table = [[r.node, r.address, "yes" if r.reachable else "no", "yes" if r.authenticated else "no",
+    from ssocheck.doctor import summary
+
+    # "Authenticated" is unknown ("-") where the node was not reached: no logon was tried.
+    table = [[r.node, r.address, "yes" if r.reachable else "no",
+              ("yes" if r.authenticated else "no") if r.reachable else "-",
               r.identity or "-", r.ps_version or "-", r.detail] for r in out.rows]
     click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
                                         "PowerShell", "Detail"]))
+    for line in summary(out.rows):
+        click.echo(line)
     sys.exit(int(out.exit_code))
 
 

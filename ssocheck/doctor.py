@@ -73,7 +73,7 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
         auth_failed = "authentication failed" in text
         reachable = auth_failed or not any(s in text for s in ("cannot connect", "cannot resolve", "timed out",
                                                                 "TLS"))
-        return DoctorRow(node.name, url, reachable, False, None, text)
+        return DoctorRow(node.name, url, reachable, False, None, _own_detail(node.name, text))
     out = result.stdout
     if BEGIN in out and END in out:
         try:
@@ -85,6 +85,31 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
             pass
     return DoctorRow(node.name, url, True, True, None,
                      f"unexpected answer (exit {result.exit_code}): {result.stderr.strip()[:200]}")
+
+
+def _own_detail(node: str, text: str) -> str:
+    """``text`` without a leading ``NODE: `` (the table's first column already names the node)."""
+    prefix = f"{node}: "
+    while text.startswith(prefix):
+        text = text[len(prefix):]
+    return text
+
+
+def summary(rows: list[DoctorRow] | tuple[DoctorRow, ...]) -> list[str]:
+    """The lines under the table: how many nodes answered and, when some did not, what to look at first."""
+    answered = sum(r.ok for r in rows)
+    lines = [f"doctor: {answered} of {len(rows)} node{'s' if len(rows) != 1 else ''} answered PowerShell"]
+    auth = [r.node for r in rows if r.reachable and not r.authenticated]
+    down = [r.node for r in rows if not r.reachable]
+    if auth:
+        lines.append(f"  authentication failed on {', '.join(auth)}: check connection.username and the password "
+                     "source (password_env / password_file) of the inventory, and that the account may use WinRM")
+    if down:
+        lines.append(f"  not reached: {', '.join(down)}: check the address and port, DNS, the firewall, and that a "
+                     "WinRM listener runs there (README, prerequisites)")
+    if answered == len(rows):
+        lines.append("  next: ssocheck run -i INVENTORY --phase pre")
+    return lines
 
 
 def probe_all(inv: Inventory, password: Secret, workers: int) -> list[DoctorRow]:
@@ -106,5 +131,6 @@ def probe_all(inv: Inventory, password: Secret, workers: int) -> list[DoctorRow]
         else:
             detail = f"{node.name}: unexpected {type(outcome.error).__name__}: {outcome.error}"
             reachable = False
-        rows.append(DoctorRow(node.name, endpoint_url(inv.connection, node), reachable, False, None, detail))
+        rows.append(DoctorRow(node.name, endpoint_url(inv.connection, node), reachable, False, None,
+                              _own_detail(node.name, detail)))
     return rows

@@ -109,8 +109,9 @@ class Pseudonymizer:
     def _name_pattern(self) -> re.Pattern[str] | None:
         if self._pattern is None and self.names:
             alternatives = sorted(self.names, key=len, reverse=True)
-            self._pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w-])",
-                                       re.I)
+            # A hyphen or a dot ends a name: MSDTC-BIZTALKCLUSTER and node1.corp.example.com hold names too.
+            self._pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(a) for a in alternatives)
+                                       + r")(?![A-Za-z0-9_])", re.I)
         return self._pattern
 
     def _exact(self, key: str, make: Any) -> str:
@@ -228,7 +229,11 @@ def sanitize_file(snapshot: Path, output: Path, mapping_file: Path | None = None
     from ssocheck.baseline import load_snapshot_or_baseline
 
     load_snapshot_or_baseline(snapshot)  # refuse what is not a valid snapshot, with the usual one-line error
-    doc = json.loads(snapshot.read_text(encoding="utf-8"))
+    return write_sanitized(json.loads(snapshot.read_text(encoding="utf-8")), output, mapping_file)
+
+
+def write_sanitized(doc: dict[str, Any], output: Path, mapping_file: Path | None = None) -> dict[str, str]:
+    """Write the sanitised form of snapshot ``doc`` (0600) and, only when asked, the mapping (0600)."""
     clean, mapping = sanitize(doc)
     write_atomic(output, json.dumps(clean, indent=2, sort_keys=True, ensure_ascii=False) + "\n", mode=0o600)
     if mapping_file is not None:

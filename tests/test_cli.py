@@ -63,6 +63,10 @@ def test_doctor_reports_each_node(tmp_path: Path) -> None:
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith(("BTS", "NODE"))}
     assert "5.1.14393.0" in lines["BTSNODE1"] and "yes" in lines["BTSNODE1"]
     assert "no" in lines["BTSNODE2"] and "cannot connect" in lines["BTSNODE2"]
+    # D13: not reached means the logon was never tried ("-"), the node is named once, a summary says what to do.
+    assert lines["BTSNODE2"].split()[2:4] == ["no", "-"] and lines["BTSNODE2"].count("BTSNODE2") == 1
+    assert "doctor: 3 of 4 nodes answered PowerShell" in out
+    assert "not reached: BTSNODE2" in out
 
 
 def test_demo_runs_and_writes_reports(tmp_path: Path) -> None:

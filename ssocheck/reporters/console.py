@@ -205,7 +205,8 @@ def _summary(report: Report, paint: _Painter) -> str:
     )
     checks = len({r.check_id for r in report.results})
     nodes = len(node_order(report))
-    return f"{len(report.results)} results ({checks} checks on {nodes} nodes): {counts} -> {_verdict(report, paint)}"
+    return (f"{_plural(len(report.results), 'result')} ({_plural(checks, 'check')} on {_plural(nodes, 'node')}): "
+            f"{counts} -> {_verdict(report, paint)}")
 
 
 def _verdict(report: Report, paint: _Painter) -> str:
@@ -340,6 +341,12 @@ def _sections(report: Report) -> list[str]:
         return []
     lines = [""]
     for name, value in sorted(report.sections.items()):
+        if name == "audit" and isinstance(value, list):
+            # What the count means: remote scripts sent (one per node and purpose), not log lines.
+            writes = sum(1 for e in value if isinstance(e, dict) and e.get("changes_state"))
+            lines.append(f"audit: {_plural(len(value), 'remote script')} sent to the nodes ({writes} state-changing; "
+                         "each with its SHA-256 and outcome in the HTML or JSON report)")
+            continue
         size = _plural(len(value), "entry", "entries") if isinstance(value, (list, dict)) else "present"
         lines.append(f"{_t(name)}: {size} (see the HTML or JSON report)")
     return lines

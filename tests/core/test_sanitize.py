@@ -82,8 +82,8 @@ def test_sanitised_snapshot_hides_identifiers_and_keeps_results(scenario: str, t
     original = _snapshot(scenario, tmp_path)
     clean, mapping = sanitize(original)
     out = json.dumps(clean).lower()
-    survivors = sorted(i for i in _identifiers(original) if re.search(r"(?<![\w-])" + re.escape(i.lower())
-                                                                       + r"(?![\w-])", out))
+    survivors = sorted(i for i in _identifiers(original) if re.search(r"(?<![a-z0-9_])" + re.escape(i.lower())
+                                                                       + r"(?![a-z0-9_])", out))
     assert survivors == [], survivors
     for phase in (Phase.PRE, Phase.POST):
         before = _results(original, phase)

@@ -40,6 +40,17 @@ def test_init_discover_doctor_run_pre(tmp_path: Path) -> None:
 
         doctor = runner.invoke(main, ["doctor", "-i", str(out)])
         assert doctor.exit_code == 0, doctor.output
+        assert "doctor: 4 of 4 nodes answered PowerShell" in doctor.stdout
+        assert "next: ssocheck run -i INVENTORY --phase pre" in doctor.stdout
+        # A snapshot to send to the project: collected and sanitised in one step, the original never written.
+        shared = tmp_path / "shared.json"
+        collected = runner.invoke(main, ["collect", "-i", str(out), "-o", str(shared), "--sanitize"])
+        assert collected.exit_code == 0, collected.output
+        text = shared.read_text(encoding="utf-8").lower()
+        assert "btsnode1" not in text and "biztalkcluster" not in text and "node1" not in text
+        checked = runner.invoke(main, ["check", "--snapshot", str(shared), "--phase", "pre", "--output-dir",
+                                       str(tmp_path / "rs"), "--no-color"])
+        assert checked.exit_code == 0, checked.output
         run = runner.invoke(main, ["run", "-i", str(out), "--phase", "pre", "--output-dir", str(tmp_path / "r"),
                                    "--no-color"])
         assert run.exit_code == 0, run.output

@@ -111,7 +111,8 @@ def test_all_passing_quiet(make_report: Callable[..., Report]) -> None:
 
 def test_sections_are_mentioned(report: Report) -> None:
     text = console.render(report)
-    assert "audit: 1 entry" in text and "waivers: 1 entry" in text and "drift: 1 entry" in text
+    assert "audit: 1 remote script sent to the nodes (0 state-changing" in text
+    assert "waivers: 1 entry" in text and "drift: 1 entry" in text
 
 
 def test_one_cause_stopping_several_checks_is_shown_once(report: Report) -> None:
@@ -257,3 +258,8 @@ def test_a_clone_pair_is_one_finding_two_pairs_are_two(make_report: Callable[...
     assert "FAIL DTC001 on NODE1, NODE2:" in pair and pair.count("FAIL DTC001 on") == 1
     two = console.render(make_report(nodes=nodes, results=(shared("NODE1", "NODE3"), shared("NODE2", "NODE4"))))
     assert "FAIL DTC001 on NODE1:" in two and "FAIL DTC001 on NODE2:" in two
+
+
+def test_summary_counts_agree_in_number(make_report: Callable[..., Report]) -> None:
+    report = make_report(results=(Result("SSO004", "NODE1", Status.FAIL, "bad"),))
+    assert "1 result (1 check on " in console.render(report)
