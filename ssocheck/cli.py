@@ -680,8 +680,9 @@ def lab_scenarios() -> None:
 
 @lab.command(name="serve")
 @click.argument("scenario")
-@click.option("--inventory-out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Write an inventory for this farm here (password file beside it, mode 0600).")
+@click.option("--inventory-out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path(".ssocheck-lab/inventory.yml"), show_default=True,
+              help="Write an inventory for this farm here (password file beside it, mode 0600); removed on stop.")
 @click.option("--https", is_flag=True, help="Serve HTTPS (certificate and CA written beside the inventory).")
 @click.option("--overlay", type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="YAML overlay deep-merged onto the scenario.")
@@ -695,8 +696,18 @@ def lab_serve(scenario: str, inventory_out: Path, https: bool, overlay: Path | N
                        overlay=overlay)
     except ScenarioError as exc:
         raise ConfigError(str(exc), field="SCENARIO") from exc
+    folder = inventory_out.parent
+    if not folder.exists():
+        # A folder the lab makes ignores itself in git: its password file never shows in `git status`.
+        folder.mkdir(parents=True)
+        (folder / ".gitignore").write_text("# written by 'ssocheck lab serve'\n*\n", encoding="utf-8")
     with farm:
         farm.write_inventory(inventory_out)
         click.echo(f"Serving scenario '{scenario}' on 127.0.0.1; inventory: {inventory_out}")
         click.echo(f"Try: ssocheck run -i {inventory_out}    (Ctrl-C to stop)")
         farm.wait()
+    # The inventory names ports that are closed now, and the password file is a secret: neither is left behind.
+    removed = [p for p in LabFarm.inventory_files(inventory_out) if p.exists()]
+    for path in removed:
+        path.unlink()
+    click.echo(f"\nlab stopped (Ctrl-C); removed {', '.join(p.name for p in removed) or 'nothing'}")

@@ -105,10 +105,15 @@ def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         try:
-            server.wait(timeout=15)
+            out, _ = server.communicate(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+            out = ""
     assert server.returncode == 0
+    # D15: it says how it stopped and leaves no inventory with dead ports and no password file behind.
+    assert "lab stopped (Ctrl-C); removed inventory.yml, inventory.password" in out
+    assert not inventory.exists() and not inventory.with_name("inventory.password").exists()
+    assert (inventory.parent / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"  # a new folder
 
 
 def test_allow_changes_runs_bts001_through_the_cli_and_audits_it(tmp_path: Path) -> None:

@@ -371,6 +371,12 @@ class LabFarm:
         doc["lab"] = {"scenario": state.name, "description": state.description}
         return doc
 
+    @staticmethod
+    def inventory_files(path: Path) -> list[Path]:
+        """The files :meth:`write_inventory` writes for ``path``: the inventory, its password file, the CA."""
+        path = Path(path)
+        return [path, path.with_name(f"{path.stem}.password"), path.with_name(f"{path.stem}-ca.pem")]
+
     def write_inventory(self, path: Path, transport: str | None = None) -> Path:
         """Write an inventory for ``ssocheck run -i`` plus its 0600 password file (and the CA for https) beside it."""
         path = Path(path)
