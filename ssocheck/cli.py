@@ -122,7 +122,16 @@ def _selection_options(func: _F) -> _F:
     return func
 
 
+def _remember_output(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    ctx.meta["ssocheck.output"] = value
+
+
 def _output_options(func: _F) -> _F:
+    func = click.option(
+        "--output", metavar="FILE|-", default=None, expose_value=False, callback=_remember_output,
+        help="With one --format: write that report to FILE, or to stdout with '-' (the console report then goes "
+             "to stderr), e.g. --format json --output - | jq .",
+    )(func)
     func = click.option("-v", "--verbose", is_flag=True, help="Show passing results in the console table.")(func)
     func = click.option("--no-color", is_flag=True, help="Never colour the console output.")(func)
     func = click.option(
@@ -201,10 +210,29 @@ def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
           verbose: bool, extra_files: dict[str, Path] | None = None) -> None:
     from ssocheck import terminal
 
+    ctx = click.get_current_context(silent=True)
+    output = ctx.meta.get("ssocheck.output") if ctx is not None else None
+    written: dict[str, Path] = {}
+    if output is not None:
+        if len(formats) != 1:
+            raise ConfigError("give exactly one --format with it", field="--output")
+        from ssocheck.reporters import REPORTERS
+
+        fmt = formats[0]
+        report_text = redact(REPORTERS[fmt].render(report, **({"warn_as": warn_as} if fmt == "junit" else {})))
+        if output == "-":
+            # stdout carries only the report (for jq, a pipe); what a person reads goes to stderr.
+            click.echo(pipeline.console_text(report, color=False, verbose=verbose), err=True)
+            click.echo(report_text, nl=not report_text.endswith("\n"))
+            return
+        from ssocheck.output import write_atomic
+
+        written[fmt] = write_atomic(Path(output), report_text)
     color = terminal.use_color(sys.stdout, no_color)
     text = pipeline.console_text(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
     click.echo(text, color=color)  # color=: click would strip the codes FORCE_COLOR asked for
-    written = pipeline.write_reports(report, output_dir, formats, junit_warn_as=warn_as)
+    if output is None:
+        written = pipeline.write_reports(report, output_dir, formats, junit_warn_as=warn_as)
     for kind, path in {**written, **(extra_files or {})}.items():
         click.echo(f"{kind:>8}: {path}")
 

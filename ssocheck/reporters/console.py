@@ -344,8 +344,8 @@ def _sections(report: Report) -> list[str]:
         if name == "audit" and isinstance(value, list):
             # What the count means: remote scripts sent (one per node and purpose), not log lines.
             writes = sum(1 for e in value if isinstance(e, dict) and e.get("changes_state"))
-            lines.append(f"audit: {_plural(len(value), 'remote script')} sent to the nodes ({writes} state-changing; "
-                         "each with its SHA-256 and outcome in the HTML or JSON report)")
+            lines.append(f"audit: {_plural(len(value), 'remote script')} sent, {writes} state-changing "
+                         "(see the HTML or JSON report)")
             continue
         size = _plural(len(value), "entry", "entries") if isinstance(value, (list, dict)) else "present"
         lines.append(f"{_t(name)}: {size} (see the HTML or JSON report)")

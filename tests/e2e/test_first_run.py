@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
@@ -51,6 +52,14 @@ def test_init_discover_doctor_run_pre(tmp_path: Path) -> None:
         checked = runner.invoke(main, ["check", "--snapshot", str(shared), "--phase", "pre", "--output-dir",
                                        str(tmp_path / "rs"), "--no-color"])
         assert checked.exit_code == 0, checked.output
+        # The JSON report on stdout, alone (for jq); the console report goes to stderr.
+        piped = runner.invoke(main, ["check", "--snapshot", str(shared), "--phase", "pre", "--format", "json",
+                                     "--output", "-", "--output-dir", str(tmp_path / "none")])
+        assert piped.exit_code == 0, piped.stderr
+        assert json.loads(piped.stdout)["summary"]["pass"] > 0 and "-> PASSED" in piped.stderr
+        assert not (tmp_path / "none").exists()
+        refused = runner.invoke(main, ["check", "--snapshot", str(shared), "--output", "-"])
+        assert refused.exit_code == 2 and "--output: give exactly one --format with it" in refused.stderr
         run = runner.invoke(main, ["run", "-i", str(out), "--phase", "pre", "--output-dir", str(tmp_path / "r"),
                                    "--no-color"])
         assert run.exit_code == 0, run.output

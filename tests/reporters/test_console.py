@@ -111,7 +111,7 @@ def test_all_passing_quiet(make_report: Callable[..., Report]) -> None:
 
 def test_sections_are_mentioned(report: Report) -> None:
     text = console.render(report)
-    assert "audit: 1 remote script sent to the nodes (0 state-changing" in text
+    assert "audit: 1 remote script sent, 0 state-changing (see the HTML or JSON report)" in text
     assert "waivers: 1 entry" in text and "drift: 1 entry" in text
 
 
