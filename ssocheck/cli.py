@@ -216,18 +216,14 @@ def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
     if output is not None:
         if len(formats) != 1:
             raise ConfigError("give exactly one --format with it", field="--output")
-        from ssocheck.reporters import REPORTERS
-
         fmt = formats[0]
-        report_text = redact(REPORTERS[fmt].render(report, **({"warn_as": warn_as} if fmt == "junit" else {})))
+        report_text = pipeline.render_report(report, fmt, junit_warn_as=warn_as)
         if output == "-":
             # stdout carries only the report (for jq, a pipe); what a person reads goes to stderr.
             click.echo(pipeline.console_text(report, color=False, verbose=verbose), err=True)
             click.echo(report_text, nl=not report_text.endswith("\n"))
             return
-        from ssocheck.output import write_atomic
-
-        written[fmt] = write_atomic(Path(output), report_text)
+        written[fmt] = pipeline.write_report_file(Path(output), report_text)
     color = terminal.use_color(sys.stdout, no_color)
     text = pipeline.console_text(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
     click.echo(text, color=color)  # color=: click would strip the codes FORCE_COLOR asked for
@@ -577,15 +573,13 @@ def doctor(inventory: Path, workers: int) -> None:
     from tabulate import tabulate
 
     out = pipeline.doctor(inventory, workers=workers, announce=click.echo)
-    from ssocheck.doctor import summary
-
     # "Authenticated" is unknown ("-") where the node was not reached: no logon was tried.
     table = [[r.node, r.address, "yes" if r.reachable else "no",
               ("yes" if r.authenticated else "no") if r.reachable else "-",
               r.identity or "-", r.ps_version or "-", r.detail] for r in out.rows]
     click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
                                         "PowerShell", "Detail"]))
-    for line in summary(out.rows):
+    for line in pipeline.doctor_summary(out):
         click.echo(line)
     sys.exit(int(out.exit_code))
 

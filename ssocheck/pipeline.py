@@ -303,6 +303,30 @@ def doctor(inventory: Path, *, workers: int = 8, announce: Callable[[str], None]
     return DoctorOutcome(rows, ExitCode.OK if all(r.ok for r in rows) else ExitCode.ERROR)
 
 
+def doctor_summary(out: DoctorOutcome) -> list[str]:
+    """The lines under doctor's table: how many nodes answered, what to check next."""
+    from ssocheck.doctor import summary
+
+    return summary(out.rows)
+
+
+def render_report(report: Report, fmt: str, *, junit_warn_as: str | None = None) -> str:
+    """One report format as text, secrets redacted (for ``--output FILE|-``)."""
+    from ssocheck.reporters import REPORTERS
+    from ssocheck.secrets import redact
+
+    if fmt == "junit" and junit_warn_as is not None:
+        return redact(REPORTERS[fmt].render(report, warn_as=junit_warn_as))
+    return redact(REPORTERS[fmt].render(report))
+
+
+def write_report_file(path: Path, text: str) -> Path:
+    """Write one report file atomically."""
+    from ssocheck.output import write_atomic
+
+    return write_atomic(path, text)
+
+
 def catalog() -> list[CheckMeta]:
     """Metadata of every installed check, in catalog order."""
     return [lc.meta for lc in load_checks()]

@@ -115,7 +115,8 @@ CLI_MAY_IMPORT = {"ssocheck", "ssocheck.pipeline", "ssocheck.errors", "ssocheck.
                   "ssocheck.terminal", "ssocheck.guide",  # presentation: colour, width, guide step wording
                   # front-end features over finished reports: run --watch, diff, runbook
                   "ssocheck.watch", "ssocheck.compare", "ssocheck.report_file", "ssocheck.runbook_text",
-                  "ssocheck.lab.farm", "ssocheck.lab.state"}  # `ssocheck lab` and `demo` serve the farm
+                  "ssocheck.lab.farm", "ssocheck.lab.state",  # `ssocheck lab` and `demo` serve the farm
+                  "ssocheck.sanitize"}  # `sanitize`, `collect --sanitize`: rewrite a finished snapshot
 
 
 def test_cli_imports_only_the_pipeline_from_the_core() -> None:
