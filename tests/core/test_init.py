@@ -16,7 +16,7 @@ from ssocheck.cli import main
 from ssocheck.facts.cluster import Cluster
 from ssocheck.inventory import SCHEMA, SCHEMA_PATH, TRANSPORTS, load_inventory
 from ssocheck.model import ROLES
-from tests.reporters.schema_lite import validate
+from tests.support.schema_lite import validate
 
 REPO = Path(__file__).resolve().parents[2]
 FLAGS = ["--group", "BizTalkGroup", "--cluster-network-name", "BIZTALKCLUSTER", "--master-secret-server",
