@@ -40,6 +40,7 @@ from ssocheck.facts.sso import (
     BackupFile,
     EntssoConfig,
     EntssoRegistry,
+    RestoreOperatorGroups,
     ServiceAccountGroups,
     SsoBackupFiles,
     SsoDatabase,
@@ -890,6 +891,107 @@ class SsoServerPointers(NodeCheck):
                       **evidence)
 
 
+# --------------------------------------------------------------------------- SSO014
+
+LOCAL_ADMINS_SID = "S-1-5-32-544"  # BUILTIN\\Administrators, the same SID on every Windows machine
+
+
+def _sso_admin_accounts(nodes: Sequence[NodeFacts], domain: Domain) -> tuple[tuple[str, ...], str | None, str]:
+    """The SSO Administrators account(s) as the SSO database names them, the node that read them, and why
+    not when no node could tell (none read it, or the nodes read different ones: see SSO005)."""
+    readings = {n.name: n.get(SsoDatabase) for n in nodes}
+    usable = {name: info for name, info in readings.items() if info.error is None and info.admin_accounts}
+    if not usable:
+        why = "; ".join(f"{name}: {info.error or 'no Single Sign-On Administrators line'}"
+                        for name, info in sorted(readings.items()))
+        return (), None, f"no cluster node could read the SSO Administrators account from the SSO database ({why})"
+    if len({_account_keys(info.admin_accounts, domain) for info in usable.values()}) > 1:
+        return (), None, "the cluster nodes read different SSO Administrators accounts (different SSO databases)"
+    source = sorted(usable)[0]
+    return usable[source].admin_accounts, source, ""
+
+
+class OperatorCanRestore(GroupCheck):
+    """The restore operator is a local administrator and an SSO administrator on every cluster node.
+
+    ``ssoconfig -restoreSecret`` needs "an account that is both a Windows administrator and an SSO
+    administrator" (How to Restore the Master Secret); otherwise it fails with 0xC0002A13 (event 10771,
+    "This function can only be performed by a local administrator") or 10772/11009, in the downtime
+    window. The inventory's ``sso.restore_operator`` is logged on with S4U on each cluster node (no second
+    hop): BUILTIN\\Administrators (S-1-5-32-544) in that token proves local administrator rights, nested
+    groups included; the SSO Administrators account comes from the SSO database (``ssomanage -displaydb``)
+    as read on a cluster node where ENTSSO answers. Where no node could read it, only the local
+    administrator half is proven and the verdict is ``error``. Without an operator in the inventory: ``skip``.
+    """
+
+    id = "SSO014"
+    name = "operator-can-restore"
+    severity = Severity.HIGH
+    phases = (Phase.PRE,)
+    roles = ("sso-cluster",)
+    facts = (SsoDatabase, RestoreOperatorGroups)
+    guide_step = "20, 22a"
+    remediation = (
+        "Before the window, make the restore operator (inventory sso.restore_operator) a member of the local "
+        "Administrators group on every cluster node (Computer Management, or 'net localgroup Administrators "
+        "CORP\\opadmin /add'; a domain group already in it also works) and of the SSO Administrators group named "
+        "by 'ssomanage -displaydb' (directly or through a nested domain group). Group membership is read at "
+        "logon: the operator must log off and on again, and run 'ssoconfig -restoreSecret' from an elevated "
+        "prompt (UAC filters Administrators out of a non-elevated token)."
+    )
+    references = (
+        DOCS_RESTORE,
+        DOCS_CLUSTER_MSS,
+        "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10771",
+        "Event 10771 / 0xC0002A13 ENTSSO_E_NOT_ADMIN: 'This function can only be performed by a local administrator'",
+    )
+
+    def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+        want = ctx.expect.restore_operator
+        if not want:
+            for node in nodes:
+                yield skipped("no restore operator in the inventory (sso.restore_operator): nothing to prove",
+                              node=node.name)
+            return
+        domain = domain_of(ctx)
+        admins, source, unknown = _sso_admin_accounts(nodes, domain)
+        for node in nodes:
+            ident = node.get(RestoreOperatorGroups)
+            if ident is None:
+                yield errored(f"the probe did not log on {want}: the snapshot was taken without the operator",
+                              node=node.name, expected=want, found=None)
+                continue
+            local_admin = LOCAL_ADMINS_SID in ident.group_sids
+            via = _membership(ident, admins, domain) if admins else None
+            untranslated = [g.sid for g in ident.groups if not g.name]
+            evidence: dict[str, Any] = {
+                "expected": f"{want} holds {LOCAL_ADMINS_SID} (BUILTIN\\Administrators) and is in "
+                            + (" or ".join(admins) if admins else "the SSO Administrators group"),
+                "account_sid": ident.sid,
+                "local_administrator": local_admin,
+                "sso_admin_group_read_on": source,
+                "found": sorted(ident.group_names) or [g.sid for g in ident.groups],
+            }
+            problems = []
+            if not local_admin:
+                problems.append("not a local administrator (no BUILTIN\\Administrators in its token)")
+            if admins and not via and not untranslated:
+                problems.append(f"not in the SSO Administrators account {' or '.join(admins)}, directly or nested")
+            if problems:
+                yield failed(f"{ident.account} cannot restore the master secret here: {'; '.join(problems)} "
+                             "(ssoconfig -restoreSecret fails with 0xC0002A13)", node=node.name, **evidence)
+            elif not admins:
+                yield errored(f"{ident.account} is a local administrator, but SSO administrator membership is "
+                              f"unproven: {unknown}", node=node.name, **evidence)
+            elif not via:
+                yield errored(f"{ident.account} is a local administrator and in none of {' or '.join(admins)}, "
+                              f"but {len(untranslated)} of its groups could not be translated to names: cannot tell",
+                              node=node.name, untranslated=untranslated, **evidence)
+            else:
+                yield passed(f"{ident.account} is a local administrator and in the SSO Administrators account {via}",
+                             node=node.name, **evidence)
+
+
 CHECKS = [
     EntssoInstalled,
     ServiceAccountInSsoAdmins,
@@ -899,4 +1001,5 @@ CHECKS = [
     MasterSecretBackupPresent,
     SsoGroupsAreDomainGroups,
     SsoServerPointers,
+    OperatorCanRestore,
 ]

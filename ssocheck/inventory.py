@@ -50,6 +50,11 @@ TRANSPORTS: tuple[str, ...] = tuple(_schema_at("connection", "transport")["enum"
 SCHEMES: tuple[str, ...] = tuple(_schema_at("connection", "scheme")["enum"])
 PHASES: tuple[str, ...] = tuple(_schema_at("phase")["enum"])
 NODE_NAME = re.compile(_schema_at("nodes", "[]", "name")["pattern"])
+# sso.restore_operator: DOMAIN\user or user@dns.domain, no spaces around the separators.
+RESTORE_OPERATOR = re.compile(
+    r"^(?:[^\\@/\s][^\\@/]*\\[^\\@/\s][^\\@/]*"  # DOMAIN\user
+    r"|[^\\@/\s]+@[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9.-]+)$"  # user@dns.domain
+)
 
 
 @dataclass(frozen=True)
@@ -257,6 +262,18 @@ def _nodes(source: str, raw: Any, transport: str = "ntlm") -> tuple[Node, ...]:
     return tuple(nodes)
 
 
+def _restore_operator(sso: _Reader) -> str | None:
+    """``sso.restore_operator``: a domain account, ``DOMAIN\\user`` or ``user@dns.domain`` (SSO014 logs it on
+    with S4U on each cluster node, which needs a domain account: a local one would be another account per node)."""
+    raw: str | None = sso.get("restore_operator", str, None)
+    if raw is None:
+        return None
+    value = raw.strip()
+    if not RESTORE_OPERATOR.match(value):
+        raise sso.error("restore_operator", f"{value!r} is not a domain account (DOMAIN\\user or user@dns.domain)")
+    return value
+
+
 def parse_inventory(data: Any, path: Path) -> Inventory:
     """Build an Inventory from already-loaded YAML data; ``path`` is used in errors and relative paths."""
     source = str(path)
@@ -279,6 +296,7 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         max_clock_skew_seconds=r.get("max_clock_skew_seconds", int, 60),
         biztalk_mgmt_db_server=mgmt.get("server", str, None),
         biztalk_mgmt_db_name=mgmt.get("name", str, None),
+        restore_operator=_restore_operator(sso),
     )
     mgmt.finish()
     biztalk.finish()

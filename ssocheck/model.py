@@ -85,6 +85,8 @@ class Expectations:
     # to each BizTalk node, so every node learns both lists (it tests only its own outbound path).
     biztalk_nodes: tuple[str, ...] = ()
     sso_cluster_nodes: tuple[str, ...] = ()
+    # The account that will run 'ssoconfig -restoreSecret' in the window (SSO014); None: SSO014 is skipped.
+    restore_operator: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -103,6 +105,7 @@ class Expectations:
             "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
             "biztalk_nodes": list(self.biztalk_nodes),
             "sso_cluster_nodes": list(self.sso_cluster_nodes),
+            "restore_operator": self.restore_operator,
         }
 
     def probe_params(self) -> dict[str, Any]:
@@ -117,6 +120,7 @@ class Expectations:
             "biztalk_mgmt_db_name": self.biztalk_mgmt_db_name,
             "rpc_callback_sources": list(self.sso_cluster_nodes),
             "rpc_callback_targets": list(self.biztalk_nodes),
+            "restore_operator": self.restore_operator or "",
         }
 
 

@@ -361,6 +361,44 @@ $value = @{ account = $name; sid = $sid; resolved_by = 's4u'; upn = $upn; groups
         return AccountGroups(account, sid.upper(), tuple(groups), resolved_by)
 
 
+_SVC_PARAM_LINE = "$account = [string](Get-SsoParam 'sso_service_account')\n"
+if _SVC_PARAM_LINE not in ServiceAccountGroups.script:  # pragma: no cover - guards the reuse below
+    raise AssertionError("ServiceAccountGroups.script no longer reads sso_service_account as expected")
+
+
+class RestoreOperatorGroups(Fact[AccountGroups | None]):
+    """The restore operator's SID and every group its logon token holds on this node (SSO014).
+
+    The same S4U logon on the node as ``service_account_groups`` (no second hop, read-only; see there), for the
+    inventory's ``sso.restore_operator``: the account that will run ``ssoconfig -restoreSecret``. The token
+    built on the node holds the node's own aliases, so ``S-1-5-32-544`` (BUILTIN\\Administrators) in it
+    proves local administrator rights, nested through domain groups included; the domain group SIDs are
+    compared with the SSO Administrators group the SSO database names. Raw value as
+    ``service_account_groups``, or ``{"account": null}`` when the inventory names no operator (then the
+    probe makes no logon at all).
+    """
+
+    name = "restore_operator_groups"
+    description = "The restore operator's SID and all its groups (S4U logon token on the node, BUILTIN included)"
+    params = ("restore_operator",)
+    script = (
+        "$account = [string](Get-SsoParam 'restore_operator')\n"
+        "if (-not $account) {\n    $value = @{ account = $null }\n} else {\n"
+        + ServiceAccountGroups.script.replace(_SVC_PARAM_LINE, "")
+        + "}\n"
+    )
+
+    @classmethod
+    def parse(cls, raw: Any) -> AccountGroups | None:
+        doc = expect_type(raw, dict, cls.name)
+        if doc.get("account") is None and not doc.get("sid"):
+            return None  # no operator in the inventory
+        parsed = ServiceAccountGroups.parse(raw)
+        if parsed.resolved_by != "s4u":
+            raise FactParseError(f"{cls.name}: resolved_by must be 's4u', got {parsed.resolved_by!r}")
+        return parsed
+
+
 # --------------------------------------------------------------------------- backup files
 
 

@@ -329,6 +329,8 @@ class LabFarm:
         }
         if farm.get("biztalk_sso_service_account"):
             sso["biztalk_service_account"] = farm["biztalk_sso_service_account"]
+        if farm.get("restore_operator"):
+            sso["restore_operator"] = farm["restore_operator"]
         transport = transport or ("ntlm" if "ntlm" in self.auth else "basic")
         connection: dict[str, Any] = {
             "transport": transport,

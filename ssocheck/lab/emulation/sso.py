@@ -15,6 +15,7 @@ Everything comes from scenario state (the lab never imports ``ssocheck.facts``):
 * ``service_account_groups``: the S4U logon token of a ``directory`` account: nested group membership is
   followed, the primary group (Domain Users) added, the node's ``local_groups`` (BUILTIN names) and the
   groups of every token (Everyone, Authenticated Users, This Organization) included.
+* ``restore_operator_groups``: the same token for the inventory's restore operator (SSO014).
 * ``user_rights``: a secedit INF rendered from ``user_rights`` (rights the scenario does not name keep a
   member server's defaults); directory accounts are written as ``*SID``, as secedit exports them.
 * ``sso_backup_files``: ``files`` whose path is a ``*.bak`` in a Common Files\\Enterprise Single Sign-On
@@ -340,7 +341,25 @@ def service_account_groups(farm: FarmState, node: NodeState, params: Mapping[str
     Everyone / Authenticated Users / This Organization, and the node's BUILTIN groups holding any of them. The
     S4U logon is made by the node's machine account, so it works whatever the session can delegate.
     """
-    wanted = str(params["sso_service_account"])
+    return _s4u_token(farm, node, str(params["sso_service_account"]))
+
+
+@emulates(
+    "restore_operator_groups",
+    calls=('Get-WmiObject Win32_ComputerSystem',),
+)
+def restore_operator_groups(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The restore operator's S4U token as ``service_account_groups`` gives it, BUILTIN\\Administrators
+    included where the node's ``local_groups`` hold the operator or one of its groups; ``{"account": None}``
+    when the inventory names no operator."""
+    wanted = str(params.get("restore_operator") or "")
+    if not wanted:
+        return {"account": None}
+    return _s4u_token(farm, node, wanted)
+
+
+def _s4u_token(farm: FarmState, node: NodeState, wanted: str) -> dict[str, Any]:
+    """The S4U logon token of directory account ``wanted`` on ``node`` (raises as the probe's Translate)."""
     key = _directory_key(farm, wanted)
     if key is None:
         raise EmulationError(f"account {wanted} not found: {NOT_TRANSLATED}")
