@@ -915,13 +915,14 @@ class OperatorCanRestore(GroupCheck):
     """The restore operator is a local administrator and an SSO administrator on every cluster node.
 
     ``ssoconfig -restoreSecret`` needs "an account that is both a Windows administrator and an SSO
-    administrator" (How to Restore the Master Secret); otherwise it fails with 0xC0002A13 (event 10771,
-    "This function can only be performed by a local administrator") or 10772/11009, in the downtime
-    window. The inventory's ``sso.restore_operator`` is logged on with S4U on each cluster node (no second
-    hop): BUILTIN\\Administrators (S-1-5-32-544) in that token proves local administrator rights, nested
-    groups included; the SSO Administrators account comes from the SSO database (``ssomanage -displaydb``)
-    as read on a cluster node where ENTSSO answers. Where no node could read it, only the local
-    administrator half is proven and the verdict is ``error``. Without an operator in the inventory: ``skip``.
+    administrator" (How to Restore the Master Secret); otherwise it fails in the downtime window with
+    0xC0002A13 ENTSSO_E_NOT_ADMIN (event 10771, "This function can only be performed by a local
+    administrator") or 0xC0002A14 ENTSSO_E_NOT_SSO_ADMIN (codes from ENTSSO's ssoerrors.h).
+    The inventory's ``sso.restore_operator`` is logged on with S4U on each cluster node (no second hop):
+    BUILTIN\\Administrators (S-1-5-32-544) in that token proves local administrator rights, nested groups
+    included; the SSO Administrators account comes from the SSO database (``ssomanage -displaydb``) as read
+    on a cluster node where ENTSSO answers. Where no node could read it, only the local administrator half
+    is proven and the verdict is ``error``. Without an operator in the inventory: ``skip``.
     """
 
     id = "SSO014"
@@ -942,8 +943,9 @@ class OperatorCanRestore(GroupCheck):
     references = (
         DOCS_RESTORE,
         DOCS_CLUSTER_MSS,
-        "https://learn.microsoft.com/en-us/biztalk/core/single-sign-on-event-10771",
-        "Event 10771 / 0xC0002A13 ENTSSO_E_NOT_ADMIN: 'This function can only be performed by a local administrator'",
+        "ENTSSO error codes (ssoerrors.h): 0xC0002A13 ENTSSO_E_NOT_ADMIN 'This function can only be performed by "
+        "a local administrator'; 0xC0002A14 ENTSSO_E_NOT_SSO_ADMIN 'The user is not a member of the specified SSO "
+        "Admin account' (event 10771 logs the first)",
     )
 
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
@@ -974,12 +976,14 @@ class OperatorCanRestore(GroupCheck):
             }
             problems = []
             if not local_admin:
-                problems.append("not a local administrator (no BUILTIN\\Administrators in its token)")
+                problems.append("not a local administrator (no BUILTIN\\Administrators in its token: "
+                                "ssoconfig -restoreSecret fails with 0xC0002A13)")
             if admins and not via and not untranslated:
-                problems.append(f"not in the SSO Administrators account {' or '.join(admins)}, directly or nested")
+                problems.append(f"not in the SSO Administrators account {' or '.join(admins)}, directly or nested "
+                                "(0xC0002A14)")
             if problems:
-                yield failed(f"{ident.account} cannot restore the master secret here: {'; '.join(problems)} "
-                             "(ssoconfig -restoreSecret fails with 0xC0002A13)", node=node.name, **evidence)
+                yield failed(f"{ident.account} cannot restore the master secret here: {'; '.join(problems)}",
+                             node=node.name, **evidence)
             elif not admins:
                 yield errored(f"{ident.account} is a local administrator, but SSO administrator membership is "
                               f"unproven: {unknown}", node=node.name, **evidence)

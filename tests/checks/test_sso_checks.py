@@ -126,7 +126,7 @@ def biztalk(version: str | None = BT_VERSION) -> dict[str, Any] | None:
 
 def test_module_exports_all_sso_checks_in_catalog_order() -> None:
     assert [c.id for c in sso.CHECKS] == ["SSO001", "SSO002", "SSO003", "SSO004", "SSO005", "SSO006", "SSO012",
-                                          "SSO016"]
+                                          "SSO016", "SSO014"]
     for check in sso.CHECKS:
         assert check.remediation and check.references and check.__doc__ and check.guide_step != "-"
 

@@ -59,6 +59,8 @@ def test_valid_inventory(tmp_path: Path) -> None:
         (lambda d: d.update(phase="during"), "phase", "pre, post or nightly"),
         (lambda d: d["connection"].update(transport="basic", scheme="http"), "connection.transport", "clear text"),
         (lambda d: d.update(nodes=[{"name": "B", "roles": "biztalk"}]), "nodes", "sso-cluster"),
+        (lambda d: d["sso"].update(restore_operator="opadmin"), "sso.restore_operator", "not a domain account"),
+        (lambda d: d["sso"].update(restore_operator=["CORP\\opadmin"]), "sso.restore_operator", "must be a str"),
     ],
 )
 def test_bad_inventory_names_file_and_field(tmp_path: Path, mutate: Any, field: str, words: str) -> None:
@@ -72,6 +74,18 @@ def test_bad_inventory_names_file_and_field(tmp_path: Path, mutate: Any, field: 
     assert field in message
     assert words in message
     assert "hunter2" not in message
+
+
+def test_restore_operator_is_optional_and_reaches_the_probe(tmp_path: Path) -> None:
+    assert load_inventory(write(tmp_path, base())).expect.restore_operator is None
+    assert load_inventory(write(tmp_path, base())).expect.probe_params()["restore_operator"] == ""
+    for given in ("CORP\\opadmin", " opadmin@corp.example.com "):
+        doc = base()
+        doc["sso"]["restore_operator"] = given
+        expect = load_inventory(write(tmp_path, doc)).expect
+        assert expect.restore_operator == given.strip()
+        assert expect.probe_params()["restore_operator"] == given.strip()
+        assert expect.to_dict()["restore_operator"] == given.strip()
 
 
 def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
