@@ -17,16 +17,17 @@ snapshot's ``fact_errors``) so drift reports can say what is not watched.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ssocheck import __version__
+from ssocheck import __version__, strictjson
 from ssocheck.errors import SnapshotError
 from ssocheck.output import write_atomic
+from ssocheck.secrets import redact_value
 from ssocheck.snapshot import SCHEMA as SNAPSHOT_SCHEMA
 from ssocheck.snapshot import Snapshot, bad_field, snapshot_from_dict
 
@@ -79,21 +80,42 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def incomplete_parts(snapshot: Snapshot) -> list[str]:
-    """Human-readable list of what the snapshot lacks: nodes not collected and failed facts."""
+def incomplete_parts(snapshot: Snapshot, required: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Human-readable list of what the snapshot lacks: nodes not collected, failed facts, and facts the checks
+    need (``required``: node -> fact names) that are not in it at all (a snapshot of a ``--select`` run)."""
     parts: list[str] = []
     for n in snapshot.nodes:
         if n.error is not None:
             parts.append(f"{n.name}: not collected ({n.error})")
+            continue
         for fact, message in sorted(n.fact_errors.items()):
             parts.append(f"{n.name}: fact {fact} failed ({message})")
+        absent = [f for f in (required or {}).get(n.name, ()) if f not in n.facts and f not in n.fact_errors]
+        if absent:
+            parts.append(f"{n.name}: {len(absent)} of the {len((required or {})[n.name])} facts the checks need are "
+                         "not in it (was it taken with --select or --skip?)")
     return parts
 
 
+def same_farm_problem(baseline: Baseline, group: str, nodes: Sequence[str]) -> str | None:
+    """Why ``baseline`` is not a baseline of this farm (another BizTalk group, or no node in common), else None."""
+    theirs = baseline.snapshot
+    their_nodes = sorted(n.name for n in theirs.nodes)
+    if theirs.expect.group.casefold() != group.casefold():
+        return (f"the baseline is of BizTalk group {theirs.expect.group!r} (nodes {', '.join(their_nodes)}), this farm "
+                f"is {group!r}; use the baseline of this farm, or --force-baseline if the group was renamed")
+    if not {n.casefold() for n in nodes} & {n.casefold() for n in their_nodes}:
+        return (f"the baseline shares no node with this farm (baseline: {', '.join(their_nodes)}); use the "
+                "baseline of this farm, or --force-baseline")
+    return None
+
+
 def baseline_from_snapshot(snapshot: Snapshot, *, allow_incomplete: bool = False, saved_at: str | None = None,
-                           source: str = "the collected facts") -> Baseline:
-    """A baseline of ``snapshot``; refuses an incomplete one (unreachable node, failed fact) unless allowed."""
-    missing = incomplete_parts(snapshot)
+                           source: str = "the collected facts",
+                           required: Mapping[str, Sequence[str]] | None = None) -> Baseline:
+    """A baseline of ``snapshot``; refuses an incomplete one (unreachable node, failed fact, facts the checks need
+    missing: a filtered run) unless allowed."""
+    missing = incomplete_parts(snapshot, required)
     if missing and not allow_incomplete:
         shown = "; ".join(missing[:5]) + (f"; and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise SnapshotError(
@@ -108,7 +130,8 @@ def baseline_from_snapshot(snapshot: Snapshot, *, allow_incomplete: bool = False
 
 def save_baseline(baseline: Baseline, path: Path) -> Path:
     """Write the baseline atomically (a crash never leaves half a file over a good baseline)."""
-    return write_atomic(Path(path), json.dumps(baseline.to_dict(), indent=1, sort_keys=True) + "\n")
+    text = strictjson.dumps(redact_value(baseline.to_dict()), indent=1, sort_keys=True) + "\n"
+    return write_atomic(Path(path), text)
 
 
 def baseline_from_dict(doc: Any, source: str) -> Baseline:
@@ -169,13 +192,7 @@ def load_baseline(path: str | Path) -> Baseline:
         raise SnapshotError(f"not a text file (byte {exc.start}): corrupt baseline", source=str(p)) from exc
     if not text.strip():
         raise SnapshotError("empty file: corrupt baseline", source=str(p))
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"not valid JSON (line {exc.lineno}: {exc.msg}): corrupt baseline", source=str(p)) from exc
-    except RecursionError as exc:
-        raise SnapshotError("nested too deeply: corrupt baseline", source=str(p)) from exc
-    return baseline_from_dict(doc, str(p))
+    return baseline_from_dict(strictjson.load_document(text, str(p), "baseline"), str(p))
 
 
 def load_snapshot_or_baseline(path: str | Path) -> Snapshot:
@@ -187,8 +204,8 @@ def load_snapshot_or_baseline(path: str | Path) -> Snapshot:
 
     p = Path(path)
     try:
-        head = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        head = strictjson.load_document(p.read_text(encoding="utf-8"), str(p), "file")
+    except (OSError, UnicodeDecodeError, SnapshotError):
         head = None  # load_snapshot gives the precise error
     if isinstance(head, dict) and head.get("schema") == SCHEMA:
         return baseline_from_dict(head, str(p)).snapshot

@@ -6,7 +6,8 @@ module only turns options into its arguments and its outcomes into text and an e
 Every :class:`SsocheckError` becomes one line on stderr and its exit code; a traceback is shown
 only with ``--debug``. Exit codes: 0 nothing failed or errored, 1 at least one fail (with
 ``--fail-on SEVERITY``: at least one fail of that severity or worse; ``drift``: at least one change),
-2 usage or configuration error (nothing checked), 3 no fail but at least one error.
+2 usage or configuration error (nothing checked), 3 no fail but at least one error, 130 interrupted
+(Ctrl-C/SIGTERM; the reports written say INTERRUPTED).
 """
 
 from __future__ import annotations
@@ -78,13 +79,33 @@ class SsocheckGroup(click.Group):
             if _debug_requested():
                 raise
             _fail(str(exc), exc.exit_code)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except KeyboardInterrupt:
+            # Ctrl-C outside a collection (loading, evaluating, writing): 130, never click's "Aborted!" exit 1,
+            # which CI would read as "a check failed".
+            click.echo("\nssocheck: interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except (click.ClickException, click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except Exception as exc:
             if _debug_requested():
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
                   ExitCode.USAGE)
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    """The reader of stdout went away (``ssocheck ... | head``): end quietly, like other Unix tools.
+
+    stdout is pointed at /dev/null first so the interpreter's final flush does not complain again.
+    Exit 141 is what a shell reports for a process killed by SIGPIPE.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(141)
 
 
 def _debug_requested() -> bool:
@@ -160,6 +181,11 @@ def _output_options(func: _F) -> _F:
 
 def _ci_options(func: _F) -> _F:
     func = click.option(
+        "--force-baseline",
+        is_flag=True,
+        help="Use --baseline even if it is of another BizTalk group or shares no node with this farm.",
+    )(func)
+    func = click.option(
         "--include-failover",
         is_flag=True,
         help="With --baseline: a plain failover (owner node, which node runs ENTSSO) counts as drift too.",
@@ -189,10 +215,19 @@ def _ci_options(func: _F) -> _F:
 
 
 def _ci_inputs(baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None,
-               include_failover: bool) -> pipeline.CiInputs:
+               include_failover: bool, force_baseline: bool = False) -> pipeline.CiInputs:
     return pipeline.load_ci_inputs(baseline_file=baseline_file, waivers_file=waivers_file,
                                    fail_on=Severity(fail_on) if fail_on else None,
-                                   include_failover=include_failover)
+                                   include_failover=include_failover, force_baseline=force_baseline)
+
+
+_safe = pipeline.terminal_text
+_writable = pipeline.check_output_dir
+
+
+def _warn_forced(problem: str | None) -> None:
+    if problem:
+        click.echo(f"ssocheck: warning: {problem} (forced)", err=True)
 
 
 def _warn_expired(inputs: pipeline.CiInputs, expired: Sequence[Waiver]) -> None:
@@ -226,11 +261,22 @@ def _emit(report: Report, output_dir: Path, formats: Sequence[str], warn_as: str
         written[fmt] = pipeline.write_report_file(Path(output), report_text)
     color = terminal.use_color(sys.stdout, no_color)
     text = pipeline.console_text(report, color=color, verbose=verbose, width=terminal.width(sys.stdout))
-    click.echo(text, color=color)  # color=: click would strip the codes FORCE_COLOR asked for
+    try:
+        click.echo(text, color=color)  # color=: click would strip the codes FORCE_COLOR asked for
+    except BrokenPipeError:
+        # `| head` closed stdout: the report files are still owed to the operator.
+        if output is None:
+            pipeline.write_reports(report, output_dir, formats, junit_warn_as=warn_as)
+        raise
     if output is None:
         written = pipeline.write_reports(report, output_dir, formats, junit_warn_as=warn_as)
     for kind, path in {**written, **(extra_files or {})}.items():
         click.echo(f"{kind:>8}: {path}")
+    for fmt, name in pipeline.REPORT_FILES.items():
+        if fmt not in written and (output_dir / name).exists():
+            # Someone opening the folder must not take an earlier run's verdict for this one.
+            click.echo(f"ssocheck: warning: {output_dir / name} is from an earlier run (this run wrote only "
+                       f"{', '.join(sorted(written))})", err=True)
 
 
 def _one_source(inventory: Path | None, snapshot_file: Path | None) -> None:
@@ -259,9 +305,11 @@ def _one_source(inventory: Path | None, snapshot_file: Path | None) -> None:
 def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
         formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, baseline_file: Path | None,
         waivers_file: Path | None, fail_on: str | None, include_failover: bool, workers: int,
-        allow_changes: bool, watch_seconds: float | None, rounds: int | None) -> None:
+        allow_changes: bool, watch_seconds: float | None, rounds: int | None, force_baseline: bool = False) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
-    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover)
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover, force_baseline)
+    _warn_forced(pipeline.refuse_other_farm(inputs, inventory=inventory))
+    _writable(output_dir)
 
     def one_round() -> Report:
         out = pipeline.run(inventory, phase=_phase(phase), only=only, skip=skip, ci=inputs, workers=workers,
@@ -300,6 +348,7 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
 def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int,
             sanitized: bool) -> None:
     """Collect facts into a snapshot file, without evaluating checks."""
+    _writable(output.parent)
     out = pipeline.collect(inventory, only=only, skip=skip, workers=workers, progress=sys.stderr)
     if sanitized:
         from ssocheck.sanitize import write_sanitized
@@ -310,7 +359,7 @@ def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[st
     failed = out.failed_nodes
     click.echo(f"snapshot: {output} ({len(out.snapshot.nodes)} nodes, {len(failed)} not collected)")
     for name, error in failed:
-        click.echo(f"  {name}: {error}", err=True)
+        click.echo(f"  {name}: {_safe(error)}", err=True)
     sys.exit(int(out.exit_code))
 
 
@@ -323,9 +372,11 @@ def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[st
 def check(snapshot_file: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...],
           output_dir: Path, formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool,
           baseline_file: Path | None, waivers_file: Path | None, fail_on: str | None,
-          include_failover: bool) -> None:
+          include_failover: bool, force_baseline: bool = False) -> None:
     """Evaluate the checks offline on a saved snapshot (same reports as a live run)."""
-    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover)
+    inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover, force_baseline)
+    _warn_forced(pipeline.refuse_other_farm(inputs, snapshot_file=snapshot_file))
+    _writable(output_dir)
     out = pipeline.check(snapshot_file, phase=_phase(phase), only=only, skip=skip, ci=inputs)
     _emit(out.report, output_dir, formats, junit_warn_as, no_color, verbose)
     _warn_expired(inputs, out.expired_waivers)
@@ -351,6 +402,7 @@ def baseline_save(inventory: Path | None, snapshot_file: Path | None, output: Pa
                   workers: int) -> None:
     """Save the facts of a known-good run as the baseline that 'run --phase nightly --baseline' compares with."""
     _one_source(inventory, snapshot_file)
+    _writable(output.parent)
     out = pipeline.save_baseline(output, inventory=inventory, snapshot_file=snapshot_file,
                                  allow_incomplete=allow_incomplete, workers=workers, progress=sys.stderr)
     if out.baseline is None:
@@ -376,22 +428,26 @@ def baseline_save(inventory: Path | None, snapshot_file: Path | None, output: Pa
 @click.option("--format", "formats", multiple=True, type=click.Choice(sorted(pipeline.DRIFT_REPORT_FILES)),
               help="Report files to write (default: all of junit, html, json).")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
+@click.option("--force-baseline", is_flag=True,
+              help="Compare even if the baseline is of another BizTalk group or shares no node with this farm.")
 def drift(baseline_file: Path, inventory: Path | None, snapshot_file: Path | None, include_failover: bool,
-          output_dir: Path, formats: tuple[str, ...], workers: int) -> None:
+          output_dir: Path, formats: tuple[str, ...], workers: int, force_baseline: bool = False) -> None:
     """Compare the current facts with a baseline and list every change (exit 1 on any change, 0 on none)."""
     from tabulate import tabulate
 
     _one_source(inventory, snapshot_file)
+    _writable(output_dir)
     out = pipeline.drift(baseline_file, inventory=inventory, snapshot_file=snapshot_file,
-                         include_failover=include_failover, workers=workers, progress=sys.stderr)
+                         include_failover=include_failover, workers=workers, progress=sys.stderr,
+                         force_baseline=force_baseline, warn=_warn_forced)
     report, changes = out.report, out.changes
-    click.echo(out.baseline.describe())
+    click.echo(_safe(out.baseline.describe()))
     if changes:
         rows = [[c.node, c.fact, c.path or "-", c.kind, _cell(c.before), _cell(c.after)] for c in changes]
-        click.echo(redact(tabulate(rows, headers=["Node", "Fact", "Path", "Change", "Before", "After"])))
+        click.echo(_safe(tabulate(rows, headers=["Node", "Fact", "Path", "Change", "Before", "After"])))
     for result in report.results:
         if result.status.value == "error":
-            click.echo(f"{result.node}: {result.message}")
+            click.echo(_safe(f"{result.node}: {result.message}"))
     nodes = len({c.node for c in changes})
     click.echo(f"{len(changes)} change{'s' if len(changes) != 1 else ''} on {nodes} node{'s' if nodes != 1 else ''}"
                if changes else "No drift since the baseline.")
@@ -477,7 +533,7 @@ def list_checks(fmt: str) -> None:
     from tabulate import tabulate
 
     headers = ["ID", "Name", "Severity", "Phases", "Scope", "What it proves"]
-    click.echo(tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple"))
+    click.echo(_safe(tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple")))
 
 
 @main.command()
@@ -507,7 +563,7 @@ def explain(check_id: str) -> None:
             ]
             if m.references:
                 lines += ["", "References:", *(f"  {ref}" for ref in m.references)]
-            click.echo("\n".join(lines))
+            click.echo(_safe("\n".join(lines)))
             return
     raise ConfigError(f"no check with ID or name {check_id!r} (see 'ssocheck list')", field="CHECK_ID")
 
@@ -577,10 +633,10 @@ def doctor(inventory: Path, workers: int) -> None:
     table = [[r.node, r.address, "yes" if r.reachable else "no",
               ("yes" if r.authenticated else "no") if r.reachable else "-",
               r.identity or "-", r.ps_version or "-", r.detail] for r in out.rows]
-    click.echo(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
-                                        "PowerShell", "Detail"]))
+    click.echo(_safe(tabulate(table, headers=["Node", "Endpoint", "Reachable", "Authenticated", "Logged on as",
+                                              "PowerShell", "Detail"])))
     for line in pipeline.doctor_summary(out):
-        click.echo(line)
+        click.echo(_safe(line))
     sys.exit(int(out.exit_code))
 
 

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from ssocheck.check import Check
 from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
-from ssocheck.errors import TransportError
+from ssocheck.errors import AuthenticationError, TransportError
 from ssocheck.facts.base import Fact
 from ssocheck.facts.probe import ProbeOutputError, build_probe, parse_answer
 from ssocheck.inventory import Connection, Inventory, Node
@@ -79,6 +79,29 @@ def facts_for(node: Node, checks: Sequence[Check], writes: bool = False) -> list
     return [wanted[name] for name in sorted(wanted)]
 
 
+# Windows truncates the NetBIOS computer name ($env:COMPUTERNAME) to 15 characters.
+NETBIOS_MAX = 15
+
+
+def identity_problem(node: Node, computer: str, facts: dict[str, Any]) -> str | None:
+    """Why the host that answered is not ``node`` (computer name, cluster membership), or None."""
+    expected = node.name.split(".")[0].upper()[:NETBIOS_MAX]
+    answered = computer.strip().upper()
+    if not answered:
+        return (f"{node.name}: address {node.address} did not report its computer name, so it cannot be proven "
+                f"to be {node.name}")
+    if answered != expected:
+        return (f"{node.name}: address {node.address} answered as {answered}, not {expected}: fix the inventory's "
+                f"address (or the DNS record) of {node.name}; its facts are left out")
+    cluster = facts.get("cluster")
+    if "sso-cluster" in node.roles and isinstance(cluster, dict) and isinstance(cluster.get("nodes"), list):
+        members = {str(m.get("name", "")).split(".")[0].upper() for m in cluster["nodes"] if isinstance(m, dict)}
+        if members and answered not in members:
+            return (f"{node.name}: address {node.address} answered as {answered}, which is not a node of cluster "
+                    f"{cluster.get('name') or '?'} ({', '.join(sorted(members))}); its facts are left out")
+    return None
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -110,11 +133,16 @@ def collect_node(
             detail = result.stderr.strip().splitlines()[:3]
             stderr = f" (stderr: {' '.join(detail)})" if detail else ""
             raise TransportError(f"{node.name}: {exc}; exit code {result.exit_code}{stderr}") from exc
-        snap.facts = answer.facts
-        snap.fact_errors = answer.fact_errors
         snap.ps_version = answer.ps_version
         snap.computer = answer.computer
         snap.clock_utc = answer.clock_utc
+        # The facts count only if the host that answered is the node the inventory names: a wrong address
+        # (or DNS record) must not become "cloned MSDTC CIDs" or a rogue ENTSSO on someone else's node.
+        wrong = identity_problem(node, answer.computer, answer.facts)
+        if wrong:
+            raise TransportError(wrong)
+        snap.facts = answer.facts
+        snap.fact_errors = answer.fact_errors
     except TransportError as exc:
         snap.error = redact(str(exc))
         outcome = f"error: {snap.error}"
@@ -123,6 +151,13 @@ def collect_node(
         snap.error = redact(f"{node.name}: unexpected {type(exc).__name__}: {exc}")
         outcome = f"error: {snap.error}"
     snap.duration_s = round(time.monotonic() - t0, 3)
+    if changes_state and outcome == "ok":
+        # "ok" only if the command left nothing behind and every state-changing part answered.
+        problems = [f"{f.name}: {snap.fact_errors[f.name]}" for f in facts if f.name in snap.fact_errors]
+        problems += [f"{f.name}: {left}" for f in facts
+                     if f.name in snap.facts and (left := f.leftovers(snap.facts[f.name]))]
+        if problems:
+            outcome = "error: " + redact("; ".join(problems))
     audit = AuditEntry(
         node=node.name,
         purpose=("state-changing test: " + ", ".join(f.name for f in facts))
@@ -147,7 +182,7 @@ def _given_up_entry(
     snap = NodeSnapshot(name=node.name, roles=node.roles, address=node.address)
     snap.error = redact(describe_given_up(node.name, given_up, inv.connection.node_timeout))
     snap.duration_s = round(given_up.elapsed_s, 3)
-    if given_up.why == "not started":
+    if given_up.why in ("not started", "held"):
         return snap, None  # nothing was sent: no audit entry
     script = build_probe(facts, params)
     outcome = f"error: {snap.error}"
@@ -183,11 +218,20 @@ def _collect_all(
     """Collect ``jobs`` under the hard per-node deadline (``node_timeout``), stopping early on ``stop``."""
     started: dict[str, str] = {}
     facts_of = {node.name: facts for node, facts in jobs}
+    hold = threading.Event()
+
+    def guarded(conn: Connection, node: Node, password: Secret, script: str) -> ScriptResult:
+        try:
+            return run(conn, node, password, script)
+        except AuthenticationError:
+            if inv.connection.stop_after_auth_failure:
+                hold.set()  # one wrong password must not be tried on every node (AD account lockout)
+            raise
     nodes = {node.name: node for node, _ in jobs}
 
     def work(node: Node, facts: Sequence[type[Fact[Any]]]) -> tuple[NodeSnapshot, AuditEntry]:
         started[node.name] = _now()
-        return collect_node(inv, node, facts, password, params, run, changes_state=changes_state)
+        return collect_node(inv, node, facts, password, params, guarded, changes_state=changes_state)
 
     collected: dict[str, tuple[NodeSnapshot, AuditEntry | None]] = {}
 
@@ -214,6 +258,7 @@ def _collect_all(
         timeout=inv.connection.node_timeout,
         stop=stop,
         on_done=settle,
+        hold=hold,
     )
     return collected
 

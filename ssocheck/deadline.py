@@ -135,7 +135,7 @@ class Finished(Generic[T]):
 class GivenUp:
     """The work was abandoned (``timeout`` / ``interrupted``) or never started (``not started``)."""
 
-    why: str  # "timeout", "interrupted" or "not started"
+    why: str  # "timeout", "interrupted", "not started" or "held"
     stage: str
     elapsed_s: float
 
@@ -147,11 +147,13 @@ def run_all(
     timeout: float,
     stop: threading.Event | None = None,
     on_done: Callable[[str, Finished[T] | GivenUp], None] | None = None,
+    hold: threading.Event | None = None,
 ) -> dict[str, Finished[T] | GivenUp]:
     """Run ``tasks`` (key, work) at most ``workers`` at a time, each cut off ``timeout`` s after it started.
 
     Returns one entry per key: :class:`Finished` or :class:`GivenUp`. When ``stop`` is set, no new
-    task starts and running ones are abandoned at once. A KeyboardInterrupt in the waiting thread
+    task starts and running ones are abandoned at once. When ``hold`` is set, no new task starts
+    (``held``) but running ones finish. A KeyboardInterrupt in the waiting thread
     abandons every running task before it propagates.
     """
     install()
@@ -190,6 +192,11 @@ def run_all(
                 while pending:
                     settle(pending.popleft()[0], GivenUp("not started", "", 0.0))
                 break
+            if hold is not None and hold.is_set():
+                while pending:
+                    settle(pending.popleft()[0], GivenUp("held", "", 0.0))
+                if not running:
+                    break
             while pending and len(running) < max(1, workers):
                 start(*pending.popleft())
             now = time.monotonic()
@@ -222,6 +229,10 @@ def elapsed_text(seconds: float) -> str:
 
 def describe_given_up(node: str, given_up: GivenUp, timeout: float) -> str:
     """One line for a node that was abandoned or never contacted."""
+    if given_up.why == "held":
+        return (f"{node}: not contacted: another node rejected the credentials, so they were not tried again "
+                "(a wrong password would lock the account out in Active Directory); fix them and run again, or set "
+                "connection.stop_after_auth_failure: false")
     if given_up.why == "not started":
         return f"{node}: not contacted: the run was interrupted before this node's turn"
     if given_up.why == "interrupted":

@@ -31,12 +31,20 @@ class SnapshotError(ConfigError):
     """A saved snapshot or baseline is missing, corrupt, or of an unsupported schema version."""
 
 
+class OutputError(SsocheckError):
+    """A report, snapshot or baseline file could not be written (the message names the file)."""
+
+
 class PluginLoadError(SsocheckError):
     """A check pack could not be loaded, or two packs declare the same check ID."""
 
 
 class TransportError(SsocheckError):
     """A node could not be reached, authenticated, or did not answer in time."""
+
+
+class AuthenticationError(TransportError):
+    """The node rejected the inventory's credentials (HTTP 401 after the handshake)."""
 
 
 class FactError(SsocheckError):

@@ -17,9 +17,11 @@ from typing import Any
 
 import yaml
 
+from ssocheck import safeyaml
 from ssocheck.errors import InventoryError
 from ssocheck.kerberos_config import kerberos_options, node_spn_host
 from ssocheck.model import ROLES, Expectations, Phase
+from ssocheck.safeyaml import short
 from ssocheck.secrets import Secret, password_from_env, password_from_file, password_from_prompt
 
 # The inventory's JSON Schema is the one list of keys and allowed values: editors validate with it while an
@@ -56,6 +58,31 @@ RESTORE_OPERATOR = re.compile(
     r"|[^\\@/\s]+@[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z0-9.-]+)$"  # user@dns.domain
 )
 
+# NODE_NAME (from the schema's "host"): a NetBIOS or DNS name, labels of letters, digits, '-'/'_' and dots between
+# labels. Used with fullmatch, never match + "$" (which also accepts a trailing newline).
+MAX_HOST_NAME = 253  # RFC 1035 name length
+
+
+def valid_host_name(name: str) -> bool:
+    """True for a NetBIOS/DNS host name: labels of letters, digits, ``-``/``_``, 1-63 characters each."""
+    return len(name) <= MAX_HOST_NAME and NODE_NAME.fullmatch(name) is not None
+
+
+def address_problem(address: str) -> str | None:
+    """Why ``address`` is not a host name or an IP literal (no scheme, port, path, user or spaces), else None."""
+    import ipaddress
+
+    candidate = address[1:-1] if address.startswith("[") and address.endswith("]") else address
+    try:
+        ipaddress.ip_address(candidate)
+        return None
+    except ValueError:
+        pass
+    if valid_host_name(address):
+        return None
+    return ("must be a host name or an IP address only (no scheme, port, path, user name or spaces; "
+            "the port goes in 'port')")
+
 
 @dataclass(frozen=True)
 class Connection:
@@ -73,6 +100,8 @@ class Connection:
     operation_timeout: int = 20
     read_timeout: int = 30
     node_timeout: float = 120.0
+    # After the first node rejects the credentials, do not try them on the others (AD account lockout).
+    stop_after_auth_failure: bool = True
     # Kerberos / CredSSP (see ssocheck/kerberos_config.py and README "Kerberos and CredSSP").
     principal: str | None = None  # user@REALM the Kerberos ticket is for (mapped from username when not given)
     credential_cache: str | None = None  # use the ticket in this cache (copied; the cache itself is not touched)
@@ -119,7 +148,7 @@ class Inventory:
         for node in self.nodes:
             if node.name.lower() == name.lower():
                 return node
-        raise InventoryError(f"no node named {name!r}", source=str(self.path), field="nodes")
+        raise InventoryError(f"no node named {short(name)}", source=str(self.path), field="nodes")
 
     def password(self, prompt: Any = None) -> Secret:
         """Resolve the connection password from env, file or prompt (never from the inventory text)."""
@@ -211,6 +240,7 @@ def _connection(r: _Reader, base: Path, domain: tuple[str | None, str | None] = 
         operation_timeout=r.get("operation_timeout", int, 20),
         read_timeout=r.get("read_timeout", int, 30),
         node_timeout=float(r.get("node_timeout", (int, float), 120)),
+        stop_after_auth_failure=r.get("stop_after_auth_failure", bool, True),
         principal=krb.principal,
         credential_cache=krb.credential_cache,
         keytab=krb.keytab,
@@ -244,18 +274,24 @@ def _nodes(source: str, raw: Any, transport: str = "ntlm") -> tuple[Node, ...]:
     for i, item in enumerate(raw):
         r = _Reader(source, item, f"nodes[{i}]", _schema_at("nodes", "[]"))
         name = r.get("name", str, required=True)
-        if not NODE_NAME.match(name):
-            raise r.error("name", f"{name!r} is not a valid host name")
+        if not valid_host_name(name):
+            raise r.error("name", f"{short(name)} is not a valid host name (letters, digits, '-', dots between "
+                                  f"labels of at most 63 characters, {MAX_HOST_NAME} in all)")
         if name.lower() in seen:
-            raise r.error("name", f"duplicate node {name!r}")
+            raise r.error("name", f"duplicate node {short(name)}")
         seen.add(name.lower())
         roles_raw = r.get("roles", (list, str), required=True)
         roles = tuple([roles_raw] if isinstance(roles_raw, str) else roles_raw)
         bad = [role for role in roles if role not in ROLES]
         if bad or not roles:
-            raise r.error("roles", f"unknown role {bad[0] if bad else ''!r}; use {', '.join(ROLES)}")
+            raise r.error("roles", f"unknown role {short(bad[0]) if bad else repr('')}; use {', '.join(ROLES)}")
         port = r.get("port", int, None)
+        if port is not None and not 0 < port < 65536:
+            raise r.error("port", "must be between 1 and 65535")
         address = r.get("address", str, name)
+        problem = address_problem(address)
+        if problem:
+            raise r.error("address", f"{short(address)}: {problem}")
         spn_host = node_spn_host(r, transport)
         nodes.append(Node(name=name, roles=roles, address=address, port=port, spn_host=spn_host))
         r.finish()
@@ -330,13 +366,11 @@ def load_inventory(path: str | Path) -> Inventory:
     """Read and validate an inventory YAML file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = safeyaml.loads(safeyaml.read_text(p))
     except OSError as exc:
         raise InventoryError(f"cannot read: {exc.strerror}", source=str(p)) from exc
-    try:
-        data = yaml.safe_load(text)
+    except safeyaml.YamlLimitError as exc:
+        raise InventoryError(str(exc), source=str(p)) from exc
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InventoryError(f"{where}not valid YAML", source=str(p)) from exc
+        raise InventoryError(safeyaml.describe(exc), source=str(p)) from exc
     return parse_inventory(data, p)

@@ -21,6 +21,8 @@ class Status(str, enum.Enum):
     WARN = "warn"
     SKIP = "skip"
     ERROR = "error"
+    # A fail or warn accepted by a waiver in force: shown and counted as such, never as pass or a plain skip.
+    WAIVED = "waived"
 
 
 class Severity(str, enum.Enum):
@@ -56,6 +58,8 @@ class ExitCode(enum.IntEnum):
     FAIL = 1
     USAGE = 2
     ERROR = 3
+    # Ctrl-C / SIGTERM: the run stopped early; its reports say INTERRUPTED (128 + SIGINT, the shell convention).
+    INTERRUPTED = 130
 
 
 ROLES = ("biztalk", "sso-cluster", "sql")
@@ -163,6 +167,27 @@ class CheckMeta:
         }
 
 
+# The pseudo-check that carries a node's collection error (not a catalog ID: catalog IDs are AAA999).
+COLLECTION_CHECK = "COLLECTION"
+COLLECTION_META = CheckMeta(
+    id=COLLECTION_CHECK,
+    name="facts-collected",
+    title="The node's facts were collected (reachable, authenticated, answered in time, answer readable)",
+    severity=Severity.CRITICAL,
+    phases=tuple(Phase),
+    roles=ROLES,
+    shape="node",
+    guide_step="",
+    references=(),
+    facts=(),
+    pack="ssocheck",
+    description="Not a check of the farm: the result of collecting the node. Until it passes, nothing about "
+                "the node is known, so the node's checks are skipped and the run cannot pass.",
+    remediation="Fix the cause shown (address, DNS, firewall, WinRM listener, credentials, TLS trust) and run "
+                "again; 'ssocheck doctor -i INVENTORY' tests the connection alone.",
+)
+
+
 @dataclass(frozen=True)
 class Result:
     """One verdict: one check on one node."""
@@ -234,6 +259,8 @@ class Report:
     # How the report was produced (ssocheck/provenance.py): command line, selected checks, input files and
     # their hashes, who ran it from where. JSON-ready; empty when the front end gave none.
     provenance: Mapping[str, Any] = field(default_factory=dict)
+    # Set when Ctrl-C/SIGTERM stopped the collection: whatever the results say, the run proves nothing whole.
+    interrupted: bool = False
 
     def counts(self) -> dict[Status, int]:
         """Number of results per status (every status present, zero if none)."""
@@ -259,7 +286,9 @@ class Report:
         return counted, below
 
     def exit_code(self) -> ExitCode:
-        """0 nothing failed or errored, 1 at least one (counted) fail, 3 no such fail but an error."""
+        """0 nothing failed or errored, 1 at least one (counted) fail, 3 no such fail but an error; 130 interrupted."""
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         if self.counted_failures()[0]:
             return ExitCode.FAIL
         if self.counts()[Status.ERROR]:
@@ -268,9 +297,8 @@ class Report:
 
     def verdict(self) -> str:
         """One word for the top of every report."""
-        return {ExitCode.OK: "PASSED", ExitCode.FAIL: "FAILED", ExitCode.ERROR: "INCOMPLETE"}[
-            self.exit_code()
-        ]
+        return {ExitCode.OK: "PASSED", ExitCode.FAIL: "FAILED", ExitCode.ERROR: "INCOMPLETE",
+                ExitCode.INTERRUPTED: "INTERRUPTED"}[self.exit_code()]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form; the JSON report schema (ssocheck/schemas/report.schema.json) describes it."""

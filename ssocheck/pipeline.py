@@ -68,6 +68,8 @@ class CiInputs:
     # The files the baseline and waivers came from (None when given as values): for the provenance record.
     baseline_file: Path | None = None
     waivers_file: Path | None = None
+    # Use the baseline even if it is of another BizTalk group or shares no node with the farm (--force-baseline).
+    force_baseline: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ class DoctorOutcome:
 
 def load_ci_inputs(
     *, baseline_file: Path | None = None, waivers_file: Path | None = None, fail_on: Severity | None = None,
-    include_failover: bool = False,
+    include_failover: bool = False, force_baseline: bool = False,
 ) -> CiInputs:
     """Load and validate the baseline and the waivers: a bad file raises before anything is collected.
 
@@ -158,7 +160,39 @@ def load_ci_inputs(
         waivers = load_waivers(waivers_file)
         waivers.check_known(lc.meta.id for lc in load_checks())
     return CiInputs(baseline=baseline, waivers=waivers, fail_on=fail_on, include_failover=include_failover,
-                    baseline_file=baseline_file, waivers_file=waivers_file)
+                    baseline_file=baseline_file, waivers_file=waivers_file, force_baseline=force_baseline)
+
+
+def refuse_other_farm(ci: CiInputs, *, inventory: Path | None = None, snapshot_file: Path | None = None) -> str | None:
+    """Refuse (ConfigError, exit 2) a baseline of another BizTalk group before anything is collected or compared.
+
+    The farm is the inventory's (or the snapshot's). With ``ci.force_baseline`` the problem is returned
+    instead (a front end warns); None when the baseline fits or there is none.
+    """
+    if ci.baseline is None:
+        return None
+    if inventory is not None:
+        from ssocheck.inventory import load_inventory
+
+        inv = load_inventory(inventory)
+        group, nodes = inv.expect.group, [n.name for n in inv.nodes]
+    elif snapshot_file is not None:
+        from ssocheck.baseline import load_snapshot_or_baseline
+
+        snap = load_snapshot_or_baseline(snapshot_file)  # drift --snapshot may be given a baseline file
+        group, nodes = snap.expect.group, [n.name for n in snap.nodes]
+    else:
+        return None
+    return _same_farm(ci.baseline, group, nodes, ci.force_baseline)
+
+
+def _same_farm(baseline: Baseline, group: str, nodes: Sequence[str], force: bool) -> str | None:
+    from ssocheck.baseline import same_farm_problem
+
+    problem = same_farm_problem(baseline, group, nodes)
+    if problem and not force:
+        raise ConfigError(problem, source=baseline.source or None, field="--baseline")
+    return problem
 
 
 def run(
@@ -192,8 +226,9 @@ def run(
                   include_failover=ci.include_failover)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
                       sections={"audit": [a.to_dict() for a in audit]})
-    # A live run's duration is collection plus evaluation, not evaluation alone.
-    report = replace(report, duration_s=time.monotonic() - t0)
+    # A live run's duration is collection plus evaluation, not evaluation alone; an interrupted collection
+    # makes the whole report INTERRUPTED (exit 130) whatever its results say.
+    report = replace(report, duration_s=time.monotonic() - t0, interrupted=snapshot.interrupted)
     return _finish(report, snapshot, audit, ci, only=only, skip=skip, inventory=inventory, allow_changes=allowed)
 
 
@@ -246,7 +281,8 @@ def save_baseline(
     snapshot, audit = _source_snapshot(inventory, snapshot_file, workers, progress)
     source = str(snapshot_file) if snapshot_file is not None else f"collection from {inventory}"
     try:
-        base = baseline_from_snapshot(snapshot, allow_incomplete=allow_incomplete, source=source)
+        base = baseline_from_snapshot(snapshot, allow_incomplete=allow_incomplete, source=source,
+                                      required=_facts_needed(snapshot))
     except SnapshotError as exc:
         # Unreachable nodes in a live collection are an error of the run (3), a bad snapshot a usage error (2).
         code = ExitCode.ERROR if inventory is not None else ExitCode.USAGE
@@ -258,10 +294,13 @@ def save_baseline(
 def drift(
     baseline_file: Path, *, inventory: Path | None = None, snapshot_file: Path | None = None,
     include_failover: bool = False, workers: int = 8, progress: TextIO | None = None,
+    force_baseline: bool = False, warn: Callable[[str | None], None] | None = None,
 ) -> DriftOutcome:
     """Compare the current facts (from ``inventory`` or ``snapshot_file``) with a baseline: exit 1 on any change.
 
     The report holds only DRF001 (phase nightly) and the drift section; ``changes`` lists every change.
+    A baseline of another BizTalk group is refused before any collection unless ``force_baseline``
+    (then ``warn`` receives the problem).
     """
     from ssocheck.baseline import load_baseline
     from ssocheck.drift import attach_drift, diff_facts
@@ -272,6 +311,12 @@ def drift(
     if not loaded:
         raise ConfigError(f"the drift check {DRIFT_CHECK_ID} is not installed (built-in pack missing?)")
     started = _utc_now()
+    if (inventory is None) == (snapshot_file is None):
+        raise ConfigError("give exactly one of -i/--inventory and --snapshot")
+    forced = refuse_other_farm(CiInputs(baseline=base, force_baseline=force_baseline), inventory=inventory,
+                               snapshot_file=None if inventory is not None else snapshot_file)
+    if warn is not None:
+        warn(forced)
     snapshot, audit = _source_snapshot(inventory, snapshot_file, workers, progress)
     ctx = Context(Phase.NIGHTLY, snapshot.expect, baseline=base.facts(), include_failover=include_failover)
     source = "live" if inventory is not None else f"snapshot:{snapshot_file}"
@@ -280,6 +325,7 @@ def drift(
     current = {n.name: n.facts for n in snapshot.nodes}
     report = attach_drift(report, base.facts(), current, include_failover=include_failover,
                           check_id=DRIFT_CHECK_ID)
+    report = replace(report, interrupted=snapshot.interrupted)
     changes = diff_facts(base.facts(), current, include_failover=include_failover)
     # The drift report's scope is DRF001 by design (not a partial run); it records which baseline it compared.
     report = provenance.attach(report, provenance.gather(
@@ -372,6 +418,24 @@ def write_reports(
     return written
 
 
+def terminal_text(text: str) -> str:
+    """Node-supplied text for a terminal: secrets redacted, control and bidi characters shown, never obeyed."""
+    from ssocheck.reporters.common import escape_controls
+    from ssocheck.secrets import redact
+
+    return escape_controls(redact(text))
+
+
+def check_output_dir(directory: Path) -> None:
+    """Refuse an unwritable output folder before any node is contacted (results would be lost after).
+
+    Also removes temporary files a killed run left there (see ssocheck/output.py).
+    """
+    from ssocheck.output import check_writable
+
+    check_writable(directory)
+
+
 def expired_waivers(ci: CiInputs) -> tuple[Waiver, ...]:
     """The waivers of ``ci`` that expired before today (they no longer apply; a front end warns)."""
     if ci.waivers is None:
@@ -399,6 +463,7 @@ def _collect(
     allow_changes: bool = False,
 ) -> tuple[Snapshot, list[AuditEntry]]:
     from ssocheck.collect import gather
+    from ssocheck.interrupts import interruptible
     from ssocheck.progress import Progress
 
     password = inv.password()
@@ -406,17 +471,33 @@ def _collect(
     if line is not None:
         line.start(len(inv.nodes))
     try:
-        return gather(
-            inv,
-            [lc.check for lc in checks],
-            password,
-            workers=workers,
-            on_node_done=None if line is None else (lambda snap: line.node_done(snap.name, snap.error is None)),
-            allow_changes=allow_changes,
-        )
+        # First Ctrl-C/SIGTERM: no further node is contacted, nodes in flight are abandoned, and the run goes
+        # on to its reports, marked INTERRUPTED (ssocheck/interrupts.py); a second one exits 130 at once.
+        with interruptible() as stop:
+            snapshot, audit = gather(
+                inv,
+                [lc.check for lc in checks],
+                password,
+                workers=workers,
+                on_node_done=None if line is None else (lambda snap: line.node_done(snap.name, snap.error is None)),
+                allow_changes=allow_changes,
+                stop=stop,
+            )
+            snapshot.interrupted = stop.is_set()
+            return snapshot, audit
     finally:
         if line is not None:
             line.finish()
+
+
+def _facts_needed(snapshot: Snapshot) -> dict[str, list[str]]:
+    """Per node of ``snapshot``: the read-only facts every installed check needs (what a baseline must hold)."""
+    from ssocheck.collect import facts_for
+    from ssocheck.inventory import Node
+
+    checks = [lc.check for lc in load_checks()]
+    return {n.name: [f.name for f in facts_for(Node(n.name, n.roles, n.address or n.name), checks)]
+            for n in snapshot.nodes}
 
 
 def _source_snapshot(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ssocheck import __version__
-from ssocheck.model import Report
+from ssocheck.model import COLLECTION_CHECK, Report
 from ssocheck.secrets import redact
 
 # Options whose value is a secret or could be one: their value never reaches a report, whatever it is.
@@ -104,7 +104,8 @@ def for_run(report: Report, **inputs: Any) -> Report:
     from ssocheck.registry import load_checks
 
     installed = [lc.meta.id for lc in load_checks()]
-    return attach(report, gather(selected=sorted(report.checks), installed=installed, **inputs))
+    selected = sorted(c for c in report.checks if c != COLLECTION_CHECK)  # the collection is not a check
+    return attach(report, gather(selected=selected, installed=installed, **inputs))
 
 
 def attach(report: Report, record: Mapping[str, Any]) -> Report:

@@ -21,11 +21,12 @@ from typing import Any
 from ssocheck import __version__
 from ssocheck.check import Check, Context, GroupCheck, NodeCheck, NodeFacts, Outcome
 from ssocheck.errors import FactError
-from ssocheck.model import CheckMeta, Report, Result, Status
+from ssocheck.model import COLLECTION_CHECK, COLLECTION_META, CheckMeta, Report, Result, Status
 from ssocheck.registry import LoadedCheck
 from ssocheck.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
+
 
 
 def _now() -> str:
@@ -33,7 +34,12 @@ def _now() -> str:
 
 
 def _outcomes(value: Outcome | Iterable[Outcome]) -> list[Outcome]:
-    return [value] if isinstance(value, Outcome) else list(value)
+    """The outcomes a check returned; anything that is not an Outcome is a bug of the check (TypeError)."""
+    outs = [value] if isinstance(value, Outcome) else list(value)
+    for out in outs:
+        if not isinstance(out, Outcome) or not isinstance(out.status, Status):
+            raise TypeError(f"the check returned {type(out).__name__}, not an Outcome")
+    return outs
 
 
 def _crash(check: Check, exc: Exception) -> str:
@@ -53,9 +59,19 @@ def _stamp(check_id: str, node: str, outcome: Outcome) -> Result:
     return Result(check_id, node, outcome.status, outcome.message, dict(outcome.evidence))
 
 
+def _not_collected(check_id: str, node: NodeFacts) -> Result:
+    # The node's one error is its collection result (COLLECTION_CHECK); its checks are not run, so they are
+    # skipped, each saying why. The verdict stays red: that collection error counts in every format.
+    return Result(check_id, node.name, Status.SKIP, f"node not collected: {node.node_error}",
+                  {"not_collected": True})
+
+
 def _run_node_check(check: NodeCheck, nodes: Sequence[NodeFacts], ctx: Context) -> list[Result]:
     results = []
     for node in nodes:
+        if node.node_error:
+            results.append(_not_collected(check.id, node))
+            continue
         missing = _missing(check, node)
         if missing:
             results.append(Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {missing}"))
@@ -86,7 +102,7 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
     verdicts: dict[str, Outcome] = {}
     if complete:
         try:
-            for out in check.evaluate(given, ctx):
+            for out in _outcomes(check.evaluate(given, ctx)):
                 for target in [out.node] if out.node else [n.name for n in given]:
                     if target not in names:
                         continue  # a check may not speak for nodes outside its scope
@@ -101,9 +117,12 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
             verdicts = {n.name: Outcome(Status.ERROR, _crash(check, exc)) for n in complete}
     results = []
     partial_note = "; ".join(f"{name} ({reason})" for name, reason in sorted(incomplete.items()))
+    down = {n.name for n in nodes if n.node_error}
     for node in nodes:
         verdict = verdicts.get(node.name)
-        if node.name in incomplete and verdict is None:
+        if node.name in down and verdict is None:
+            results.append(_not_collected(check.id, node))
+        elif node.name in incomplete and verdict is None:
             results.append(
                 Result(check.id, node.name, Status.ERROR, f"cannot evaluate: {incomplete[node.name]}")
             )
@@ -113,9 +132,11 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
             # Uniqueness or consistency proven on a subset of the group proves nothing.
             evidence: dict[str, Any] = dict(verdict.evidence)
             evidence["missing_nodes"] = sorted(incomplete)
+            # Missing only because whole nodes were not collected: skipped, the collection error of those
+            # nodes already makes the run red. A fact that failed on a reachable node is an error here.
+            status = Status.SKIP if set(incomplete) <= down else Status.ERROR
             results.append(
-                Result(check.id, node.name, Status.ERROR,
-                       f"not proven: facts missing for {partial_note}", evidence)
+                Result(check.id, node.name, status, f"not proven: facts missing for {partial_note}", evidence)
             )
         else:
             results.append(_stamp(check.id, node.name, verdict))
@@ -150,6 +171,14 @@ def evaluate(
             results.extend(_run_group_check(check, in_scope, ctx))
         elif isinstance(check, NodeCheck):
             results.extend(_run_node_check(check, in_scope, ctx))
+    # One error per node that was not collected, whatever checks were selected: a filtered run must
+    # never call a farm with an unreachable node PASSED (one truth in every format and the exit code).
+    # First in the list: it is the cause of every "node not collected" skip after it.
+    collection = [Result(COLLECTION_CHECK, n.name, Status.ERROR, f"facts could not be collected: {n.node_error}",
+                         {"not_collected": True}) for n in node_facts if n.node_error]
+    if collection:
+        metas = {COLLECTION_CHECK: COLLECTION_META, **metas}
+        results = collection + results
     duration = (datetime.now(timezone.utc) - began).total_seconds()
     return Report(
         tool_version=__version__,

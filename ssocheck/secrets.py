@@ -14,6 +14,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ssocheck.errors import CredentialError
 
@@ -121,3 +122,18 @@ def password_from_prompt(username: str, source: str, prompt: Callable[[str], str
 
         prompt = getpass.getpass
     return Secret(prompt(f"Password for {username}: "))
+
+
+def redact_value(value: Any) -> Any:
+    """``value`` (decoded JSON-like data) with every registered secret redacted from every string and key.
+
+    Redaction must run on decoded values, before serialising: once ``json.dumps`` escaped a password
+    (``"`` to ``\\"``, ``ö`` to ``\\u00f6``), a redaction of the text no longer recognises it.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_value(k): redact_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_value(v) for v in value]
+    return value

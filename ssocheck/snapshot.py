@@ -7,16 +7,16 @@ can be re-run offline with ``ssocheck check --snapshot FILE``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ssocheck import __version__
+from ssocheck import __version__, strictjson
 from ssocheck.check import NodeFacts
 from ssocheck.errors import SnapshotError
 from ssocheck.model import ROLES, Expectations, NodeInfo
 from ssocheck.output import write_atomic
+from ssocheck.secrets import redact_value
 
 SCHEMA = "ssocheck-snapshot/1"
 
@@ -75,6 +75,8 @@ class Snapshot:
     inventory: str = ""
     # The phase of the run that wrote the snapshot; `check --snapshot` uses it when --phase is absent.
     phase: str | None = None
+    # Set (in memory) when Ctrl-C/SIGTERM stopped the collection early; its nodes' errors say which.
+    interrupted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -90,7 +92,8 @@ class Snapshot:
 
     def save(self, path: Path) -> None:
         """Write atomically (a crash never leaves half a snapshot)."""
-        write_atomic(path, json.dumps(self.to_dict(), indent=1, sort_keys=True) + "\n")
+        # Redacted on the decoded values, then strict JSON (no NaN): see strictjson and secrets.redact_value.
+        write_atomic(path, strictjson.dumps(redact_value(self.to_dict()), indent=1, sort_keys=True) + "\n")
 
 
 def bad_field(source: str, fieldname: str, problem: str) -> SnapshotError:
@@ -122,10 +125,14 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
     if not isinstance(raw_nodes, list) or not raw_nodes:
         raise bad_field(source, "nodes", "missing or empty")
     nodes = []
+    seen: set[str] = set()
     for i, n in enumerate(raw_nodes):
         where = f"nodes[{i}]"
         if not isinstance(n, dict) or not isinstance(n.get("name"), str) or not n["name"]:
             raise bad_field(source, f"{where}.name", "missing")
+        if n["name"].lower() in seen:
+            raise bad_field(source, f"{where}.name", f"duplicate node {strictjson.clean_text(n['name'], 80)!r}")
+        seen.add(n["name"].lower())
         roles = n.get("roles")
         if not isinstance(roles, list) or not roles or any(r not in ROLES for r in roles):
             raise bad_field(source, f"{where}.roles", f"must be a non-empty list of {', '.join(ROLES)}")
@@ -178,8 +185,6 @@ def load_snapshot(path: str | Path) -> Snapshot:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise SnapshotError(f"cannot read: {exc.strerror}", source=str(p)) from exc
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SnapshotError(f"not valid JSON (line {exc.lineno}: {exc.msg})", source=str(p)) from exc
-    return snapshot_from_dict(doc, str(p))
+    except UnicodeDecodeError as exc:
+        raise SnapshotError(f"not a UTF-8 text file (byte {exc.start}): corrupt snapshot", source=str(p)) from exc
+    return snapshot_from_dict(strictjson.load_document(text, str(p), "snapshot"), str(p))

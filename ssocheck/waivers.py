@@ -34,8 +34,10 @@ from typing import Any
 
 import yaml
 
+from ssocheck import safeyaml
 from ssocheck.errors import ConfigError
 from ssocheck.model import Report, Result, Status
+from ssocheck.safeyaml import short
 
 VERSION = 1
 _CHECK_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
@@ -120,8 +122,8 @@ def _date(value: Any, field: str, source: str) -> date:
         try:
             return date.fromisoformat(value.strip())
         except ValueError as exc:
-            raise _bad(source, field, f"not a valid date: {value!r} ({exc})") from exc
-    raise _bad(source, field, f"must be a date YYYY-MM-DD, not {value!r}")
+            raise _bad(source, field, f"not a valid date: {short(value)} ({exc})") from exc
+    raise _bad(source, field, f"must be a date YYYY-MM-DD, not {short(value)}")
 
 
 def waivers_from_data(doc: Any, source: str) -> WaiverSet:
@@ -135,7 +137,8 @@ def waivers_from_data(doc: Any, source: str) -> WaiverSet:
         raise _bad(source, unknown[0], "unknown key (allowed: version, waivers)")
     version = doc.get("version", VERSION)
     if version != VERSION or isinstance(version, bool):
-        raise _bad(source, "version", f"unsupported waivers format version {version!r} (this ssocheck reads {VERSION})")
+        raise _bad(source, "version",
+                   f"unsupported waivers format version {short(version)} (this ssocheck reads {VERSION})")
     items = doc.get("waivers")
     if not isinstance(items, list):
         raise _bad(source, "waivers", "missing or not a list")
@@ -153,7 +156,7 @@ def waivers_from_data(doc: Any, source: str) -> WaiverSet:
                 raise _bad(source, f"{where}.{key}", "is required")
         check = _text(item, "check", where, source).upper()
         if not _CHECK_ID_RE.match(check):
-            raise _bad(source, f"{where}.check", f"not a check ID: {check!r} (one ID, no wildcards)")
+            raise _bad(source, f"{where}.check", f"not a check ID: {short(check)} (one ID, no wildcards)")
         ticket = _text(item, "ticket", where, source) if item.get("ticket") not in (None, "") else None
         waivers.append(
             Waiver(
@@ -172,13 +175,15 @@ def load_waivers(path: str | Path) -> WaiverSet:
     """Read and validate a waivers file; every problem is a ConfigError naming the file and the field."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = safeyaml.read_text(p)
     except OSError as exc:
         raise ConfigError(f"cannot read waivers file: {exc.strerror}", source=str(p)) from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=str(p)) from exc
+    except safeyaml.YamlLimitError as exc:
+        raise ConfigError(str(exc), source=str(p)) from exc
     try:
-        doc = yaml.safe_load(text)
+        doc = safeyaml.loads(text)
+    except safeyaml.YamlLimitError as exc:
+        raise ConfigError(str(exc), source=str(p)) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark is not None else ""
@@ -200,7 +205,7 @@ def _waiver_record(w: Waiver, result: Result) -> dict[str, Any]:
 
 
 def apply_waivers(report: Report, waivers: WaiverSet | Sequence[Waiver], today: date) -> Report:
-    """A new report with waived findings turned into skips and the ``waivers`` section listing every waiver.
+    """A new report with waived findings turned into ``waived`` and the ``waivers`` section listing every waiver.
 
     The first waiver in force (file order) that matches a ``fail``/``warn`` result waives it. Section
     rows: ``waiver``, ``check``, ``node`` (the glob), ``state`` (in-force: waived something;
@@ -218,7 +223,7 @@ def apply_waivers(report: Report, waivers: WaiverSet | Sequence[Waiver], today: 
         in_force = next((w for w in candidates if not w.expired(today)), None)
         if in_force is not None:
             matched[in_force.number].append(result.node)
-            results.append(replace(result, status=Status.SKIP, message=in_force.message(),
+            results.append(replace(result, status=Status.WAIVED, message=in_force.message(),
                                    waiver=_waiver_record(in_force, result)))
             continue
         expired = [w for w in candidates if w.expired(today)]

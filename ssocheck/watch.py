@@ -32,6 +32,9 @@ def watch(run_round: Callable[[], Report], *, interval: float, rounds: int | Non
         code = int(report.exit_code())
         out(round_text(number, previous, report, now(), width=width, color=color))
         previous = report
+        if report.interrupted:  # Ctrl-C during a round's collection ends the watch too (exit 130)
+            out(f"watch stopped during round {number} (interrupted); exit code {code}\n")
+            return code
         if rounds is not None and number >= rounds:
             return code
         try:

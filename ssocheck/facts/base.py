@@ -49,6 +49,15 @@ class Fact(Generic[T]):
         """Turn the raw JSON value into typed data; raise FactParseError on a malformed value."""
         raise NotImplementedError
 
+    @classmethod
+    def leftovers(cls, raw: Any) -> str | None:
+        """For a fact that ``writes``: what its command left changed on the node (for the audit trail), else None.
+
+        The audit trail must record a state-changing command's real outcome: "ran" is not "ok" when its
+        cleanup failed. Read-only facts never leave anything.
+        """
+        return None
+
 
 def expect_type(raw: Any, kind: type | tuple[type, ...], what: str) -> Any:
     """Return ``raw`` if it is of ``kind``; otherwise raise FactParseError naming ``what``."""

@@ -462,6 +462,18 @@ $value = $ptResult
 """
 
     @classmethod
+    def leftovers(cls, raw: Any) -> str | None:
+        """The test ports the command could not remove (or a cleanup it could not confirm), else None."""
+        try:
+            result = cls.parse(raw)
+        except Exception:  # a value the check cannot read either: the audit must not claim a clean node
+            return "the command's answer could not be read: check the node for ZZ_SSOCHK_* ports"
+        if result.cleanup_ok:
+            return None
+        left = ", ".join(result.leftovers) or "unknown ports"
+        return f"cleanup failed ({result.cleanup_error or 'ports still listed'}); left behind: {left}"
+
+    @classmethod
     def parse(cls, raw: Any) -> PortTestResult:
         doc = expect_type(raw, dict, cls.name)
         n = cls.name

@@ -31,7 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ssocheck import strictjson
 from ssocheck.facts.base import Fact
+from ssocheck.strictjson import MAX_DEPTH, MAX_VALUE_CHARS, clean_text
 
 PROBE_VERSION = "ssocheck/1"
 BEGIN = "<<SSOCHECK-BEGIN>>"
@@ -280,33 +282,54 @@ _ANSWER = re.compile(re.escape(BEGIN) + r"(.*?)" + re.escape(END), re.S)
 
 
 def parse_answer(stdout: str, expected_facts: Sequence[str] = ()) -> ProbeAnswer:
-    """Extract and validate the JSON answer; facts that were asked for but are absent become errors."""
+    """Extract and validate the JSON answer; facts that were asked for but are absent become errors.
+
+    A node's answer is untrusted: a fact whose value strict JSON cannot carry (NaN/Infinity, an
+    unpaired surrogate, nesting deeper than strictjson.MAX_DEPTH, a value over MAX_VALUE_CHARS)
+    becomes that fact's error, so the rest of the node, and every other node, are kept.
+    """
     match = _ANSWER.search(stdout)
     if not match:
-        snippet = stdout.strip()[:200] or "(empty)"
+        snippet = clean_text(stdout.strip()[:200]) or "(empty)"
         raise ProbeOutputError(f"no probe answer in the output: {snippet}")
     try:
-        doc = json.loads(match.group(1))
+        doc = strictjson.loads(match.group(1))
     except json.JSONDecodeError as exc:
         raise ProbeOutputError(f"probe answer is not valid JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise ProbeOutputError(f"probe answer is nested too deeply to read (over {MAX_DEPTH} levels)") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ProbeOutputError(f"probe answer holds an unreadable value: {clean_text(str(exc), 200)}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", {}), dict):
         raise ProbeOutputError("probe answer is not a JSON object with a 'facts' object")
     facts: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    for name, entry in doc.get("facts", {}).items():
+    for raw_name, entry in doc.get("facts", {}).items():
+        name = clean_text(raw_name, 200)
         if not isinstance(entry, dict) or "ok" not in entry:
             errors[name] = "malformed fact entry in the probe answer"
         elif entry["ok"] is True:
-            facts[name] = entry.get("value")
+            value = entry.get("value")
+            bad = strictjson.problem(value, "", MAX_VALUE_CHARS)
+            if bad is not None:
+                where = f" at {clean_text(bad[0], 120)}" if bad[0] != "(top level)" else ""
+                errors[name] = f"malformed value{where}: {bad[1]}"
+            else:
+                facts[name] = value
         else:
-            errors[name] = str(entry.get("error") or "unknown error")
+            errors[name] = clean_text(_text(entry.get("error")) or "unknown error")
     for name in expected_facts:
         if name not in facts and name not in errors:
             errors[name] = "the node's answer does not contain this fact"
     return ProbeAnswer(
-        computer=str(doc.get("computer") or ""),
-        ps_version=str(doc.get("ps_version") or ""),
-        clock_utc=doc.get("clock_utc") if isinstance(doc.get("clock_utc"), str) else None,
+        computer=clean_text(_text(doc.get("computer")), 300),
+        ps_version=clean_text(_text(doc.get("ps_version")), 100),
+        clock_utc=clean_text(doc["clock_utc"], 100) if isinstance(doc.get("clock_utc"), str) else None,
         facts=facts,
         fact_errors=errors,
     )
+
+
+def _text(value: Any) -> str:
+    """A metadata field as text: strings as they are, anything else (a list, NaN...) as empty."""
+    return value if isinstance(value, str) else ""

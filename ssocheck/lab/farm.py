@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
+from ssocheck import safeyaml
 from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints
 from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
@@ -59,8 +60,8 @@ def _read_overlay(overlay: Path | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(overlay, Mapping):
         return dict(overlay)
     try:
-        doc = yaml.safe_load(Path(overlay).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
+        doc = safeyaml.loads(safeyaml.read_text(Path(overlay))) or {}
+    except (OSError, yaml.YAMLError, safeyaml.YamlLimitError) as exc:
         raise ScenarioError(f"{overlay}: cannot read overlay: {exc}") from exc
     if not isinstance(doc, dict):
         raise ScenarioError(f"{overlay}: an overlay must be a mapping")

@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from ssocheck import safeyaml
+
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 
@@ -237,9 +239,11 @@ def _read(name: str, directory: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ScenarioError(f"unknown scenario {name!r} (no {path.name} in {directory})")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = safeyaml.loads(safeyaml.read_text(path)) or {}
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    except (OSError, safeyaml.YamlLimitError) as exc:
+        raise ScenarioError(f"{path}: {exc}") from exc
     if not isinstance(doc, dict):
         raise ScenarioError(f"{path}: must be a mapping")
     return doc
@@ -301,8 +305,8 @@ def load_scenario(name_or_path: str, overlay: Path | None = None, directory: Pat
         name = name_or_path
     if overlay is not None:
         try:
-            extra = yaml.safe_load(Path(overlay).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+            extra = safeyaml.loads(safeyaml.read_text(Path(overlay))) or {}
+        except (OSError, yaml.YAMLError, safeyaml.YamlLimitError) as exc:
             raise ScenarioError(f"{overlay}: cannot read overlay: {exc}") from exc
         doc = deep_merge(doc, extra)
     return build_farm(doc, name, str(path))

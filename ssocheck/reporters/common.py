@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ssocheck import guide, remediation, secrets
-from ssocheck.model import CheckMeta, NodeInfo, Report, Result, Severity, Status
+from ssocheck.model import COLLECTION_CHECK, CheckMeta, NodeInfo, Report, Result, Severity, Status
 from ssocheck.secrets import redact
 
 # Evidence can be large (a whole event list, a registry dump); reports stay readable and CI
@@ -24,7 +24,7 @@ EVIDENCE_CAP = 4096
 LEADING_EVIDENCE_KEYS = ("expected", "found")
 
 # Worst first: the order of detail sections and of the summary line.
-STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.SKIP, Status.PASS)
+STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.WAIVED, Status.SKIP, Status.PASS)
 STATUS_RANK = {status: i for i, status in enumerate(STATUS_ORDER)}
 
 # Characters XML 1.0 forbids (and the C1 controls, which break some CI parsers although legal).
@@ -122,12 +122,16 @@ def xml_safe(text: str) -> str:
 
 # Terminal-control characters (C0 except tab and newline, DEL, C1): text from a server must not be able
 # to move the cursor, clear the screen or retitle the terminal when a report is printed.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidi overrides/isolates (U+202A-202E, U+2066-2069) reorder what follows them on screen ("Trojan
+# Source"); lone surrogates cannot be encoded at all. Both are shown as \\uXXXX like the controls.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def escape_controls(text: str) -> str:
-    """``text`` with terminal-control characters shown as ``\\xNN`` (tab and newline kept)."""
-    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with terminal-control, bidi-override and surrogate characters shown as ``\\xNN``/``\\uNNNN``."""
+    return _CONTROLS.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
 
 
 def node_order(report: Report) -> list[NodeInfo]:
@@ -167,16 +171,23 @@ class Outage:
 
 
 def outages(report: Report) -> list[Outage]:
-    """One :class:`Outage` per node with a collection error, in inventory order."""
+    """One :class:`Outage` per node with a collection error, in inventory order.
+
+    A node that was not collected has one error (its COLLECTION result); its own checks and the group
+    verdicts it leaves unproven on other nodes are skips that say so. Both are folded into its outage.
+    """
     down = [n for n in node_order(report) if n.error]
     names = {n.name for n in down}
     own: dict[str, list[Result]] = {n.name: [] for n in down}
     dependents: dict[str, list[Result]] = {n.name: [] for n in down}
     for result in sorted_results(report):
-        if result.status is not Status.ERROR:
+        if result.status is Status.SKIP and not (result.evidence.get("not_collected") or _missing_nodes(result)):
+            continue  # a phase or permission skip has a cause of its own
+        if result.status not in (Status.ERROR, Status.SKIP):
             continue
         if result.node in names:
-            own[result.node].append(result)
+            if result.check_id != COLLECTION_CHECK:  # the collection result is the outage itself
+                own[result.node].append(result)
             continue
         missing = _missing_nodes(result)
         # Only when every missing node is down: an error that also needs a failed fact of a reachable node
@@ -196,7 +207,9 @@ def _missing_nodes(result: Result) -> list[str]:
 
 def explained_by_outages(report: Report) -> set[tuple[str, str]]:
     """(check ID, node) of every result an :class:`Outage` explains."""
-    return {(r.check_id, r.node) for outage in outages(report) for r in outage.results}
+    # The node's own COLLECTION error is the outage itself: shown once, as the outage.
+    return {(r.check_id, r.node) for outage in outages(report) for r in outage.results} | {
+        (COLLECTION_CHECK, outage.node.name) for outage in outages(report)}
 
 
 def group_by_cause(results: Sequence[Result]) -> list[list[Result]]:
@@ -373,9 +386,17 @@ def next_step(report: Report) -> str:
                      "fix the cause shown and run again")
     if counts[Status.WARN]:
         parts.append(f"review {_plural(counts[Status.WARN], 'warning')}")
+    if counts[Status.WAIVED]:
+        waived = [r for r in report.results if r.status is Status.WAIVED]
+        critical = sum(1 for r in waived if severity_for(report, r.check_id) == "critical")
+        worst = f", {critical} critical" if critical else ""
+        parts.append(f"{_plural(len(waived), 'finding')} waived{worst} (accepted until the waiver expires)")
     if below:
         threshold = report.fail_on.value if report.fail_on else ""
         parts.append(f"{_plural(below, 'failure')} below --fail-on {threshold} listed but not failing the run")
+    if report.interrupted:
+        parts.insert(0, "the run was interrupted (Ctrl-C/SIGTERM) before every node was collected: run it again "
+                        "to completion; nothing it did not finish is known")
     if not parts:
         return "nothing to fix"
     return "; ".join(parts)

@@ -52,12 +52,14 @@ _STYLE: dict[Status, dict[str, Any]] = {
     Status.FAIL: {"fg": "red", "bold": True},
     Status.WARN: {"fg": "yellow", "bold": True},
     Status.SKIP: {"fg": "cyan"},
+    Status.WAIVED: {"fg": "magenta"},
     Status.ERROR: {"fg": "magenta", "bold": True},
 }
 _VERDICT_STYLE: dict[str, dict[str, Any]] = {
     "PASSED": {"fg": "green", "bold": True},
     "FAILED": {"fg": "red", "bold": True},
     "INCOMPLETE": {"fg": "magenta", "bold": True},
+    "INTERRUPTED": {"fg": "magenta", "bold": True},
 }
 # A finding's full node list in the details, beyond which it is cut (the HTML and JSON keep every name).
 _NODE_LIST_CAP = 400
@@ -159,11 +161,12 @@ def _rows(report: Report, shown: list[Result], paint: _Painter) -> list[list[str
     # come first (-1): they explain many rows and say what to fix before anything else can be judged.
     rows: list[tuple[tuple[int, int], list[str]]] = []
     for outage in outages(report):
-        if outage.results:
-            rows.append(((-1, STATUS_RANK[Status.ERROR]), [
-                "-", "-", _t(outage.node.name), paint.status(Status.ERROR),
-                f"not collected: {_plural(len(outage.results), 'check')} could not decide (see below)",
-            ]))
+        # Always a row, even when no selected check applies to the node: it is the run's error.
+        stopped = f": {_plural(len(outage.results), 'check')} could not decide" if outage.results else ""
+        rows.append(((-1, STATUS_RANK[Status.ERROR]), [
+            "COLLECTION", "-", _t(outage.node.name), paint.status(Status.ERROR),
+            f"not collected{stopped} (see below)",
+        ]))
     rest = [r for r in shown if (r.check_id, r.node) not in explained]
     for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
         if len(group) > 1:

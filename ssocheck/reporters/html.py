@@ -75,6 +75,7 @@ SYMBOLS = {
     Status.FAIL: "\u2718",  # heavy ballot X
     Status.WARN: "\u26a0",  # warning sign
     Status.SKIP: "\u00bb",  # right guillemet: "skipped over"
+    Status.WAIVED: "\u2691",  # black flag: accepted by a waiver
     Status.ERROR: "?",
 }
 NOT_IN_SCOPE = "\u2014"
@@ -229,7 +230,7 @@ def render(report: Report, **_other: Any) -> str:
     findings.sort(key=lambda f: (-1, STATUS_RANK[Status.ERROR], "") if f.stopped else finding_key(report, f.result))
     for f in findings:
         anchors.update({(r.check_id, r.node): f.anchor for r in f.members})
-    skipped_results = [r for r in rest if r.status is Status.SKIP]
+    skipped_results = [r for r in rest if r.status in (Status.SKIP, Status.WAIVED)]
     waived = [(r, f"s{i}", waived_message(r)) for i, r in enumerate(r for r in skipped_results if r.waiver)]
     anchors.update({(r.check_id, r.node): anchor for r, anchor, _ in waived})
     skipped = _groups(report, [r for r in skipped_results if not r.waiver], "k", large)

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal, cast
 
 from ssocheck import deadline
-from ssocheck.errors import TransportError
+from ssocheck.errors import AuthenticationError, TransportError
 from ssocheck.facts.probe import BOOTSTRAP, POWERSHELL, POWERSHELL_ARGS, encoded_command
 from ssocheck.inventory import Connection, Node
 from ssocheck.secrets import Secret, redact
@@ -82,6 +82,9 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
     elif conn.transport == "credssp" and conn.credssp_auth == "kerberos":
         username = str(conn.principal)  # Kerberos inside CredSSP needs user@REALM too
     https = conn.scheme == "https"
+    if https and not conn.verify_tls:
+        _warn_once("verify_tls: false: TLS certificates are not checked, so anyone on the network path can "
+                   "pose as the nodes; set ca_bundle to the farm's CA instead")
     # NTLM over plain HTTP is allowed only sealed (MS-WSMV message encryption), never in clear.
     encryption: Literal["auto", "always", "never"] = "auto" if https else "always"
     if conn.transport == "basic":
@@ -108,6 +111,16 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         # request, so setting the Transport's attribute here takes effect.
         proto.transport.credssp_auth_mechanism = cast(Literal["ntlm", "kerberos"], conn.credssp_auth)
     return proto
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """A warning printed once per run (not once per node)."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning("%s", message)
 
 
 def missing_support(conn: Connection) -> str | None:
@@ -290,7 +303,9 @@ def run_script(
     except (TransportError, deadline.Abandoned):
         raise
     except Exception as exc:
-        raise TransportError(redact(f"{node.name}: {describe_failure(exc, url, conn, node)}")) from exc
+        rejected = isinstance(exc, wex.InvalidCredentialsError) or type(exc).__name__ == "AuthenticationException"
+        kind = AuthenticationError if rejected else TransportError
+        raise kind(redact(f"{node.name}: {describe_failure(exc, url, conn, node)}")) from exc
     return ScriptResult(
         stdout=b"".join(out).decode("cp437", errors="replace"),
         stderr=b"".join(err).decode("cp437", errors="replace"),

@@ -125,7 +125,10 @@ def test_missing_malformed_and_unreachable_are_errors() -> None:
              node("D", None, fact_errors={"color": "Access denied"})),
         IsRed,
     )
-    assert {k[1]: v.status for k, v in res.items()} == dict.fromkeys("ABCD", Status.ERROR)
+    assert {k[1]: v.status for k, v in res.items() if k[0] == "TST001"} == {
+        "A": Status.ERROR, "B": Status.ERROR, "C": Status.SKIP, "D": Status.ERROR}
+    # C was not reached: one error for its collection, its checks skipped with the cause.
+    assert res["COLLECTION", "C"].status is Status.ERROR and "connection refused" in res["COLLECTION", "C"].message
     assert "not collected" in res["TST001", "A"].message
     assert "malformed" in res["TST001", "B"].message
     assert "connection refused" in res["TST001", "C"].message
@@ -134,9 +137,12 @@ def test_missing_malformed_and_unreachable_are_errors() -> None:
 
 def test_group_check_never_passes_on_partial_set() -> None:
     res = run(snap(node("A"), node("B"), node("C", None, error="timeout"), node("D", "blue")), AllSame)
-    assert res["TST002", "A"].status is Status.ERROR
+    assert res["TST002", "A"].status is Status.SKIP  # not proven without C; C's collection error is the error
     assert "not proven" in res["TST002", "A"].message and "C" in res["TST002", "A"].message
-    assert res["TST002", "C"].status is Status.ERROR
+    assert res["TST002", "C"].status is Status.SKIP and res["COLLECTION", "C"].status is Status.ERROR
+    # A fact that failed on a reachable node leaves the others "not proven" as errors.
+    partial = run(snap(node("A"), node("B"), node("C", None, fact_errors={"color": "denied"})), AllSame)
+    assert partial["TST002", "A"].status is Status.ERROR and "not proven" in partial["TST002", "A"].message
     assert res["TST002", "D"].status is Status.FAIL  # a real failure on the others still stands
 
 
@@ -209,5 +215,6 @@ def test_partial_ok_group_check_may_prove_failures_but_never_passes_for_incomple
               SeenByOthers)
     assert res["TST006", "A"].status is Status.PASS  # the check takes responsibility for partial data
     assert res["TST006", "B"].status is Status.FAIL  # proven from A's view
-    assert res["TST006", "C"].status is Status.ERROR  # a pass without own facts is refused
+    assert res["TST006", "C"].status is Status.SKIP  # a pass without own facts is refused
+    assert res["COLLECTION", "C"].status is Status.ERROR
     assert "refused" in res["TST006", "C"].message

@@ -175,3 +175,85 @@ def test_a_timeout_that_can_never_fire_is_a_usage_error(value: str, farm: tuple[
     assert code == 2
     assert "connection.node_timeout: must be a positive number of seconds" in stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_a_rejected_password_is_not_tried_on_the_other_nodes(farm: tuple[LabFarm, Path], tmp_path: Path) -> None:
+    lab, base = farm
+    wrong = tmp_path / "wrong.password"
+    wrong.write_text("not-the-password\n")
+    wrong.chmod(0o600)
+    inv = _inventory(base, tmp_path)
+    doc = yaml.safe_load(inv.read_text())
+    doc["connection"]["password_file"] = str(wrong)
+    inv.write_text(yaml.safe_dump(doc))
+    lab.reset_counters()
+    code, stdout, stderr = run_cli(["run", "-i", inv, "--output-dir", tmp_path / "r", "--workers", "1"])
+    assert code == 3 and "Traceback" not in stdout + stderr
+    first, *others = [n["name"] for n in doc["nodes"]]
+    assert lab.http_requests(first) > 0
+    assert [lab.http_requests(n) for n in others] == [0] * len(others)  # never tried: no AD lockout
+    report = json.loads((tmp_path / "r" / "ssocheck-report.json").read_text())
+    errors = {n["name"]: n["error"] for n in report["nodes"]}
+    assert "authentication failed" in errors[first]
+    assert all("rejected the credentials" in errors[n] for n in others)
+    # Configurable: with stop_after_auth_failure false every node is tried.
+    doc["connection"]["stop_after_auth_failure"] = False
+    inv.write_text(yaml.safe_dump(doc))
+    lab.reset_counters()
+    run_cli(["run", "-i", inv, "--output-dir", tmp_path / "r2", "--workers", "1"])
+    assert all(lab.http_requests(n) > 0 for n in others)
+
+
+def test_tls_causes_and_the_verify_tls_false_warning(tmp_path: Path) -> None:
+    with LabFarm("healthy-pre", scheme="https", workdir=tmp_path / "farm") as lab:
+        inv = lab.write_inventory(tmp_path / "inventory.yml")
+        doc = yaml.safe_load(inv.read_text())
+        doc["connection"].pop("ca_bundle")  # the lab CA is not trusted: every node fails with the hint
+        inv.write_text(yaml.safe_dump(doc))
+        code, stdout, stderr = run_cli(["run", "-i", inv, "--output-dir", tmp_path / "r"])
+        assert code == 3 and "Traceback" not in stdout + stderr
+        assert stdout.count("set connection.ca_bundle") >= 1
+        doc["connection"]["verify_tls"] = False
+        inv.write_text(yaml.safe_dump(doc))
+        code, stdout, stderr = run_cli(["run", "-i", inv, "--output-dir", tmp_path / "r2"])
+    assert code == 0, stderr
+    assert stderr.count("verify_tls: false: TLS certificates are not checked") == 1  # once per run, not per node
+
+
+def test_a_node_that_answers_as_another_host_is_an_error_not_a_finding(
+    farm: tuple[LabFarm, Path], control: dict[Any, Any], tmp_path: Path
+) -> None:
+    lab, base = farm
+    # NODE2's address points at NODE1 (newcomer D2: this used to read as cloned MSDTC CIDs and a rogue ENTSSO).
+    inv = _inventory(base, tmp_path, port=lab.port("NODE1"))
+    code, stdout, stderr, elapsed = _run(inv, tmp_path)
+    _assert_contained(tmp_path, control, code, stdout, stderr, elapsed, "answered as NODE1, not NODE2")
+    results = _results(tmp_path)
+    assert not [k for k, (status, _) in results.items() if status == "fail"]  # no misleading findings
+    # Swapped addresses: both nodes are errors, nothing is judged on their facts.
+    (tmp_path / "swap").mkdir()
+    doc = yaml.safe_load(_inventory(base, tmp_path / "swap").read_text())
+    ports = {n["name"]: n["port"] for n in doc["nodes"]}
+    for n in doc["nodes"]:
+        if n["name"] in ("NODE1", "BTSNODE1"):
+            n["port"] = ports["BTSNODE1" if n["name"] == "NODE1" else "NODE1"]
+    (tmp_path / "swap" / "inventory.yml").write_text(yaml.safe_dump(doc))
+    code, stdout, _, _ = _run(tmp_path / "swap" / "inventory.yml", tmp_path / "swap")
+    report = json.loads((tmp_path / "swap" / "reports" / "ssocheck-report.json").read_text())
+    errors = {n["name"]: n["error"] for n in report["nodes"] if n["error"]}
+    assert set(errors) == {"NODE1", "BTSNODE1"} and "answered as BTSNODE1" in errors["NODE1"]
+    assert code == 3 and not [r for r in report["results"] if r["status"] == "fail"]
+
+
+def test_identity_includes_cluster_membership() -> None:
+    from ssocheck.collect import identity_problem
+    from ssocheck.inventory import Node
+
+    node = Node(name="NODE2", roles=("sso-cluster",), address="10.0.0.2")
+    cluster = {"name": "CL1", "nodes": [{"name": "NODE1"}, {"name": "NODE3"}]}
+    problem = identity_problem(node, "NODE2", {"cluster": cluster})
+    assert problem and "not a node of cluster CL1" in problem
+    assert identity_problem(node, "node2", {"cluster": {"nodes": [{"name": "node2.corp.example.com"}]}}) is None
+    long_name = Node(name="BTSNODE-LONGNAME01.corp.example.com", roles=("biztalk",), address="10.0.0.3")
+    assert identity_problem(long_name, "BTSNODE-LONGNAM", {}) is None  # NetBIOS names stop at 15 characters
+    assert "did not report its computer name" in (identity_problem(node, "", {}) or "")

@@ -18,7 +18,7 @@ from ssocheck.baseline import (
     save_baseline,
 )
 from ssocheck.check import Expectations
-from ssocheck.errors import SnapshotError
+from ssocheck.errors import OutputError, SnapshotError
 from ssocheck.snapshot import NodeSnapshot, Snapshot
 
 EXPECT = Expectations("G", "BIZTALKCLUSTER", "BTSNODE1", "CORP\\svc_sso", "SQL01", "SSODB")
@@ -62,8 +62,9 @@ def test_save_is_atomic_and_keeps_the_old_file_on_failure(tmp_path: Path, monkey
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError):
+    with pytest.raises(OutputError) as info:
         save_baseline(baseline_from_snapshot(snapshot(), saved_at="2026-11-22T02:01:00Z"), path)
+    assert f"cannot write {path}: disk full" in str(info.value)  # the file is named, not "internal error"
     assert path.read_text(encoding="utf-8") == before
     assert [p.name for p in tmp_path.iterdir()] == ["b.json"]  # no temp file left behind
 

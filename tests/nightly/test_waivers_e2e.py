@@ -66,7 +66,7 @@ def test_valid_waiver_turns_fail_into_skip_with_justification_everywhere(broken:
     doc = json_report(tmp_path)
     for node in ("NODE1", "NODE2"):
         result = results_by(doc, "CLU003")[node]
-        assert result["status"] == "skip" and result["message"] == expected
+        assert result["status"] == "waived" and result["message"] == expected
         assert result["waiver"]["justification"] == JUSTIFICATION and result["waiver"]["expires"] == "2099-12-31"
         assert result["waiver"]["finding"].startswith("fail: ")
         case = junit_case(tmp_path / "ssocheck-junit.xml", "CLU003", node)
@@ -102,7 +102,7 @@ def test_waiver_for_one_node_leaves_the_other_failing(broken: LiveFarm, tmp_path
     out = run(broken, tmp_path, "--waivers", waivers_file(tmp_path, waiver(node="node1"), waiver(check="SSO004")))
     assert out.exit_code == 1
     clu = results_by(json_report(tmp_path), "CLU003")
-    assert (clu["NODE1"]["status"], clu["NODE2"]["status"]) == ("skip", "fail")
+    assert (clu["NODE1"]["status"], clu["NODE2"]["status"]) == ("waived", "fail")
     states = [(r["check"], r["state"]) for r in json_report(tmp_path)["sections"]["waivers"]]
     assert states == [("CLU003", "in-force"), ("SSO004", "unused")]
 
@@ -132,7 +132,7 @@ def test_drift_can_be_waived_until_the_next_baseline(live_farm: LiveFarm, tmp_pa
                       "--output-dir", tmp_path / "out")
     assert out.exit_code == 0, out.stdout
     drf = results_by(json_report(tmp_path / "out"), "DRF001")
-    assert drf["NODE1"]["status"] == "skip"
+    assert drf["NODE1"]["status"] == "waived"
     assert "UseNetworkName" in drf["NODE1"]["waiver"]["finding"]  # what was accepted stays visible
     assert len(json_report(tmp_path / "out")["sections"]["drift"]) == 2
 

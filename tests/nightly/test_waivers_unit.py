@@ -122,13 +122,13 @@ def by_key(rep: Report) -> dict[tuple[str, str], Result]:
     return {(r.check_id, r.node): r for r in rep.results}
 
 
-def test_waiver_in_force_turns_fail_and_warn_into_skip_but_never_error() -> None:
+def test_waiver_in_force_turns_fail_and_warn_into_waived_but_never_error() -> None:
     waivers = waivers_from_data({"waivers": [entry()]}, "w.yml")
     original = report()
     out = by_key(apply_waivers(original, waivers, TODAY))
     for node in ("NODE1", "NODE2"):
         r = out[("SSO006", node)]
-        assert r.status is Status.SKIP
+        assert r.status is Status.WAIVED
         assert r.message == "waived until 2026-12-31: backup kept in the vault (CHG0012345)"
         assert r.waiver is not None
         assert r.waiver["justification"] == "backup kept in the vault"
@@ -146,7 +146,7 @@ def test_expiry_day_is_still_in_force_and_the_day_after_is_not() -> None:
     waivers = waivers_from_data({"waivers": [entry()]}, "w.yml")
     on_day = apply_waivers(report(), waivers, date(2026, 12, 31))
     after = apply_waivers(report(), waivers, date(2027, 1, 1))
-    assert by_key(on_day)[("SSO006", "NODE1")].status is Status.SKIP
+    assert by_key(on_day)[("SSO006", "NODE1")].status is Status.WAIVED
     expired = by_key(after)[("SSO006", "NODE1")]
     assert expired.status is Status.FAIL and expired.message == "no backup file" and expired.waiver is None
     assert expired.evidence["waiver_expired"] == "#1 SSO006 on NODE* expired on 2026-12-31: backup kept in the vault"

@@ -46,7 +46,7 @@ def test_table_hides_passing_rows_unless_verbose(report: Report) -> None:
     assert "4 passing results hidden" in quiet
     # the counts always include passes
     for text in (quiet, loud):
-        assert "1 fail, 4 error, 1 warn, 1 skip, 4 pass -> FAILED" in text
+        assert "1 fail, 4 error, 1 warn, 0 waived, 1 skip, 4 pass -> FAILED" in text
 
 
 def test_table_columns(report: Report) -> None:
@@ -97,7 +97,7 @@ def test_zero_results(empty_report: Report) -> None:
     text = console.render(empty_report, color=True, verbose=True)
     plain = ANSI.sub("", text)
     assert "No results" in plain
-    assert "0 fail, 0 error, 0 warn, 0 skip, 0 pass -> PASSED" in plain
+    assert "0 fail, 0 error, 0 warn, 0 waived, 0 skip, 0 pass -> PASSED" in plain
     assert "Details" not in plain
 
 
@@ -169,7 +169,7 @@ def test_unreachable_node_explains_its_consequences_once(report: Report) -> None
                                    dependent_error("SYS001", "NODE1")))
     text = console.render(rep)
     # one table row for the outage instead of one per check and node
-    assert re.search(r"^-\s+-\s+NODE2\s+ERROR\s+not collected: 5 checks could not decide", text, re.M)
+    assert re.search(r"^COLLECTION\s+-\s+NODE2\s+ERROR\s+not collected: 5 checks could not decide", text, re.M)
     assert not [row for row in table_rows(text) if row[1] == "NODE2" or (row[2] == "ERROR" and row[0] != "CLU003")]
     # the node block names the group checks on other nodes it stopped; details do not repeat them
     assert "and 2 group check results on other nodes, which need its facts to be proven:" in text
@@ -198,7 +198,7 @@ def test_same_result_on_several_nodes_is_one_row_and_one_finding(make_report: Ca
     details = text.split("Details:", 1)[1]
     assert details.count("UseNetworkName = 0") == 2  # message and found, once
     assert "FAIL CLU003 on NODE1, NODE2:" in details
-    assert "2 fail, 0 error, 0 warn, 3 skip, 0 pass -> FAILED" in text
+    assert "2 fail, 0 error, 0 warn, 0 waived, 3 skip, 0 pass -> FAILED" in text
 
 
 def test_checks_stopped_by_one_cause_share_a_table_row(make_report: Callable[..., Report]) -> None:

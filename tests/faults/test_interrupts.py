@@ -1,0 +1,89 @@
+"""Ctrl-C and SIGTERM during a live run (a real ``ssocheck`` process, a real lab farm, a stalled node).
+
+First signal: no new node is contacted, the node in flight is abandoned within seconds, reports are written
+with the verdict INTERRUPTED (never PASSED) and the audit trail, exit 130. A second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ssocheck.lab.farm import LabFarm
+from tests.faults.servers import HostileServer
+
+BOUND_S = 8.0  # from the signal to the process exit, on a loaded 2-core machine
+
+
+@pytest.fixture(scope="module")
+def stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """healthy-pre with NODE2 behind a trickling server and a node_timeout far beyond the test."""
+    work = tmp_path_factory.mktemp("interrupts")
+    with LabFarm("healthy-pre", workdir=work / "farm") as farm, HostileServer("trickle") as server:
+        inv = farm.write_inventory(work / "inventory.yml")
+        doc = yaml.safe_load(inv.read_text())
+        doc["connection"]["node_timeout"] = 600
+        for node in doc["nodes"]:
+            if node["name"] == "NODE2":
+                node["port"] = server.port
+        # NODE2 first and one worker: the other nodes are still queued when the signal comes.
+        doc["nodes"].sort(key=lambda n: n["name"] != "NODE2")
+        inv.write_text(yaml.safe_dump(doc))
+        yield inv
+
+
+def _start(inv: Path, out: Path) -> subprocess.Popen[str]:
+    exe = Path(sys.executable).with_name("ssocheck")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([str(exe), "run", "-i", str(inv), "--output-dir", str(out), "--workers", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _wait_for_collection(proc: subprocess.Popen[str], seconds: float = 2.5) -> None:
+    time.sleep(seconds)  # the first node (NODE2, trickling) is in flight; the others are queued
+    assert proc.poll() is None, proc.communicate()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_first_signal_stops_cleanly_with_reports_and_exit_130(sig: int, stalled: Path, tmp_path: Path) -> None:
+    proc = _start(stalled, tmp_path)
+    _wait_for_collection(proc)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=30)
+    elapsed = time.monotonic() - sent
+    assert elapsed < BOUND_S, elapsed
+    assert proc.returncode == 130, (out, err)
+    assert "Traceback" not in out + err and "stopping" in err
+    doc = json.loads((tmp_path / "ssocheck-report.json").read_text())
+    assert doc["verdict"] == "INTERRUPTED" and doc["exit_code"] == 130
+    assert "INTERRUPTED" in out and "PASSED" not in out.splitlines()[-8:][0]
+    errors = {n["name"]: n["error"] for n in doc["nodes"]}
+    assert "interrupted while" in errors["NODE2"]
+    assert [n for n, e in errors.items() if e and "not contacted" in e]  # queued nodes were never contacted
+    audit = doc["sections"]["audit"]
+    assert [a for a in audit if a["node"] == "NODE2" and a["outcome"].startswith("error:")]
+    assert not [a for a in audit if a["node"] != "NODE2"]  # nobody else was sent anything
+    assert "INTERRUPTED" in (tmp_path / "ssocheck-report.html").read_text()
+    json.loads((tmp_path / "ssocheck-snapshot.json").read_text())
+
+
+def test_a_second_signal_exits_at_once(stalled: Path, tmp_path: Path) -> None:
+    proc = _start(stalled, tmp_path)
+    _wait_for_collection(proc)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    sent = time.monotonic()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - sent < 3.0, err
+    assert "Traceback" not in err

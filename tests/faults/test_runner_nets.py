@@ -1,0 +1,156 @@
+"""The runner's own safety nets: a misbehaving check (third-party packs above all) never yields PASS.
+
+Each case is a check that breaks the contract in one way; the runner must turn it into ``error`` (or keep
+the worst verdict), never ``pass``, and the run's verdict must not be PASSED. These also kill the mutants
+that survived the review (review.md 4.3/4.5: M12 several outcomes keep the first, M14 empty outcome -> PASS,
+M15 a group check forgets a node -> PASS; runner lines never executed: scope filter, group crash).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pytest
+
+from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, failed, passed
+from ssocheck.model import Phase, Severity, Status
+from ssocheck.registry import build
+from ssocheck.runner import evaluate
+from ssocheck.snapshot import NodeSnapshot, Snapshot
+from tests.core.test_runner import EXPECT, Color
+
+
+def _node(name: str, color: str | None = "red", **kw: Any) -> NodeSnapshot:
+    facts = {} if color is None else {"color": color}
+    return NodeSnapshot(name=name, roles=("biztalk",), facts=facts, **kw)
+
+
+def _run(check: type, *nodes: NodeSnapshot) -> tuple[dict[str, Status], str, dict[str, str]]:
+    report = evaluate(build([("t", [check])]), Snapshot(EXPECT, list(nodes), "2026-11-30T00:00:00Z"),
+                      Context(Phase.PRE, EXPECT))
+    mine = [r for r in report.results if r.check_id == check.id]
+    assert sorted(r.node for r in mine) == sorted(n.name for n in nodes)  # exactly one verdict per node
+    return {r.node: r.status for r in mine}, report.verdict(), {r.node: r.message for r in mine}
+
+
+def node_check(cid: str, body: Any) -> type:
+    class C(NodeCheck):
+        """Misbehaving node check."""
+
+        id = cid
+        name = cid.lower()
+        severity = Severity.HIGH
+        facts = (Color,)
+
+        def evaluate(self, node: NodeFacts, ctx: Context) -> Any:
+            return body(node)
+
+    return C
+
+
+def group_check(cid: str, body: Any) -> type:
+    class G(GroupCheck):
+        """Misbehaving group check."""
+
+        id = cid
+        name = cid.lower()
+        severity = Severity.HIGH
+        facts = (Color,)
+
+        def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
+            return body(nodes)  # type: ignore[no-any-return]
+
+    return G
+
+
+def _raise(_: Any) -> Any:
+    raise RuntimeError("boom")
+
+
+def _half_then_raise(nodes: Sequence[NodeFacts]) -> Iterable[Outcome]:
+    yield passed("fine", node=nodes[0].name)
+    raise RuntimeError("boom half-way")
+
+
+NODE_CASES = {
+    "raises": _raise,
+    "returns None": lambda n: None,
+    "returns an empty list": lambda n: [],  # M14
+    "returns a string": lambda n: "pass",
+    "returns a dict": lambda n: {"status": "pass"},
+    "pass then fail": lambda n: [passed("ok"), failed("bad")],  # M12: the worst wins, not the first
+    "pass then error": lambda n: [passed("ok"), Outcome(Status.ERROR, "undecided")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(NODE_CASES))
+def test_a_misbehaving_node_check_never_passes(case: str) -> None:
+    statuses, verdict, _ = _run(node_check("BAD001", NODE_CASES[case]), _node("A"), _node("B"))
+    assert Status.PASS not in statuses.values() and verdict != "PASSED", statuses
+    assert set(statuses.values()) <= {Status.ERROR, Status.FAIL}
+
+
+def test_several_node_outcomes_collapse_to_the_worst() -> None:
+    statuses, _, _ = _run(node_check("BAD002", NODE_CASES["pass then fail"]), _node("A"))
+    assert statuses == {"A": Status.FAIL}
+
+
+def test_a_node_check_is_never_called_without_its_facts() -> None:
+    called: list[str] = []
+
+    def body(n: NodeFacts) -> Outcome:
+        called.append(n.name)
+        return passed("looked at nothing")
+
+    statuses, verdict, messages = _run(node_check("BAD003", body), _node("A"), _node("B", None))
+    assert statuses == {"A": Status.PASS, "B": Status.ERROR} and called == ["A"] and verdict != "PASSED"
+    assert "color" in messages["B"]
+
+
+GROUP_CASES = {
+    "raises": _raise,  # runner lines 100-101 (never executed before)
+    "returns None": lambda ns: None,
+    "yields nothing": lambda ns: iter(()),
+    "forgets a node": lambda ns: [passed("ok", node=ns[0].name)],  # M15
+    "speaks only for a stranger": lambda ns: [passed("ok", node="STRANGER")],  # scope filter
+    "yields a string": lambda ns: ["pass"],
+    "passes half then crashes": _half_then_raise,
+}
+
+
+@pytest.mark.parametrize("case", sorted(GROUP_CASES))
+def test_a_misbehaving_group_check_never_passes(case: str) -> None:
+    statuses, verdict, _ = _run(group_check("BAD101", GROUP_CASES[case]), _node("A"), _node("B"), _node("C"))
+    # The only pass allowed is one the check really gave (A, in "forgets a node" / "passes half").
+    vouched = {"A"} if case == "forgets a node" else set()
+    assert verdict != "PASSED" and not [n for n, s in statuses.items() if s is Status.PASS and n not in vouched]
+
+
+def test_a_group_check_that_forgets_a_node_errors_that_node_only() -> None:
+    statuses, _, messages = _run(group_check("BAD102", GROUP_CASES["forgets a node"]), _node("A"), _node("B"))
+    assert statuses == {"A": Status.PASS, "B": Status.ERROR}
+    assert "no verdict for this node" in messages["B"]
+
+
+def test_a_group_check_may_not_speak_for_a_node_outside_its_scope() -> None:
+    def body(ns: Sequence[NodeFacts]) -> Iterable[Outcome]:
+        yield failed("stranger is wrong", node="STRANGER")
+        yield from (passed("ok", node=n.name) for n in ns)
+
+    statuses, verdict, _ = _run(group_check("BAD103", body), _node("A"), _node("B"))
+    assert statuses == {"A": Status.PASS, "B": Status.PASS} and verdict == "PASSED"
+
+
+def test_a_group_pass_for_a_node_without_its_facts_is_refused() -> None:
+    def body(ns: Sequence[NodeFacts]) -> Iterable[Outcome]:
+        yield passed("everyone is fine")  # no node: speaks for all, including the one without facts
+
+    statuses, verdict, _ = _run(group_check("BAD104", body), _node("A"), _node("B"), _node("C", None))
+    assert Status.PASS not in statuses.values() and verdict != "PASSED"
+
+
+def test_a_group_check_crash_is_an_error_on_every_node_with_the_cause() -> None:
+    statuses, verdict, messages = _run(group_check("BAD105", _raise), _node("A"), _node("B"))
+    assert statuses == {"A": Status.ERROR, "B": Status.ERROR} and verdict == "INCOMPLETE"
+    assert all("check crashed: RuntimeError: boom" in m for m in messages.values())
