@@ -87,3 +87,31 @@ def test_a_second_signal_exits_at_once(stalled: Path, tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130 and time.monotonic() - sent < 3.0, err
     assert "Traceback" not in err
+
+
+def test_an_interrupt_stops_state_changing_commands_and_the_audit_says_so(tmp_path: Path) -> None:
+    # The measurement: after Ctrl-C, 57 state-changing commands still went out and no audit was written.
+    import threading
+
+    from ssocheck.collect import gather
+    from ssocheck.transport.winrm import run_script
+    from tests.porttest.test_porttest_e2e import all_checks, lab
+
+    stop = threading.Event()
+    sent: list[tuple[str, bool]] = []
+
+    def runner(conn: object, node: object, password: object, script: str) -> object:
+        writes = "ZZ_SSOCHK" in script
+        sent.append((node.name, writes))  # type: ignore[attr-defined]
+        if writes:
+            stop.set()  # the operator presses Ctrl-C while the first port test is running
+        return run_script(conn, node, password, script)  # type: ignore[arg-type]
+
+    with lab("healthy-post", tmp_path) as env:
+        inv = env.inventory
+        _, audits = gather(inv, [lc.check for lc in all_checks()], inv.password(), allow_changes=True,
+                           runner=runner, stop=stop)  # type: ignore[arg-type]
+    writes = [name for name, w in sent if w]
+    assert len(writes) == 1, sent  # the second BizTalk node's port test never went out
+    written = [a for a in audits if a.changes_state]
+    assert len(written) == 1 and written[0].node == writes[0]
