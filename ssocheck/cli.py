@@ -315,7 +315,13 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
         out = pipeline.run(inventory, phase=_phase(phase), only=only, skip=skip, ci=inputs, workers=workers,
                            allow_changes=allow_changes, progress=sys.stderr)
         snapshot_path = output_dir / pipeline.SNAPSHOT_FILE
-        out.snapshot.save(snapshot_path)
+        try:
+            out.snapshot.save(snapshot_path)
+        except SsocheckError:
+            # The folder filled up (or vanished) during the collection: the console verdict is still owed.
+            if watch_seconds is None:
+                click.echo(pipeline.console_text(out.report, verbose=verbose))
+            raise
         if watch_seconds is None:
             _emit(out.report, output_dir, formats, junit_warn_as, no_color, verbose, {"snapshot": snapshot_path})
         else:

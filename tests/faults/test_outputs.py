@@ -115,3 +115,19 @@ def test_reports_of_an_earlier_run_left_beside_this_one_are_named(snapshot: tupl
     assert code == 0
     assert f"{tmp_path / 'ssocheck-report.html'} is from an earlier run" in err
     assert f"{tmp_path / 'ssocheck-report.json'} is from an earlier run" in err
+
+
+def test_a_disk_that_fills_during_the_run_still_gets_the_verdict_and_names_the_file(
+    snapshot: tuple[LabFarm, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ssocheck.errors import OutputError
+    from ssocheck.snapshot import Snapshot
+
+    def full(self: Snapshot, path: Path) -> None:
+        raise OutputError(f"cannot write {path}: No space left on device")
+
+    monkeypatch.setattr(Snapshot, "save", full)
+    code, out, err = run_cli(["run", "-i", snapshot[1], "--output-dir", tmp_path])
+    assert code == 2 and "-> PASSED" in out
+    assert f"cannot write {tmp_path / 'ssocheck-snapshot.json'}: No space left on device" in err
+    assert "internal error" not in err
