@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ssocheck.lab.farm import LabFarm
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,10 @@ def test_a_baseline_of_another_farm_is_refused_before_anything_is_collected(
     lab, inv, base = farm
     other = _other_group(base, tmp_path / "other.json", group, rename)
     lab.reset_counters()
-    for args in (["run", "-i", inv, "--phase", "nightly", "--baseline", other, "--output-dir", tmp_path / "r"],
-                 ["drift", "--baseline", other, "-i", inv, "--output-dir", tmp_path / "d"]):
+    runs: list[list[str | Path]] = [
+        ["run", "-i", inv, "--phase", "nightly", "--baseline", other, "--output-dir", tmp_path / "r"],
+        ["drift", "--baseline", other, "-i", inv, "--output-dir", tmp_path / "d"]]
+    for args in runs:
         code, _, err = run_cli(args)
         assert code == 2 and needle in err and str(other) in err, err
     assert sum(lab.commands(n) for n in lab.state.nodes) == 0

@@ -19,11 +19,11 @@ from typing import Any
 import pytest
 import yaml
 
-from ssocheck.lab.endpoint import CommandResult
 from ssocheck.lab.farm import LabFarm
 from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.shells import CommandResult
 from ssocheck.registry import load_checks
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 BAD = "NODE2"
 BEGIN, END = b"<<SSOCHECK-BEGIN>>", b"<<SSOCHECK-END>>"
@@ -70,7 +70,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[HostileH
 
 
 def _first_fact(doc: dict[str, Any]) -> str:
-    return sorted(name for name, entry in doc["facts"].items() if entry.get("ok"))[0]
+    return str(sorted(name for name, entry in doc["facts"].items() if entry.get("ok"))[0])
 
 
 def _set_value(value_text: str) -> Callable[[dict[str, Any]], str]:
@@ -135,7 +135,7 @@ def _assert_one_node_problem(out: Path, control: dict[Any, Any], code: int, stdo
     assert "Traceback" not in stdout + stderr and "internal error" not in stderr, stderr
     assert code == 3, (code, stderr)
     report = _strict(out / "ssocheck-report.json")
-    snapshot = _strict(out / "ssocheck-snapshot.json")
+    snapshot: dict[str, Any] = _strict(out / "ssocheck-snapshot.json")
     node = next(n for n in snapshot["nodes"] if n["name"] == BAD)
     messages = [r["message"] for r in report["results"] if r["node"] == BAD]
     said = json.dumps([node["error"], node["fact_errors"], messages], ensure_ascii=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ssocheck.lab.farm import LabFarm
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from ssocheck import strictjson
 from ssocheck.check import Context
 from ssocheck.collect import collect_node, facts_for
 from ssocheck.errors import ConfigError
-from ssocheck.inventory import load_inventory, parse_inventory
+from ssocheck.inventory import Connection, Node, load_inventory, parse_inventory
 from ssocheck.lab.powershell import PowerShellHost
 from ssocheck.lab.state import load_scenario
 from ssocheck.model import Phase, Status
@@ -75,14 +75,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from ssocheck.facts.probe import build_probe
 
     script = build_probe(facts, inv.expect.probe_params())
-    answer = host.answer_probe(state, state.node("NODE2"), script)
+    node2 = state.node("NODE2")
+    assert node2 is not None
+    answer = host.answer_probe(state, node2, script)
     return {"inv": inv, "checks": checks, "node": node, "facts": facts, "answer": answer, "work": work}
 
 
 def _evaluate_with(world: dict[str, Any], stdout: str, tmp: Path) -> tuple[Any, Any]:
     inv, node = world["inv"], world["node"]
 
-    def runner(conn: Any, n: Any, password: Secret, script: str) -> ScriptResult:
+    def runner(conn: Connection, node: Node, password: Secret, script: str) -> ScriptResult:
         return ScriptResult(stdout=stdout, stderr="", exit_code=0, duration_s=0.01)
 
     snap, _audit = collect_node(inv, node, world["facts"], Secret("props-password"), inv.expect.probe_params(),

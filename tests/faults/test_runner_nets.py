@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, failed, passed
+from ssocheck.check import Check, Context, GroupCheck, NodeCheck, NodeFacts, Outcome, failed, passed
 from ssocheck.model import Phase, Severity, Status
 from ssocheck.registry import build
 from ssocheck.runner import evaluate
@@ -26,7 +26,7 @@ def _node(name: str, color: str | None = "red", **kw: Any) -> NodeSnapshot:
     return NodeSnapshot(name=name, roles=("biztalk",), facts=facts, **kw)
 
 
-def _run(check: type, *nodes: NodeSnapshot) -> tuple[dict[str, Status], str, dict[str, str]]:
+def _run(check: type[Check], *nodes: NodeSnapshot) -> tuple[dict[str, Status], str, dict[str, str]]:
     report = evaluate(build([("t", [check])]), Snapshot(EXPECT, list(nodes), "2026-11-30T00:00:00Z"),
                       Context(Phase.PRE, EXPECT))
     mine = [r for r in report.results if r.check_id == check.id]
@@ -34,7 +34,7 @@ def _run(check: type, *nodes: NodeSnapshot) -> tuple[dict[str, Status], str, dic
     return {r.node: r.status for r in mine}, report.verdict(), {r.node: r.message for r in mine}
 
 
-def node_check(cid: str, body: Any) -> type:
+def node_check(cid: str, body: Any) -> type[Check]:
     class C(NodeCheck):
         """Misbehaving node check."""
 
@@ -49,7 +49,7 @@ def node_check(cid: str, body: Any) -> type:
     return C
 
 
-def group_check(cid: str, body: Any) -> type:
+def group_check(cid: str, body: Any) -> type[Check]:
     class G(GroupCheck):
         """Misbehaving group check."""
 
