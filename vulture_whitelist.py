@@ -50,3 +50,10 @@ NodeState.os_version
 from ssocheck.psparse import Calls
 
 Calls.assigns_value
+
+# Signal handlers receive the interrupted frame whether they use it or not (signal module protocol).
+frame
+# reprlib.Repr reads these limits when it formats (ssocheck/safeyaml.py sets them: short error-message quotes).
+from ssocheck.safeyaml import _repr
+
+_repr.maxstring, _repr.maxother, _repr.maxdict, _repr.maxlist, _repr.maxset, _repr.maxtuple, _repr.maxlevel
