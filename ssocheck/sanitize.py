@@ -235,7 +235,7 @@ def sanitize_file(snapshot: Path, output: Path, mapping_file: Path | None = None
 def write_sanitized(doc: dict[str, Any], output: Path, mapping_file: Path | None = None) -> dict[str, str]:
     """Write the sanitised form of snapshot ``doc`` (0600) and, only when asked, the mapping (0600)."""
     clean, mapping = sanitize(doc)
-    write_atomic(output, json.dumps(clean, indent=2, sort_keys=True, ensure_ascii=False) + "\n", mode=0o600)
+    write_atomic(output, json.dumps(clean, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     if mapping_file is not None:
-        write_atomic(mapping_file, json.dumps(mapping, indent=2, sort_keys=True, ensure_ascii=False) + "\n", mode=0o600)
+        write_atomic(mapping_file, json.dumps(mapping, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return mapping
