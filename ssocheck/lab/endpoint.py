@@ -31,7 +31,7 @@ from typing import BinaryIO, Literal, cast
 
 from ssocheck.lab import httpauth
 from ssocheck.lab.gssauth import KerberosNode
-from ssocheck.lab.session import identity_for
+from ssocheck.lab.session import SessionIdentity, identity_for
 from ssocheck.lab.shells import CommandHandler, NodeShells
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,18 @@ class NodeCounters:
 
 
 @dataclass(frozen=True)
+class NodeLimits:
+    """A node's WinRM quotas (``winrm get winrm/config``): defaults of Windows Server 2012 and later.
+
+    Server 2008 R2 (WinRM 2.0): MaxEnvelopeSizekb 150, MaxShellsPerUser 5 (MS-WSMV 2.2.4.10; "Configuring WSMAN
+    Limits", PowerShell team blog); 2012 and later: 500 and 30.
+    """
+
+    max_envelope_kb: int = 500
+    max_shells_per_user: int = 30
+
+
+@dataclass(frozen=True)
 class EndpointConfig:
     """How every node of a :class:`LabEndpoints` listens and authenticates."""
 
@@ -71,6 +83,16 @@ class EndpointConfig:
     max_output_chunk: int = 65536  # raw bytes per stream per Receive (keeps under MaxEnvelopeSize 153600)
     # kerberos: node name -> its SPNs, clock and delegation trust; the keys come from KRB5_KTNAME (a LabKdc keytab)
     kerberos_node: Callable[[str], KerberosNode] | None = None
+    # node name -> its quotas (None: the defaults of NodeLimits for every node)
+    node_limits: Callable[[str], NodeLimits] | None = None
+    # (node name, identity) -> may this account use WinRM there (local administrator)? None: everyone may.
+    authorize: Callable[[str, SessionIdentity], bool] | None = None
+    # (command, arguments) -> does the program read stdin to its end (then it waits for End="true", as on Windows)
+    reads_stdin: Callable[[str, str], bool] | None = None
+
+    def limits(self, node: str) -> NodeLimits:
+        """The quotas of ``node``."""
+        return self.node_limits(node) if self.node_limits is not None else NodeLimits()
 
     def __post_init__(self) -> None:
         if self.scheme not in ("http", "https"):
@@ -95,8 +117,12 @@ class _Node:
         self.lock = threading.Lock()  # guards counters and conns
         self.counters = NodeCounters()
         self.conns: set[_Conn] = set()
+        authorize = config.authorize
         self.shells = NodeShells(name, handler, receive_wait_seconds=config.receive_wait_seconds,
-                                 max_output_chunk=config.max_output_chunk, count=self.count)
+                                 max_output_chunk=config.max_output_chunk, count=self.count,
+                                 authorize=None if authorize is None else (lambda who: authorize(name, who)),
+                                 max_shells=lambda: config.limits(name).max_shells_per_user,
+                                 reads_stdin=config.reads_stdin)
 
     def count(self, name: str) -> None:
         """Thread-safe ``counters.<name> += 1``."""
@@ -438,6 +464,10 @@ class LabEndpoints:
         identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate)
         host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
         address = f"{self.config.scheme}://{host}:{state.port}/wsman"
+        if len(plain) > self.config.limits(state.name).max_envelope_kb * 1024:
+            # A request over MaxEnvelopeSizekb: HTTP 413 with no body (ansible.windows#391, masterzen/winrm#156);
+            # the Windows client reports "the request size exceeded the configured MaxEnvelopeSize quota".
+            return 413, b"", None, outcome.headers
         status, xml = state.shells.handle(plain, identity, peer, address)
         if encrypted:
             body, ctype = auth.wrap(xml)

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import yaml
 
 from ssocheck import safeyaml
-from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints
+from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints, NodeLimits
 from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
 from ssocheck.lab.session import SessionIdentity
@@ -156,6 +156,8 @@ class LabFarm:
                 keyfile=keyfile,
                 receive_wait_seconds=min(5.0, OPERATION_TIMEOUT),
                 kerberos_node=self.kerberos_node if "kerberos" in self.auth else None,
+                node_limits=self.node_limits,
+                authorize=self.authorize,
             )
             endpoints = LabEndpoints(config, self._handle)
             endpoints.start()
@@ -180,6 +182,24 @@ class LabFarm:
         with self._lock:
             self._sessions.setdefault(node.upper(), []).append(identity)
         return self.host(node, command, arguments, stdin, identity)
+
+    def node_limits(self, node: str) -> NodeLimits:
+        """The node's WinRM quotas from its Windows version: 2008 R2 (6.1) has WinRM 2.0's 150 KB / 5 shells."""
+        state = self.state.node(node)
+        if state is None:
+            return NodeLimits()
+        version = tuple(int(p) for p in [*state.os_version.split("."), "0", "0"][:2] if p.isdigit())
+        return NodeLimits(150, 5) if version < (6, 2) else NodeLimits()
+
+    def authorize(self, node: str, identity: SessionIdentity) -> bool:
+        """Whether the session's account may use WinRM on ``node``: only a local administrator may (the default
+        RootSDDL; Remote Management Users is not modelled). Scenario: ``farm.operator_local_admin`` (default
+        true), overridden per node by ``nodes.<N>.operator_local_admin``."""
+        state = self.state.node(node)
+        if state is None:
+            return False
+        default = bool(self.state.farm.get("operator_local_admin", True))
+        return bool(state.extra.get("operator_local_admin", default))
 
     def identities(self, node: str) -> list[SessionIdentity]:
         """Who each remote command of ``node`` ran as (principal, mechanism, can delegate), oldest first."""

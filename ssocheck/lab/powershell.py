@@ -151,11 +151,40 @@ def decode_command_line(command: str, arguments: str) -> tuple[str | None, str |
         if switch is not None:
             i += 2 if _SWITCHES[switch] else 1
             continue
+        if token == "-":
+            return "-", None  # the script comes on stdin (powershell.exe -), read once stdin has ended
         if token[0] in "-/":
             return None, f"Unrecognized parameter: {token}"
         # The first bare word starts an implicit -Command.
         return " ".join(rest[i:]), None
     return "", None  # no script at all: an interactive shell that reads nothing and exits
+
+
+# cmd.exe's maximum command line (Windows XP and later).
+CMD_LINE_LIMIT = 8191
+_CMD = re.compile(r"^(?:[A-Za-z]:)?(?:[^\s\"]*[\\/])?cmd(?:\.exe)?\s+/[cC]\s*", re.I)
+
+
+def cmd_line(line: str) -> str:
+    """The command cmd.exe runs for WinRS's ``cmd.exe /c <line>``: quotes and nested ``cmd /c`` resolved.
+
+    cmd.exe keeps a leading quote only when the line has exactly two quotes around a program name with a space in
+    it; otherwise it removes the first and the last quote (``cmd /?``). So ``"hostname"`` runs hostname, and the
+    Ruby WinRM gem's ``"powershell -encodedCommand ..."`` runs PowerShell (review clients.md D5).
+    """
+    text = line.strip()
+    for _ in range(4):  # cmd /c cmd /c ... nests; a few levels are plenty
+        if text.startswith('"') and text.count('"') >= 2:
+            quoted = text[1 : text.index('"', 1)]
+            keep = text.count('"') == 2 and " " in quoted and quoted.lower().endswith(".exe")
+            if not keep:
+                last = text.rindex('"')
+                text = (text[1:last] + text[last + 1 :]).strip()
+        match = _CMD.match(text)
+        if match is None:
+            return text
+        text = text[match.end() :].strip()
+    return text
 
 
 def _result(stdout: str = "", stderr: bytes = b"", exit_code: int = 0) -> CommandResult:
@@ -280,11 +309,17 @@ class PowerShellHost:
         if target is None or not target.up:
             # The farm stops the endpoints of down nodes; reaching this means state and endpoints disagree.
             return _error(f"ssocheck lab: node {node} is not part of the running scenario (or is down)")
-        script, problem = decode_command_line(command, arguments)
+        line = f"{command} {arguments}".strip()
+        if len(line) > CMD_LINE_LIMIT:
+            # WinRS runs the command through cmd.exe, whose command line stops at 8,191 characters ("Command prompt
+            # (Cmd.exe) command-line string limitation", Microsoft Learn): pywinrm's run_ps of a long script fails so.
+            return CommandResult(b"", encode_console("The command line is too long.\r\n"), 1)
+        line = cmd_line(line)
+        script, problem = decode_command_line(line, "")
         if problem is not None:
             return _error(problem)
         if script is None:
-            return self._cmd(target, f"{command} {arguments}".strip())
+            return self._cmd(target, line)
         if _squash(script) == _squash(BOOTSTRAP) or script.strip() == "-":
             # The bootstrap (or "-Command -") runs the stdin lines; stdin arrives in the console code page.
             script = "\r\n".join(stdin.decode("cp437").splitlines())
@@ -352,7 +387,8 @@ class PowerShellHost:
         return _error(f"ssocheck lab: this PowerShell is not emulated: {text[:80]}\n{LAB_HINT}")
 
     def _cmd(self, node: NodeState, line: str) -> CommandResult:
-        """A command for cmd.exe (WinRM's default shell): only ``hostname`` and ``echo``."""
+        """A command for cmd.exe (WinRM's default shell): only ``hostname`` and ``echo``; anything else is cmd's
+        "not recognized" with exit code 9009 (MSG_DIR_BAD_COMMAND_OR_FILE, as %ERRORLEVEL% shows on Windows)."""
         word, _, rest = line.partition(" ")
         if word.lower() in ("hostname", "hostname.exe") and not rest.strip():
             return _result(node.name + "\r\n")
@@ -361,7 +397,7 @@ class PowerShellHost:
         message = (
             f"'{word}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
         )
-        return CommandResult(b"", encode_console(message), 1)
+        return CommandResult(b"", encode_console(message), 9009)
 
     # -- the probe ---------------------------------------------------------------------------------------------
 

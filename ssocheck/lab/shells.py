@@ -99,6 +99,7 @@ class Command:
         self.stdin = bytearray()
         self.sends = 0
         self.stdin_closed = False
+        self.reads_stdin = False  # the program blocks on stdin until End="true" (set by the dispatcher)
         self.started = False
         self.aborted = False
         self.finished = threading.Event()
@@ -148,7 +149,15 @@ class NodeShells:
     """
 
     def __init__(self, node: str, handler: CommandHandler, *, receive_wait_seconds: float, max_output_chunk: int,
-                 count: Callable[[str], None]) -> None:
+                 count: Callable[[str], None], authorize: Callable[[SessionIdentity], bool] | None = None,
+                 max_shells: Callable[[], int] | None = None,
+                 reads_stdin: Callable[[str, str], bool] | None = None) -> None:
+        """``authorize``: may this account use WinRM here (else Access is denied on Create); ``max_shells``:
+        MaxShellsPerUser; ``reads_stdin``: whether a command line's program blocks on stdin until its end."""
+        self._authorize = authorize
+        self._max_shells = max_shells
+        self._reads_stdin = reads_stdin
+        self._owners: dict[str, str] = {}  # shell id -> the principal that created it (MaxShellsPerUser)
         self.node = node
         self._handler = handler
         self._wait = receive_wait_seconds
@@ -177,6 +186,7 @@ class NodeShells:
         with self._lock:
             doomed = [cmd for commands in self._shells.values() for cmd in commands.values()]
             self._shells = {}
+            self._owners = {}
         for cmd in doomed:
             cmd.abort()
 
@@ -185,9 +195,16 @@ class NodeShells:
         if action == wsman.ACTION_CREATE:
             if req.resource_uri != wsman.RESOURCE_CMD:
                 raise wsman.resource_not_found(req.resource_uri)
+            if self._authorize is not None and not self._authorize(identity):
+                raise wsman.access_denied()
+            limit = self._max_shells() if self._max_shells is not None else None
+            owner = identity.principal.lower()
             shell_id = wsman.new_id()
             with self._lock:
+                if limit is not None and sum(1 for who in self._owners.values() if who == owner) >= limit:
+                    raise wsman.max_shells(limit)
                 self._shells[shell_id] = {}
+                self._owners[shell_id] = owner
             self._count("shells_created")
             return wsman.create_response(rel, shell_id, address, identity.principal, peer)
         if action not in _SHELL_ACTIONS:
@@ -199,6 +216,7 @@ class NodeShells:
         if action == wsman.ACTION_COMMAND:
             command, arguments = wsman.parse_command_line(req.body)
             cmd = Command(wsman.new_id(), command, arguments, identity)
+            cmd.reads_stdin = self._reads_stdin is not None and self._reads_stdin(command, arguments)
             with self._lock:
                 commands[cmd.id] = cmd
             self._count("commands")
@@ -223,6 +241,7 @@ class NodeShells:
         # Delete
         with self._lock:
             self._shells.pop(shell_id, None)
+            self._owners.pop(shell_id, None)
             doomed = list(commands.values())
         for cmd in doomed:
             cmd.abort()
@@ -238,12 +257,15 @@ class NodeShells:
     def _receive(self, cmd: Command, wait: float) -> tuple[bytes, bytes, int | None]:
         """Long-poll (gotcha 1): wait up to ``wait`` s for the result, else the timeout fault pywinrm re-polls on.
 
-        The handler starts at the first Receive once stdin is complete (``End="true"``), or at once if no Send
-        arrived at all (``run_ps`` sends no stdin), so it always sees the whole stdin.
+        The handler starts at the first Receive once stdin is complete (``End="true"``), so it always sees the
+        whole stdin. A program that does not read stdin (``run_ps``'s ``-EncodedCommand``) starts at once when no
+        Send arrived; one that reads it (the ssocheck bootstrap, ``powershell -``) waits for stdin's end even when
+        the client polls Receive first, as on Windows (Go masterzen/winrm RunWithInput, review clients.md D4).
         """
         deadline = time.monotonic() + wait
         with cmd.cond:
-            while not cmd.started and cmd.sends and not cmd.stdin_closed and not cmd.aborted:
+            while (not cmd.started and (cmd.sends or cmd.reads_stdin) and not cmd.stdin_closed
+                   and not cmd.aborted):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise wsman.timed_out()

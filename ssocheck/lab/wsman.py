@@ -45,6 +45,8 @@ CODE_RESOURCE_NOT_FOUND = 2150858752  # 0x80338000
 CODE_INVALID_SOAP_BODY = 2150858791  # 0x80338027
 CODE_INVALID_XML = 2150858819  # 0x80338043
 CODE_BROKEN_PIPE = 2147942509  # 0x8007006D: writing to a stdin that was already closed
+CODE_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the account may not use WinRM (pywinrm#336: wsmanfault_code '5')
+CODE_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5 ERROR_WSMAN_QUOTA_MAX_SHELLS (MaxShellsPerUser)
 
 _PREFIXES = (
     f'xmlns:s="{NS_SOAP}" xmlns:a="{NS_ADDRESSING}" xmlns:x="{NS_TRANSFER}" xmlns:w="{NS_WSMAN}" xmlns:rsp="{NS_SHELL}"'
@@ -79,6 +81,21 @@ def timed_out() -> WsmanFault:
         "The WS-Management service cannot complete the operation within the time specified in OperationTimeout.",
         code="s:Receiver",
         subcode="w:TimedOut",
+    )
+
+
+def access_denied() -> WsmanFault:
+    """The account authenticated but is neither a local administrator nor allowed by WinRM's RootSDDL."""
+    return WsmanFault(CODE_ACCESS_DENIED, "Access is denied. ", subcode="w:AccessDenied")
+
+
+def max_shells(limit: int) -> WsmanFault:
+    """wsman:QuotaLimit on Create when the user already has MaxShellsPerUser shells (MS-WSMV 3.1.4.5.2.1)."""
+    return WsmanFault(
+        CODE_QUOTA_MAX_SHELLS,
+        f"The WS-Management service cannot process the request. This user is allowed a maximum number of {limit} "
+        "concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user. ",
+        subcode="w:QuotaLimit",
     )
 
 

@@ -83,7 +83,16 @@ def test_stop_node_and_overlays_change_the_running_farm(tmp_path: Path) -> None:
         script = probe.build_probe([Services], {})
 
         def entsso_account(node: str) -> str:
-            out = session(farm, node).run_cmd("powershell", ["-enc", probe.encoded_command(script)]).std_out
+            # As ssocheck's transport does: the bootstrap on the command line, the probe on stdin (a probe as
+            # -EncodedCommand is longer than cmd.exe's 8,191 characters).
+            proto = session(farm, node).protocol
+            shell = proto.open_shell()
+            command = proto.run_command(shell, probe.POWERSHELL,
+                                        [*probe.POWERSHELL_ARGS, probe.encoded_command(probe.BOOTSTRAP)])
+            proto.send_command_input(shell, command, script.encode("ascii"), end=True)
+            out, _err, _code = proto.get_command_output(shell, command)
+            proto.cleanup_command(shell, command)
+            proto.close_shell(shell)
             answer = probe.parse_answer(out.decode("ascii"))
             return Services.parse(answer.facts["services"])["ENTSSO"].account
 

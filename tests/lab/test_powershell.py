@@ -289,7 +289,7 @@ def test_cmd_shell_commands(host: PowerShellHost) -> None:
     assert host("NODE1", "hostname", "", b"").stdout == b"NODE1\r\n"
     assert host("NODE1", "echo", "hi there", b"").stdout == b"hi there\r\n"
     result = host("NODE1", "ipconfig", "/all", b"")
-    assert result.exit_code == 1
+    assert result.exit_code == 9009  # cmd.exe: MSG_DIR_BAD_COMMAND_OR_FILE
     assert result.stderr.startswith(b"'ipconfig' is not recognized as an internal or external command")
 
 

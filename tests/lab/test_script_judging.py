@@ -115,3 +115,31 @@ def test_a_powershell_3_cmdlet_in_a_fact_block_fails_only_that_fact_on_powershel
     assert answer.fact_errors["services"].startswith("The term 'ConvertTo-Json' is not recognized")
     assert "msdtc_cids" in answer.facts
     assert "services" in probe.parse_answer(transport_call(host, "BTSNODE1", script).stdout.decode("cp437")).facts
+
+
+def test_cmd_exe_behaviours(host: PowerShellHost) -> None:
+    # The Ruby WinRM gem quotes the whole command; cmd.exe strips the quotes (review clients.md D5).
+    assert host("BTSNODE1", '"hostname"', "", b"").stdout == b"BTSNODE1\r\n"
+    assert host("BTSNODE1", "cmd.exe /c echo hi", "", b"").stdout == b"hi\r\n"
+    ps = "powershell -encodedcommand " + base64.b64encode("hostname".encode("utf-16-le")).decode()
+    assert host("BTSNODE1", f'"{ps}"', "", b"").stdout == b"BTSNODE1\r\n"
+    assert host("BTSNODE1", f'cmd /c "{ps}"', "", b"").stdout == b"BTSNODE1\r\n"
+    # An unknown command: cmd's message and ERRORLEVEL 9009.
+    unknown = host("BTSNODE1", "nosuchcmd", "/x", b"")
+    assert unknown.exit_code == 9009 and unknown.stderr.startswith(b"'nosuchcmd' is not recognized as an internal")
+
+
+def test_powershell_dash_reads_the_script_from_stdin(host: PowerShellHost) -> None:
+    result = host("BTSNODE1", "powershell.exe", "-NoProfile -", b"hostname\r\n")
+    assert (result.stdout, result.exit_code) == (b"BTSNODE1\r\n", 0)
+
+
+def test_a_command_line_over_8191_characters_is_too_long(host: PowerShellHost) -> None:
+    script = "Write-Output 'x'\n" + "#" * 8000
+    command = "powershell -encodedcommand " + base64.b64encode(script.encode("utf-16-le")).decode()
+    assert len(command) > 8191
+    result = host("BTSNODE1", command, "", b"")
+    assert (result.stdout, result.stderr, result.exit_code) == (b"", b"The command line is too long.\r\n", 1)
+    # ssocheck's own command (the bootstrap; the probe goes on stdin) is far below the limit.
+    arguments = " ".join([*probe.POWERSHELL_ARGS, probe.encoded_command(probe.BOOTSTRAP)])
+    assert len(f"{probe.POWERSHELL} {arguments}") < 1000

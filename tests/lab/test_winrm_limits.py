@@ -1,0 +1,62 @@
+"""WinRM's own refusals, over the wire with pywinrm: access denied for a non-administrator, MaxShellsPerUser,
+MaxEnvelopeSizekb per Windows version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import winrm
+from winrm.exceptions import WinRMError, WinRMTransportError
+
+from ssocheck.lab.farm import LabFarm
+from ssocheck.lab.state import load_scenario
+
+
+@pytest.fixture(scope="module")
+def farm() -> Iterator[LabFarm]:
+    state = load_scenario("winrm-account-not-local-admin")
+    with LabFarm(state, username="LAB\\limits") as lab:
+        yield lab
+
+
+def protocol(farm: LabFarm, node: str) -> winrm.protocol.Protocol:
+    return winrm.protocol.Protocol(farm.url(node), transport="ntlm", username=farm.username,
+                                   password=farm.password, message_encryption="auto")
+
+
+def test_a_non_administrator_gets_access_denied_at_shell_creation(farm: LabFarm) -> None:
+    with pytest.raises(WinRMError, match="Access is denied") as caught:
+        protocol(farm, "BTSNODE2").open_shell()
+    assert getattr(caught.value, "code", 500) == 500
+    # An administrator elsewhere is fine.
+    shell = protocol(farm, "BTSNODE1").open_shell()
+    protocol(farm, "BTSNODE1").close_shell(shell)
+
+
+def test_max_shells_per_user_by_windows_version(farm: LabFarm) -> None:
+    farm.apply_overlay({"nodes": {"NODE1": {"os_version": "6.1.7601"}}})  # Server 2008 R2: 5 shells per user
+    proto = protocol(farm, "NODE1")
+    shells = [proto.open_shell() for _ in range(5)]
+    with pytest.raises(WinRMError, match="maximum number of 5 concurrent shells"):
+        proto.open_shell()
+    proto.close_shell(shells.pop())
+    shells.append(proto.open_shell())  # a closed shell frees its slot
+    for shell in shells:
+        proto.close_shell(shell)
+
+
+@pytest.mark.parametrize(("node", "os_version", "limit_kb"), [("NODE2", "6.1.7601", 150), ("BTSNODE1", None, 500)])
+def test_max_envelope_size_per_windows_version(farm: LabFarm, node: str, os_version: str | None,
+                                               limit_kb: int) -> None:
+    if os_version:
+        farm.apply_overlay({"nodes": {node: {"os_version": os_version}}})
+    proto = protocol(farm, node)
+    shell = proto.open_shell()
+    command = proto.run_command(shell, "powershell.exe", ["-"])
+    # Under the limit (base64 of the raw bytes plus the envelope): accepted.
+    proto.send_command_input(shell, command, b"x" * (limit_kb * 1024 * 3 // 4 - 4096))
+    with pytest.raises(WinRMTransportError) as caught:
+        proto.send_command_input(shell, command, b"x" * (limit_kb * 1024 * 3 // 4 + 1024), end=True)
+    assert caught.value.code == 413
+    proto.close_shell(shell)
