@@ -158,6 +158,7 @@ class LabFarm:
                 kerberos_node=self.kerberos_node if "kerberos" in self.auth else None,
                 node_limits=self.node_limits,
                 authorize=self.authorize,
+                reads_stdin=self.host.reads_stdin,
             )
             endpoints = LabEndpoints(config, self._handle)
             endpoints.start()

@@ -325,6 +325,16 @@ class PowerShellHost:
             script = "\r\n".join(stdin.decode("cp437").splitlines())
         return self.run_powershell(farm, target, script, identity)
 
+    def reads_stdin(self, command: str, arguments: str) -> bool:
+        """Whether the command line runs a program that reads stdin to its end before it does anything: the
+        ssocheck bootstrap (``@($input)``) and ``powershell -``."""
+        line = f"{command} {arguments}".strip()
+        if len(line) > CMD_LINE_LIMIT:
+            return False
+        script, problem = decode_command_line(cmd_line(line), "")
+        return problem is None and script is not None and (
+            _squash(script) == _squash(BOOTSTRAP) or script.strip() == "-")
+
     # -- PowerShell --------------------------------------------------------------------------------------------
 
     def run_powershell(

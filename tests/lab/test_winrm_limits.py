@@ -60,3 +60,29 @@ def test_max_envelope_size_per_windows_version(farm: LabFarm, node: str, os_vers
         proto.send_command_input(shell, command, b"x" * (limit_kb * 1024 * 3 // 4 + 1024), end=True)
     assert caught.value.code == 413
     proto.close_shell(shell)
+
+
+def test_a_command_reading_stdin_waits_for_it_even_when_receive_comes_first(farm: LabFarm) -> None:
+    """Go's masterzen/winrm polls Receive before it sends stdin; Windows' process blocks on stdin (D4)."""
+    import threading
+
+    from ssocheck.facts import probe
+    from ssocheck.facts.services import Services
+
+    proto = protocol(farm, "NODE2")
+    shell = proto.open_shell()
+    command = proto.run_command(shell, probe.POWERSHELL, [*probe.POWERSHELL_ARGS,
+                                                          probe.encoded_command(probe.BOOTSTRAP)])
+    result: dict[str, object] = {}
+    receiver = threading.Thread(target=lambda: result.update(out=proto.get_command_output(shell, command)))
+    receiver.start()  # Receive first: the lab answers w:TimedOut and pywinrm re-polls until stdin has ended
+    receiver.join(timeout=1.0)
+    assert receiver.is_alive(), "the command ran before its stdin arrived"
+    proto2 = protocol(farm, "NODE2")  # a second connection, as the Go client's concurrent Send
+    proto2.send_command_input(shell, command, probe.build_probe([Services], {}).encode("ascii"), end=True)
+    receiver.join(timeout=15)
+    out = result["out"]
+    assert isinstance(out, tuple)
+    stdout, code = bytes(out[0]), int(out[2])
+    assert code == 0 and probe.parse_answer(stdout.decode("ascii"), ["services"]).facts["services"]
+    proto.close_shell(shell)
