@@ -33,7 +33,7 @@ from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.shells import CommandResult
-from ssocheck.lab.state import FarmState, ScenarioError, build_farm, deep_merge, load_scenario
+from ssocheck.lab.state import FarmState, ScenarioError, build_farm, check_keys, deep_merge, load_scenario
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def _write_private(path: Path, text: str) -> None:
 
 def _read_overlay(overlay: Path | str | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(overlay, Mapping):
+        check_keys(overlay, "overlay")
         return dict(overlay)
     try:
         doc = safeyaml.loads(safeyaml.read_text(Path(overlay))) or {}
@@ -65,6 +66,7 @@ def _read_overlay(overlay: Path | str | Mapping[str, Any]) -> dict[str, Any]:
         raise ScenarioError(f"{overlay}: cannot read overlay: {exc}") from exc
     if not isinstance(doc, dict):
         raise ScenarioError(f"{overlay}: an overlay must be a mapping")
+    check_keys(doc, str(overlay))
     return doc
 
 

@@ -249,11 +249,56 @@ def _read(name: str, directory: Path) -> dict[str, Any]:
     return doc
 
 
+# Keys a scenario or overlay file may have at the top level and in a node. Strict so that a typo makes the file
+# fail to load (naming file and key) instead of making a case pass vacuously. An emulator that reads a new key
+# from ``NodeState.extra`` or ``FarmState.document`` adds it here.
+SCENARIO_KEYS = frozenset({
+    "name", "description", "extends", "expect_not_passing", "expect_refused", "farm", "directory", "sso_databases",
+    "clusters", "dns", "dns_no_reverse", "dns_cname", "dns_ptr", "blocked", "biztalk", "nodes", "sql_listeners",
+    "sql_instances",
+})
+NODE_KEYS = frozenset({
+    "roles", "up", "cluster", "ps_version", "os_caption", "os_version", "clock_offset_s", "trusted_for_delegation",
+    "registry", "services", "user_rights", "local_groups", "files", "events",
+    # read by emulators from NodeState.extra
+    "computer_name", "locale", "ssoss_access_denied", "sso_server", "operator_local_admin", "modules", "firewall",
+    "entsso_recovery", "dynamic_tcp_ports",
+})
+EXPECTED_STATUSES = frozenset({"fail", "warn", "error", "skip"})
+
+
+def check_keys(doc: Mapping[str, Any], source: str) -> None:
+    """Refuse unknown top-level and node keys of one scenario or overlay file (ScenarioError naming both)."""
+    for key in doc:
+        # "x-..." keys only hold YAML anchors for the file itself (docker-compose's convention); never read.
+        if key not in SCENARIO_KEYS and not str(key).startswith("x-"):
+            raise ScenarioError(f"{source}: unknown key {key!r} (known: {', '.join(sorted(SCENARIO_KEYS))})")
+    nodes = doc.get("nodes")
+    if isinstance(nodes, Mapping):
+        for name, raw in nodes.items():
+            for key in raw if isinstance(raw, Mapping) else ():
+                if key not in NODE_KEYS:
+                    raise ScenarioError(f"{source}: nodes.{name}: unknown key {key!r} "
+                                        f"(known: {', '.join(sorted(NODE_KEYS))})")
+    for entry in doc.get("expect_not_passing") or []:
+        statuses = str(entry[2]).lower().split("|") if isinstance(entry, list) and len(entry) == 3 else None
+        if statuses is None or not all(s == "*" or s in EXPECTED_STATUSES for s in statuses):
+            raise ScenarioError(f"{source}: expect_not_passing: {entry!r} is not [CHECK, NODE, STATUS] with STATUS "
+                                "fail, warn, error or skip, several joined by '|' (e.g. fail|warn), or '*'")
+
+
+def _scenario_dir(name: str, directory: Path) -> Path:
+    """Where scenario ``name`` lives: ``directory``, else the built-in ones (an external file may extend them)."""
+    return directory if (directory / f"{name}.yaml").is_file() else SCENARIO_DIR
+
+
 def resolve_document(name: str, directory: Path = SCENARIO_DIR, _seen: tuple[str, ...] = ()) -> dict[str, Any]:
     """The fully merged document of scenario ``name`` (its ``extends`` chain applied first)."""
     if name in _seen:
         raise ScenarioError(f"scenario {name!r}: circular extends via {' -> '.join(_seen)}")
+    directory = _scenario_dir(name, directory)
     doc = _read(name, directory)
+    check_keys(doc, str(directory / f"{name}.yaml"))
     parents = doc.pop("extends", None) or []
     if isinstance(parents, str):
         parents = [parents]
@@ -308,6 +353,9 @@ def load_scenario(name_or_path: str, overlay: Path | None = None, directory: Pat
             extra = safeyaml.loads(safeyaml.read_text(Path(overlay))) or {}
         except (OSError, yaml.YAMLError, safeyaml.YamlLimitError) as exc:
             raise ScenarioError(f"{overlay}: cannot read overlay: {exc}") from exc
+        if not isinstance(extra, dict):
+            raise ScenarioError(f"{overlay}: an overlay must be a mapping")
+        check_keys(extra, str(overlay))
         doc = deep_merge(doc, extra)
     return build_farm(doc, name, str(path))
 

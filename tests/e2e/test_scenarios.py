@@ -38,8 +38,8 @@ class Outcome:
 
 
 def matches(pattern: list[str], result: Triple) -> bool:
-    """``[CHECK, NODE, status]`` with ``*`` wildcards against ``(check, node, status)``."""
-    return all(p == "*" or p.lower() == r.lower() for p, r in zip(pattern, result, strict=True))
+    """``[CHECK, NODE, status]`` with ``*`` wildcards (and ``fail|warn`` alternatives) against a result."""
+    return all(p == "*" or r.lower() in p.lower().split("|") for p, r in zip(pattern, result, strict=True))
 
 
 def non_passing(report: Report) -> set[Triple]:
