@@ -119,6 +119,7 @@ def parse_errors(script: str) -> list[str]:
     return [f"line {e.line}, column {e.column}: {e.problem}: {e.source.strip()[:160]}" for e in _errors(script)]
 
 
+@functools.lru_cache(maxsize=32)  # every node of a run receives the same few scripts
 def parse_error_record(script: str) -> str | None:
     """What PowerShell prints when ``script`` does not parse, else None.
 
