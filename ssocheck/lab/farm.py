@@ -20,6 +20,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -241,8 +242,11 @@ class LabFarm:
     def wait(self, poll_seconds: float = 0.5) -> None:
         """Block until Ctrl-C (KeyboardInterrupt, swallowed) or :meth:`close` from another thread."""
         try:
-            while not self._stopped.wait(poll_seconds):  # a timed wait keeps the main thread interruptible
-                pass
+            # Sleep and look, rather than Event.wait: a KeyboardInterrupt that lands inside Condition.wait's lock
+            # juggling leaves the Event's lock un-owned ("cannot wait on un-acquired lock") and the loop hanging;
+            # time.sleep holds no lock, and is_set() takes none.
+            while not self._stopped.is_set():
+                time.sleep(poll_seconds)
         except KeyboardInterrupt:
             log.info("lab farm %s interrupted", self.state.name)
 
