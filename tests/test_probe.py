@@ -270,3 +270,29 @@ def test_encoded_command_is_base64_utf16le() -> None:
         encoded = encoded_command(script)
         assert encoded.isascii()
         assert base64.b64decode(encoded).decode("utf-16-le") == script
+
+
+def test_constrained_language_answer_is_a_named_cause() -> None:
+    from ssocheck.facts.probe import ProbeRefused
+
+    text = BEGIN + '{"probe":"ssocheck/1","cause":"language_mode","language_mode":"ConstrainedLanguage"}' + END
+    with pytest.raises(ProbeRefused, match=r"ConstrainedLanguage mode .*AppLocker or WDAC"):
+        parse_answer(text, ["cluster"])
+
+
+def test_missing_elevation_is_named_on_the_facts_that_need_it() -> None:
+    doc = {"probe": "ssocheck/1", "elevated": False, "facts": {
+        "user_rights": {"ok": False, "error": "secedit /export failed with exit code 5: Access is denied."},
+        "host_names": {"ok": False, "error": "boom"}}}
+    answer = parse_answer(BEGIN + json.dumps(doc) + END)
+    assert "not a local administrator" in answer.fact_errors["user_rights"]
+    assert answer.fact_errors["host_names"] == "boom"  # needs no administrator rights: no guessed cause
+    elevated = parse_answer(BEGIN + json.dumps({**doc, "elevated": True}) + END)
+    assert "cause" not in elevated.fact_errors["user_rights"]
+
+
+def test_probe_stops_at_once_in_a_restricted_language_mode() -> None:
+    probe = build_probe([Alpha], {})
+    gate = probe.index("$SsoLanguageMode -ne 'FullLanguage'")
+    # Nothing but the parameters here-string and plain statements before the gate: no .NET call.
+    assert "New-Object" not in probe[:gate] and "::" not in probe[:gate].replace("[string]$ExecutionContext", "")

@@ -36,6 +36,9 @@ from ssocheck.facts.base import Fact
 from ssocheck.strictjson import MAX_DEPTH, MAX_VALUE_CHARS, clean_text
 
 PROBE_VERSION = "ssocheck/1"
+# Facts that read what only administrators may (secedit's export, the SSOSS key, the cluster hive and the cluster
+# API, the SSO administration interface): their errors name a missing elevation as the cause.
+ADMIN_FACTS = frozenset({"user_rights", "sso_secret_keys", "cluster", "msdtc_security", "sso_db_info"})
 BEGIN = "<<SSOCHECK-BEGIN>>"
 END = "<<SSOCHECK-END>>"
 FACT_MARKER = "# ssocheck-fact: "
@@ -57,6 +60,13 @@ PREAMBLE = r"""
 # ssocheck probe (read-only). Compatible with Windows PowerShell 2.0 through 5.1.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# Constrained Language Mode (AppLocker / WDAC) forbids the .NET calls every fact makes: say so instead of failing
+# each fact with an obscure error. Only language elements CLM allows are used until this check has passed.
+$SsoLanguageMode = [string]$ExecutionContext.SessionState.LanguageMode
+if ($SsoLanguageMode -ne 'FullLanguage') {
+    Write-Output ('<<SSOCHECK-BEGIN>>{"probe":"ssocheck/1","cause":"language_mode","language_mode":"' + $SsoLanguageMode + '"}<<SSOCHECK-END>>')
+    return
+}
 # Every date and number the probe writes is formatted with the invariant culture: in a custom format ':' is
 # the culture's time separator and 'yyyy' counts in the culture's calendar (Thai Buddhist: year + 543), so a
 # node's regional settings would otherwise change the clock SYS001 reads (review probe.md D2; .NET docs
@@ -144,11 +154,24 @@ function Get-SsoRegValue([string]$path, [string]$name) {
     return $prop.Value
 }
 
+# Elevation: False when the account is not a local administrator or UAC filtered its token (a local account
+# without LocalAccountTokenFilterPolicy); facts that need administrator rights then name that cause.
+$SsoElevated = $null
+try {
+    $SsoElevated = (New-Object System.Security.Principal.WindowsPrincipal([System.Security.Principal.WindowsIdentity]::GetCurrent())).IsInRole([System.Security.Principal.WindowsBuiltInRole]::Administrator)
+} catch {
+    $SsoElevated = $null
+}
+
 $SsoFacts = @{}
 $SsoResult = @{
     probe = 'ssocheck/1'
     computer = [string]$env:COMPUTERNAME
     ps_version = $PSVersionTable.PSVersion.ToString()
+    clr_version = [string][Environment]::Version
+    culture = [string][System.Globalization.CultureInfo]::CurrentCulture.Name
+    language_mode = $SsoLanguageMode
+    elevated = $SsoElevated
     facts = $SsoFacts
 }
 """
@@ -278,6 +301,21 @@ class ProbeOutputError(ValueError):
     """The node's stdout did not contain a well-formed probe answer."""
 
 
+# Causes, not symptoms (issue 10 item 8): one line naming what is wrong on the node and the fix.
+CAUSE_LANGUAGE_MODE = (
+    "PowerShell on this node runs in {mode} mode (AppLocker or WDAC policy), which forbids the .NET calls of the "
+    "probe: allow the WinRM account's PowerShell full language (exempt it from the policy) and run again"
+)
+CAUSE_NOT_ELEVATED = (
+    "the WinRM account is not a local administrator of this node, or UAC filtered its token: add it to the local "
+    "Administrators group (a local account also needs LocalAccountTokenFilterPolicy = 1)"
+)
+
+
+class ProbeRefused(ProbeOutputError):
+    """The probe did not run on the node for a known cause (e.g. Constrained Language Mode)."""
+
+
 _ANSWER = re.compile(re.escape(BEGIN) + r"(.*?)" + re.escape(END), re.S)
 
 
@@ -302,6 +340,8 @@ def parse_answer(stdout: str, expected_facts: Sequence[str] = ()) -> ProbeAnswer
         raise ProbeOutputError(f"probe answer holds an unreadable value: {clean_text(str(exc), 200)}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("facts", {}), dict):
         raise ProbeOutputError("probe answer is not a JSON object with a 'facts' object")
+    if doc.get("cause") == "language_mode":
+        raise ProbeRefused(CAUSE_LANGUAGE_MODE.format(mode=str(doc.get("language_mode") or "a restricted language")))
     facts: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for raw_name, entry in doc.get("facts", {}).items():
@@ -321,6 +361,10 @@ def parse_answer(stdout: str, expected_facts: Sequence[str] = ()) -> ProbeAnswer
     for name in expected_facts:
         if name not in facts and name not in errors:
             errors[name] = "the node's answer does not contain this fact"
+    if doc.get("elevated") is False:
+        # Facts that need administrator rights fail without them; name the cause next to the symptom.
+        for name in [n for n in errors if n in ADMIN_FACTS]:
+            errors[name] = f"{errors[name]} (cause: {CAUSE_NOT_ELEVATED})"
     return ProbeAnswer(
         computer=clean_text(_text(doc.get("computer")), 300),
         ps_version=clean_text(_text(doc.get("ps_version")), 100),

@@ -227,6 +227,11 @@ if ($null -eq $exe) {
             # Never silent None values: a localised BizTalk or another layout fails the fact, raw text as evidence.
             shown = " | ".join(ln.strip() for ln in output.splitlines() if ln.strip())
             raise FactParseError(f"{cls.name}: {parsed.error} (exit code {code}); raw text: {shown[:600] or '(empty)'}")
+        error = parsed.error
+        if parsed.error_code == "0xC0002A13":
+            # ENTSSO_E_NOT_ADMIN: name the cause and the fix next to the symptom.
+            error = (f"{error} (cause: the WinRM account is not an SSO administrator here: add it to the SSO "
+                     "Administrators group named in the SSO database, and to the local Administrators group)")
         return SsoDbInfo(
             secret_server=parsed.secret_server,
             admin_group=parsed.admin_group,
@@ -234,7 +239,7 @@ if ($null -eq $exe) {
             sql_server=parsed.sql_server,
             database=parsed.database,
             using_server=parsed.using_server,
-            error=parsed.error,
+            error=error,
         )
 
 

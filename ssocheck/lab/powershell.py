@@ -476,6 +476,11 @@ class PowerShellHost:
     ) -> str:
         """The probe's stdout for ``node``: ``<<SSOCHECK-BEGIN>>{json}<<SSOCHECK-END>>``; ``refused`` are facts
         whose block fails on this node's PowerShell (the error each one answers)."""
+        mode = str(node.extra.get("language_mode") or "FullLanguage")
+        if mode != "FullLanguage":
+            # The probe's first statement after the parameters stops here (AppLocker / WDAC policy on the node).
+            return BEGIN + json.dumps({"probe": PROBE_VERSION, "cause": "language_mode", "language_mode": mode},
+                                      separators=(",", ":")) + END
         params, names = self.parse_probe(script)
         params.identity = identity
         writer = JsonWriter.from_script(script)
@@ -492,6 +497,11 @@ class PowerShellHost:
             "probe": PROBE_VERSION,
             "computer": _computer_name(node),
             "ps_version": node.ps_version,
+            "clr_version": str(node.extra.get("clr_version") or ("2.0.50727.8806" if node.ps_version.startswith("2.")
+                                                                  else "4.0.30319.42000")),
+            "culture": str(node.extra.get("culture") or "en-US"),
+            "language_mode": mode,
+            "elevated": bool(node.extra.get("elevated", True)),
             # Milliseconds, as the probe writes them (SYS001 compares offsets near a limit).
             "clock_utc": clock.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "facts": facts,

@@ -399,6 +399,9 @@ def _secedit_entry(farm: FarmState, entry: str) -> str:
 )
 def user_rights(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> str:
     """The INF text of ``secedit /export /areas USER_RIGHTS`` (as read back with ReadAllText: no BOM, CRLF)."""
+    if not node.extra.get("elevated", True):
+        # secedit needs an administrator's token; the snippet throws on its exit code.
+        raise EmulationError("secedit /export failed with exit code 5: Access is denied.")
     rights = dict(DEFAULT_RIGHTS)
     rights.update(node.user_rights)
     lines = ["[Unicode]", "Unicode=yes", "[Privilege Rights]"]
