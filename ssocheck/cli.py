@@ -630,11 +630,14 @@ def monitor(inventory: Path, phase: str, extra: tuple[str, ...], workers: int) -
 @click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Inventory YAML file.")
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
-def doctor(inventory: Path, workers: int) -> None:
+@click.option("--self-test", "self_test", is_flag=True,
+              help="Also send a probe self-test: JSON round trip, PowerShell/CLR/culture/language mode/elevation and "
+                   "each fact's prerequisites; one line per node says whether a real run will work.")
+def doctor(inventory: Path, workers: int, self_test: bool) -> None:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
     from tabulate import tabulate
 
-    out = pipeline.doctor(inventory, workers=workers, announce=click.echo)
+    out = pipeline.doctor(inventory, workers=workers, announce=click.echo, self_test=self_test)
     # "Authenticated" is unknown ("-") where the node was not reached: no logon was tried.
     table = [[r.node, r.address, "yes" if r.reachable else "no",
               ("yes" if r.authenticated else "no") if r.reachable else "-",
@@ -643,6 +646,12 @@ def doctor(inventory: Path, workers: int) -> None:
                                               "PowerShell", "Detail"])))
     for line in pipeline.doctor_summary(out):
         click.echo(_safe(line))
+    if out.self_tests:
+        from ssocheck.selftest import report_lines
+
+        click.echo("\nProbe self-test (will a real run work?):")
+        for line in report_lines(out.self_tests):
+            click.echo(_safe(line))
     sys.exit(int(out.exit_code))
 
 
@@ -721,6 +730,27 @@ def init_command(output: Path, discover_node: str | None, addresses: tuple[str, 
     )
     init_mod.write(output, answers)
     click.echo(f"wrote {output} (mode 0600); next: ssocheck doctor -i {output}")
+
+
+@main.command()
+@click.option("-i", "--inventory", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Inventory YAML file (its values are part of the script, as data).")
+@click.option("--print", "do_print", is_flag=True, required=True,
+              help="Print the script(s) a run would send, with the sha256 the audit trail records.")
+@click.option("--role", default=None, help="Only the scripts for nodes with this role (biztalk, sso-cluster, sql).")
+@click.option("--allow-changes", is_flag=True, help="Also print the state-changing BTS001 script.")
+def probe(inventory: Path, do_print: bool, role: str | None, allow_changes: bool) -> None:
+    """Print exactly the PowerShell a run sends to each kind of node (for change-approval boards); sends nothing."""
+    from ssocheck.inventory import load_inventory
+    from ssocheck.probe_print import scripts
+    from ssocheck.registry import load_checks
+
+    inv = load_inventory(inventory)
+    found = scripts(inv, [lc.check for lc in load_checks()], role=role, allow_changes=allow_changes)
+    if not found:
+        raise ConfigError(f"no node of the inventory has the role {role!r}", field="--role")
+    for i, item in enumerate(found):
+        click.echo(("\n" if i else "") + item.header() + item.script)
 
 
 @main.command()

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ssocheck import provenance
 from ssocheck.check import Context
@@ -135,6 +135,8 @@ class DoctorOutcome:
 
     rows: tuple[DoctorRow, ...]
     exit_code: ExitCode = field(default=ExitCode.OK)
+    # With self_test: one probe self-test per node (ssocheck/selftest.py); empty otherwise.
+    self_tests: tuple[Any, ...] = ()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -334,7 +336,8 @@ def drift(
     return DriftOutcome(report, snapshot, tuple(audit), base, tuple(changes), report.exit_code())
 
 
-def doctor(inventory: Path, *, workers: int = 8, announce: Callable[[str], None] | None = None) -> DoctorOutcome:
+def doctor(inventory: Path, *, workers: int = 8, announce: Callable[[str], None] | None = None,
+           self_test: bool = False) -> DoctorOutcome:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node, in parallel).
 
     ``announce`` receives the connection summary (transport, identity, delegation) before any node is contacted.
@@ -345,8 +348,15 @@ def doctor(inventory: Path, *, workers: int = 8, announce: Callable[[str], None]
     inv = load_inventory(inventory)
     if announce is not None:
         announce(connection_summary(inv))
-    rows = tuple(probe_all(inv, inv.password(), workers))
-    return DoctorOutcome(rows, ExitCode.OK if all(r.ok for r in rows) else ExitCode.ERROR)
+    password = inv.password()
+    rows = tuple(probe_all(inv, password, workers))
+    tests: tuple[Any, ...] = ()
+    if self_test:
+        from ssocheck.selftest import self_test_all
+
+        tests = tuple(self_test_all(inv, password, workers))
+    ok = all(r.ok for r in rows) and all(t.ok for t in tests)
+    return DoctorOutcome(rows, ExitCode.OK if ok else ExitCode.ERROR, tests)
 
 
 def doctor_summary(out: DoctorOutcome) -> list[str]:

@@ -28,7 +28,7 @@ import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ssocheck import strictjson
@@ -295,6 +295,8 @@ class ProbeAnswer:
     clock_utc: str | None
     facts: dict[str, Any]
     fact_errors: dict[str, str]
+    # What the node says about its PowerShell: clr_version, culture, language_mode, elevated (doctor --self-test).
+    environment: dict[str, Any] = field(default_factory=dict)
 
 
 class ProbeOutputError(ValueError):
@@ -371,6 +373,7 @@ def parse_answer(stdout: str, expected_facts: Sequence[str] = ()) -> ProbeAnswer
         clock_utc=clean_text(doc["clock_utc"], 100) if isinstance(doc.get("clock_utc"), str) else None,
         facts=facts,
         fact_errors=errors,
+        environment={k: doc.get(k) for k in ("clr_version", "culture", "language_mode", "elevated") if k in doc},
     )
 
 

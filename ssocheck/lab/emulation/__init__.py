@@ -30,7 +30,7 @@ EMULATORS: dict[str, Emulator] = {}
 CALLS: dict[str, tuple[str, ...]] = {}
 
 # Area modules of this package; each registers its emulators when imported.
-AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk", "network", "clusterrole")
+AREAS = ("msdtc", "services", "cluster", "system", "sso", "secret", "biztalk", "network", "clusterrole", "doctor")
 
 
 class EmulationError(Exception):
