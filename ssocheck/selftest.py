@@ -131,8 +131,11 @@ class SelfTest:
         problems = []
         if self.round_trip:
             problems.append(f"JSON round trip broken ({len(self.round_trip)} values): {self.round_trip[0]}")
-        missing = [n for n in self.needs if n.holds is False]
-        problems += [f"{n.fact} needs {n.needs} ({n.fix})" for n in missing]
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for need in self.needs:
+            if need.holds is False:
+                grouped.setdefault((need.needs, need.fix), []).append(need.fact)
+        problems += [f"no {what} for {', '.join(facts)} ({fix})" for (what, fix), facts in grouped.items()]
         env = (f"PowerShell {self.ps_version}, CLR {self.clr_version}, culture {self.culture or 'invariant'}, "
                f"{self.language_mode}, {'elevated' if self.elevated else 'NOT elevated'}")
         if problems:
