@@ -647,10 +647,8 @@ def doctor(inventory: Path, workers: int, self_test: bool) -> None:
     for line in pipeline.doctor_summary(out):
         click.echo(_safe(line))
     if out.self_tests:
-        from ssocheck.selftest import report_lines
-
         click.echo("\nProbe self-test (will a real run work?):")
-        for line in report_lines(out.self_tests):
+        for line in pipeline.self_test_lines(out.self_tests):
             click.echo(_safe(line))
     sys.exit(int(out.exit_code))
 
@@ -741,15 +739,7 @@ def init_command(output: Path, discover_node: str | None, addresses: tuple[str, 
 @click.option("--allow-changes", is_flag=True, help="Also print the state-changing BTS001 script.")
 def probe(inventory: Path, do_print: bool, role: str | None, allow_changes: bool) -> None:
     """Print exactly the PowerShell a run sends to each kind of node (for change-approval boards); sends nothing."""
-    from ssocheck.inventory import load_inventory
-    from ssocheck.probe_print import scripts
-    from ssocheck.registry import load_checks
-
-    inv = load_inventory(inventory)
-    found = scripts(inv, [lc.check for lc in load_checks()], role=role, allow_changes=allow_changes)
-    if not found:
-        raise ConfigError(f"no node of the inventory has the role {role!r}", field="--role")
-    for i, item in enumerate(found):
+    for i, item in enumerate(pipeline.probe_scripts(inventory, role=role, allow_changes=allow_changes)):
         click.echo(("\n" if i else "") + item.header() + item.script)
 
 

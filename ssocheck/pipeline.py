@@ -383,6 +383,25 @@ def write_report_file(path: Path, text: str) -> Path:
     return write_atomic(path, text)
 
 
+def probe_scripts(inventory: Path, *, role: str | None = None, allow_changes: bool = False) -> list[Any]:
+    """The script(s) a run of every check would send (``ssocheck probe --print``), each with its audit sha256."""
+    from ssocheck.inventory import load_inventory
+    from ssocheck.probe_print import scripts
+
+    inv = load_inventory(inventory)
+    found = scripts(inv, [lc.check for lc in load_checks()], role=role, allow_changes=allow_changes)
+    if not found:
+        raise ConfigError(f"no node of the inventory has the role {role!r}", field="--role")
+    return found
+
+
+def self_test_lines(tests: Sequence[Any]) -> list[str]:
+    """The self-test section of ``doctor``: one summary line per node, then what is missing, indented."""
+    from ssocheck.selftest import report_lines
+
+    return report_lines(tests)
+
+
 def catalog() -> list[CheckMeta]:
     """Metadata of every installed check, in catalog order."""
     return [lc.meta for lc in load_checks()]
