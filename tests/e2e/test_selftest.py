@@ -11,7 +11,7 @@ import pytest
 from ssocheck.lab.farm import LabFarm
 from ssocheck.lab.state import build_farm, deep_merge, resolve_document
 from ssocheck.selftest import EXPECTED, DoctorSelfTest, compare, needs
-from tests.e2e.conftest import run_cli
+from tests.support.lab import run_cli
 
 pytestmark = pytest.mark.e2e
 
