@@ -739,6 +739,8 @@ def init_command(output: Path, discover_node: str | None, addresses: tuple[str, 
 @click.option("--allow-changes", is_flag=True, help="Also print the state-changing BTS001 script.")
 def probe(inventory: Path, do_print: bool, role: str | None, allow_changes: bool) -> None:
     """Print exactly the PowerShell a run sends to each kind of node (for change-approval boards); sends nothing."""
+    if not do_print:  # click requires the flag: it names the command's only mode (it never sends anything)
+        raise click.UsageError("probe needs --print")
     for i, item in enumerate(pipeline.probe_scripts(inventory, role=role, allow_changes=allow_changes)):
         click.echo(("\n" if i else "") + item.header() + item.script)
 
