@@ -315,8 +315,8 @@ try {
 if ($sid -notmatch '^S-1-[0-9-]+$') { throw ('unexpected SID for ' + $account + ': ' + $sid) }
 # The UPN for the S4U logon: as given, or the implicit UPN sam@<DNS domain of this node>.
 $upn = $account
-if ($account.Contains('')) {
-    $sam = $account.Substring($account.IndexOf('') + 1)
+if ($account.Contains('\')) {
+    $sam = $account.Substring($account.IndexOf('\') + 1)
     $cs = Get-WmiObject -Class Win32_ComputerSystem
     if (-not $cs.PartOfDomain) { throw ('this node is not in a domain: cannot resolve the groups of ' + $account) }
     $upn = $sam + '@' + [string]$cs.Domain
