@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from ssocheck.facts.base import Fact
 from ssocheck.facts.sso import ServiceAccountGroups
 from ssocheck.registry import load_checks
 
@@ -18,8 +19,8 @@ _EMPTY_ARGUMENT = re.compile(r"\.(Contains|IndexOf|LastIndexOf|StartsWith|EndsWi
                              re.I)
 
 
-def _fact_classes() -> list[type]:
-    found: dict[str, type] = {}
+def _fact_classes() -> list[type[Fact[object]]]:
+    found: dict[str, type[Fact[object]]] = {}
     for loaded in load_checks():
         for fact in loaded.check.facts:
             found[fact.name] = fact
@@ -27,7 +28,7 @@ def _fact_classes() -> list[type]:
 
 
 @pytest.mark.parametrize("fact", _fact_classes(), ids=lambda f: f.name)
-def test_no_string_method_gets_an_empty_argument(fact: type) -> None:
+def test_no_string_method_gets_an_empty_argument(fact: type[Fact[object]]) -> None:
     assert not _EMPTY_ARGUMENT.findall(fact.script), f"{fact.name}: an empty string argument (a lost character?)"
 
 
