@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import _thread
 import stat
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -173,8 +174,12 @@ def test_wait_returns_on_close_and_on_ctrl_c() -> None:
     assert time.monotonic() - started < 3
     farm = LabFarm("healthy-post", username="LAB\\wait2")
     farm.start()
+    # Ctrl-C as a fresh process has it (KeyboardInterrupt): an in-process `ssocheck run` elsewhere in the suite may
+    # have left its own SIGINT handler installed (module-scoped fixtures run before per-test fixtures).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         threading.Timer(0.2, _thread.interrupt_main).start()  # what Ctrl-C does to the main thread
         farm.wait(poll_seconds=0.05)  # swallows the KeyboardInterrupt and returns
     finally:
+        signal.signal(signal.SIGINT, previous)
         farm.close()
