@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import _thread
-import stat
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
