@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import _thread
-import signal
 import stat
-import threading
+import subprocess
+import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,20 +166,25 @@ def test_own_workdir_is_removed_and_yaml_is_plain(tmp_path: Path) -> None:
 
 
 def test_wait_returns_on_close_and_on_ctrl_c() -> None:
-    farm = LabFarm("healthy-post", username="LAB\\wait")
-    farm.start()
-    threading.Timer(0.2, farm.close).start()
-    started = time.monotonic()
-    farm.wait(poll_seconds=0.05)
-    assert time.monotonic() - started < 3
-    farm = LabFarm("healthy-post", username="LAB\\wait2")
-    farm.start()
-    # Ctrl-C as a fresh process has it (KeyboardInterrupt): an in-process `ssocheck run` elsewhere in the suite may
-    # have left its own SIGINT handler installed (module-scoped fixtures run before per-test fixtures).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        threading.Timer(0.2, _thread.interrupt_main).start()  # what Ctrl-C does to the main thread
-        farm.wait(poll_seconds=0.05)  # swallows the KeyboardInterrupt and returns
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        farm.close()
+    """In a fresh interpreter: the process-wide signal and connection state other in-process runs leave behind
+    (ssocheck's own SIGINT handler, patched connection pools) must not decide what Ctrl-C does here."""
+    script = textwrap.dedent("""
+        import _thread, threading, time
+        from ssocheck.lab.farm import LabFarm
+        farm = LabFarm("healthy-post", username="LAB\\\\wait")
+        farm.start()
+        threading.Timer(0.2, farm.close).start()
+        started = time.monotonic()
+        farm.wait(poll_seconds=0.05)
+        assert time.monotonic() - started < 3
+        farm = LabFarm("healthy-post", username="LAB\\\\wait2")
+        farm.start()
+        try:
+            threading.Timer(0.2, _thread.interrupt_main).start()  # what Ctrl-C does to the main thread
+            farm.wait(poll_seconds=0.05)  # swallows the KeyboardInterrupt and returns
+        finally:
+            farm.close()
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=90, check=False)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr[-2000:]
