@@ -16,7 +16,8 @@ import json
 import logging
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -784,6 +785,24 @@ def lab_scenarios() -> None:
     click.echo(tabulate(list_scenarios(), headers=["Scenario", "Description"]))
 
 
+@contextmanager
+def _stop_on_ctrl_c_or_sigterm() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt, which LabFarm.wait ends on.
+
+    Set explicitly because a process started in the background by a non-interactive shell (or by a CI runner
+    that was) inherits SIGINT as *ignored*, and Python then installs no KeyboardInterrupt handler: the lab
+    would never stop on Ctrl-C, and a service manager's SIGTERM would skip the clean-up of the password file.
+    """
+    import signal
+
+    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @lab.command(name="serve")
 @click.argument("scenario")
 @click.option("--inventory-out", type=click.Path(dir_okay=False, path_type=Path),
@@ -807,7 +826,7 @@ def lab_serve(scenario: str, inventory_out: Path, https: bool, overlay: Path | N
         # A folder the lab makes ignores itself in git: its password file never shows in `git status`.
         folder.mkdir(parents=True)
         (folder / ".gitignore").write_text("# written by 'ssocheck lab serve'\n*\n", encoding="utf-8")
-    with farm:
+    with farm, _stop_on_ctrl_c_or_sigterm():
         farm.write_inventory(inventory_out)
         click.echo(f"Serving scenario '{scenario}' on 127.0.0.1; inventory: {inventory_out}")
         click.echo(f"Try: ssocheck run -i {inventory_out}    (Ctrl-C to stop)")

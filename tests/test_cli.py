@@ -79,12 +79,19 @@ def test_demo_runs_and_writes_reports(tmp_path: Path) -> None:
     assert "Remote commands: 1 per node" in out  # counted by the lab
 
 
-def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path) -> None:
+def _start_with_sigint_ignored() -> None:
+    # What a non-interactive shell does to a command it starts with '&' (and what a CI runner started that way
+    # passes on): SIGINT ignored. Python then installs no KeyboardInterrupt handler of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path, stop_signal: signal.Signals) -> None:
     inventory = tmp_path / "lab" / "inventory.yml"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "ssocheck", "lab", "serve", "healthy-post", "--inventory-out", str(inventory)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True, preexec_fn=_start_with_sigint_ignored,
     )
     try:
         deadline = time.monotonic() + 30
@@ -103,7 +110,7 @@ def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path) -> None:
         )
         assert run.returncode == 0, run.stdout + run.stderr
     finally:
-        server.send_signal(signal.SIGINT)
+        server.send_signal(stop_signal)
         try:
             out, _ = server.communicate(timeout=15)
         except subprocess.TimeoutExpired:
