@@ -461,7 +461,7 @@ class LabEndpoints:
         if not encrypted and sealable and self.config.scheme == "http" and not self.config.allow_unencrypted:
             # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
             return 401, b"", None, auth.challenge().headers
-        identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate)
+        identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate, node=state.name)
         host = f"[{self._host}]" if self._family == socket.AF_INET6 else self._host
         address = f"{self.config.scheme}://{host}:{state.port}/wsman"
         if len(plain) > self.config.limits(state.name).max_envelope_kb * 1024:

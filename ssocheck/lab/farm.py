@@ -32,7 +32,7 @@ from ssocheck import safeyaml
 from ssocheck.lab.endpoint import EndpointConfig, LabEndpoints, NodeLimits
 from ssocheck.lab.gssauth import KerberosNode
 from ssocheck.lab.powershell import PowerShellHost
-from ssocheck.lab.session import SessionIdentity
+from ssocheck.lab.session import SessionIdentity, identity_for
 from ssocheck.lab.shells import CommandResult
 from ssocheck.lab.state import FarmState, ScenarioError, build_farm, check_keys, deep_merge, load_scenario
 
@@ -47,6 +47,7 @@ _PROCESS_PASSWORD = secrets.token_urlsafe(18)
 OPERATION_TIMEOUT = 5
 READ_TIMEOUT = 10
 NODE_TIMEOUT = 30
+UAC_POLICY_KEY = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -198,12 +199,31 @@ class LabFarm:
     def authorize(self, node: str, identity: SessionIdentity) -> bool:
         """Whether the session's account may use WinRM on ``node``: only a local administrator may (the default
         RootSDDL; Remote Management Users is not modelled). Scenario: ``farm.operator_local_admin`` (default
-        true), overridden per node by ``nodes.<N>.operator_local_admin``."""
+        true), overridden per node by ``nodes.<N>.operator_local_admin``. A local account (``.\\user``) of the node
+        is refused unless the node's LocalAccountTokenFilterPolicy is 1 (UAC remote restrictions)."""
         state = self.state.node(node)
         if state is None:
             return False
         default = bool(self.state.farm.get("operator_local_admin", True))
-        return bool(state.extra.get("operator_local_admin", default))
+        admin = bool(state.extra.get("operator_local_admin", default))
+        if admin and identity.local_account and not identity.principal.lower().endswith("\\administrator"):
+            # UAC remote restrictions: a local account other than the built-in Administrator logs on over the network
+            # with a filtered token (no Administrators), so WinRM denies it, unless LocalAccountTokenFilterPolicy is 1
+            # (learn.microsoft.com, "User Account Control and remote restrictions"; about_Remote_Troubleshooting).
+            policy = state.registry.value(UAC_POLICY_KEY, "LocalAccountTokenFilterPolicy")
+            return str(policy) == "1"
+        return admin
+
+    def inventory_username(self) -> str:
+        """The account the inventory names: the lab account, or with ``farm.winrm_account: local`` its ``.\\user``
+        form, which every node authenticates as its own local account of that name (same password)."""
+        if str(self.state.farm.get("winrm_account") or "domain") == "local":
+            return ".\\" + self.username.rpartition("\\")[2]
+        return self.username
+
+    def session_identity(self, node: str, mechanism: str = "ntlm") -> SessionIdentity:
+        """The identity a session of the inventory's account gets on ``node`` (tests: who may use WinRM there)."""
+        return identity_for(self.inventory_username(), mechanism, node=node)
 
     def identities(self, node: str) -> list[SessionIdentity]:
         """Who each remote command of ``node`` ran as (principal, mechanism, can delegate), oldest first."""
@@ -363,7 +383,7 @@ class LabFarm:
         connection: dict[str, Any] = {
             "transport": transport,
             "scheme": self.scheme,
-            "username": self.username,
+            "username": self.inventory_username(),
             "password_file": password_file,
             "operation_timeout": OPERATION_TIMEOUT,
             "read_timeout": READ_TIMEOUT,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import list_scenarios, load_scenario
 from ssocheck.model import Report, Status
 from ssocheck.snapshot import load_snapshot
@@ -54,7 +53,6 @@ def outcome(lab: LabRun) -> Outcome:
     return Outcome(report, non_passing(report), commands)
 
 
-LAB_IDENTITY = SessionIdentity("LAB\\ssocheck", "ntlm", can_delegate=False)
 
 
 @pytest.mark.parametrize("lab", CASES, ids=case_id, indirect=True)
@@ -76,7 +74,7 @@ class TestScenario:
 
     def test_one_remote_command_per_up_node(self, lab: LabRun, outcome: Outcome) -> None:
         # A node whose WinRM refuses the account (Access is denied at shell creation) runs no command either.
-        up = {n for n in lab.up_nodes() if lab.farm.authorize(n, LAB_IDENTITY)}
+        up = {n for n in lab.up_nodes() if lab.farm.authorize(n, lab.farm.session_identity(n))}
         assert outcome.commands == {name: 1 if name in up else 0 for name in lab.farm.state.nodes}
 
 
@@ -93,7 +91,8 @@ def test_cli_run_gives_the_same_verdict(lab: LabRun, outcome: Outcome, tmp_path:
     # that is not a local administrator is refused the shell.
     full_language = {n.name for n in lab.farm.state.iter_nodes()
                      if str(n.extra.get("language_mode") or "FullLanguage") == "FullLanguage"}
-    assert collected == {n for n in lab.up_nodes() if lab.farm.authorize(n, LAB_IDENTITY)} & full_language
+    admitted = {n for n in lab.up_nodes() if lab.farm.authorize(n, lab.farm.session_identity(n))}
+    assert collected == admitted & full_language
     assert lab.farm.password not in (tmp_path / "ssocheck-snapshot.json").read_text(encoding="utf-8")
 
 

@@ -90,3 +90,52 @@ def test_cluster_source_is_validated_and_defaults_to_the_module() -> None:
     assert Cluster.parse({"name": "C", "nodes": [], "groups": [], "resources": []}).source == "FailoverClusters"
     with pytest.raises(FactParseError, match="source"):
         Cluster.parse({"name": "C", "source": "guess", "nodes": [], "groups": [], "resources": []})
+
+
+# --------------------------------------------------------------------------- SSO administrators, local accounts
+
+
+def _secret_and_db(scenario_doc: Mapping[str, Any] | None, node: str, identity: SessionIdentity) -> tuple[Any, str]:
+    """The raw sso_db_info answer and the sso_secret_keys answer (its value, or its error) of ``node``."""
+    from ssocheck.facts.secret import SecretKeys as SsoSecretKeys
+
+    base = load_scenario("healthy-post")
+    farm = build_farm(deep_merge(base.document, scenario_doc or {}), base.name)
+    script = probe.build_probe([SsoDatabase, SsoSecretKeys], PARAMS)
+    answer = probe.parse_answer(PowerShellHost(farm).answer_probe(farm, farm.nodes[node], script, identity),
+                                ["sso_db_info", "sso_secret_keys"])
+    keys = answer.facts.get("sso_secret_keys")
+    return answer.facts["sso_db_info"], str(keys) if keys is not None else answer.fact_errors["sso_secret_keys"]
+
+
+NOBODY = {"directory": {"CORP\\helpdesk": {"sid": "S-1-5-21-1004336348-1177238915-682003330-1190", "type": "user"}}}
+
+
+def test_ssomanage_and_the_ssoss_key_need_an_sso_administrator() -> None:
+    # CORP\opadmin is a direct member of CORP\SSO Administrators, CORP\svc_sso a nested one, CORP\helpdesk none.
+    for account in ("CORP\\opadmin", "svc_sso@corp.example.com"):
+        db, keys = _secret_and_db(NOBODY, "NODE1", identity_for(account, "ntlm"))
+        assert SsoDatabase.parse(db).error is None and "'present': True" in keys, account
+    db, keys = _secret_and_db(NOBODY, "NODE1", identity_for("CORP\\helpdesk", "ntlm"))
+    info = SsoDatabase.parse(db)
+    assert info.error_code == "0xC0002A13" and info.secret_server is None and db["exit_code"] == 1
+    assert "not an SSO administrator" in (info.error or "")
+    assert keys == "Requested registry access is not allowed. (HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS)"
+
+
+def test_the_lab_account_is_an_sso_administrator_unless_the_scenario_says_not() -> None:
+    db, _ = _secret_and_db({"farm": {"operator_sso_admin": False}}, "NODE1", NTLM)
+    assert SsoDatabase.parse(db).error_code == "0xC0002A13"
+    db, _ = _secret_and_db(None, "NODE1", NTLM)
+    assert SsoDatabase.parse(db).error is None
+
+
+def test_dot_user_is_the_nodes_local_account() -> None:
+    local = identity_for(".\\ssocheck", "ntlm", node="NODE1")
+    assert (local.principal, local.local_account) == ("NODE1\\ssocheck", True)
+    assert identity_for("node1\\ssocheck", "ntlm", node="NODE1").local_account
+    domain = identity_for("CORP\\ssocheck", "ntlm", node="NODE1")
+    assert (domain.principal, domain.local_account) == ("CORP\\ssocheck", False)
+    # A local account is never in the domain's SSO Administrators group, even where the lab account would be.
+    db, keys = _secret_and_db(None, "NODE1", local)
+    assert SsoDatabase.parse(db).error_code == "0xC0002A13" and "not allowed" in keys

@@ -86,3 +86,25 @@ def test_a_command_reading_stdin_waits_for_it_even_when_receive_comes_first(farm
     stdout, code = bytes(out[0]), int(out[2])
     assert code == 0 and probe.parse_answer(stdout.decode("ascii"), ["services"]).facts["services"]
     proto.close_shell(shell)
+
+
+def test_dot_user_is_each_nodes_local_account_and_uac_remote_restrictions_apply() -> None:
+    # .\limits2 is a local account of the node it reaches: NODE1\limits2 there. Without LocalAccountTokenFilterPolicy
+    # a local administrator's network logon is filtered: Access is denied at shell creation.
+    with LabFarm(load_scenario("inventory-local-account"), username="LAB\\limits2") as lab:
+        proto = winrm.protocol.Protocol(lab.url("NODE1"), transport="ntlm", username=".\\limits2",
+                                        password=lab.password, message_encryption="auto")
+        shell = proto.open_shell()
+        command = proto.run_command(shell, "hostname")
+        assert proto.get_command_output(shell, command)[2] == 0
+        proto.close_shell(shell)
+        assert lab.identities("NODE1")[-1].principal == "NODE1\\limits2"
+        assert lab.identities("NODE1")[-1].local_account
+        denied = winrm.protocol.Protocol(lab.url("BTSNODE2"), transport="ntlm", username=".\\limits2",
+                                         password=lab.password, message_encryption="auto")
+        with pytest.raises(WinRMError, match="Access is denied"):
+            denied.open_shell()
+        # The same node admits the domain account: only the local account is filtered.
+        domain = winrm.protocol.Protocol(lab.url("BTSNODE2"), transport="ntlm", username="LAB\\limits2",
+                                         password=lab.password, message_encryption="auto")
+        domain.close_shell(domain.open_shell())

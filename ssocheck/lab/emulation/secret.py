@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, emulates, utc_text
+from ssocheck.lab.emulation import EmulationError, emulates, identity_of, utc_text
+from ssocheck.lab.emulation.sso import is_sso_admin
 from ssocheck.lab.state import FarmState, NodeState
 
 # The same IDs and cap the probe's snippet asks Windows for (the lab never imports the facts themselves).
@@ -56,10 +57,12 @@ def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
 def sso_secret_keys(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> dict[str, Any]:
     """``{"present", "keys"}``: whether SSOSS exists and its sub-key names.
 
-    A node can deny the read (``extra.ssoss_access_denied: true`` in the scenario), which the real
-    Get-ChildItem reports as an exception, so the fact fails instead of looking empty.
+    A session whose account is not an SSO administrator (:func:`~ssocheck.lab.emulation.sso.is_sso_admin`), or a
+    node with ``extra.ssoss_access_denied: true``, is denied the read, which the real Get-ChildItem reports as an
+    exception, so the fact fails instead of looking empty.
     """
-    if node.extra.get("ssoss_access_denied"):
+    if node.extra.get("ssoss_access_denied") or not is_sso_admin(farm, node, identity_of(params)):
+        # The SSOSS key's ACL admits only SSO administrators (and SYSTEM): Get-ChildItem throws SecurityException.
         raise EmulationError(
             "Requested registry access is not allowed. (HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\ENTSSO\\SSOSS)"
         )

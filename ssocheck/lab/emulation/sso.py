@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, emulates, identity_of, utc_text
+from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
 
 ENTSSO_VIEWS = {
@@ -52,6 +53,7 @@ NO_SERVER = (
     "ERROR: 0xC0002A0F : Could not contact the SSO server '{server}'. Check that SSO is configured and that the "
     "SSO service is running on that server."
 )
+NOT_SSO_ADMIN = "ERROR: 0xC0002A13 : This function can only be performed by a local administrator."
 RPC_NO_ENDPOINTS = "(RPC: 0x800706D9: There are no more endpoints available from the endpoint mapper.)"
 RPC_UNAVAILABLE = "(RPC: 0x800706BA: The RPC server is unavailable.)"
 RPC_ACCESS_DENIED = "(RPC: 0x80070005: Access is denied.)"
@@ -224,6 +226,11 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
     if db is None:
         # An SSO service without a reachable SSO database does not stay up; clients see it as down.
         return _no_server(server_name, RPC_NO_ENDPOINTS, local=not remote)
+    if not is_sso_admin(farm, server, identity_of(params)):
+        # ENTSSO checks the caller on the SSO server it asks: ENTSSO_E_NOT_ADMIN (10771), exit code 1. The text is
+        # the biztalknotes transcript's (domain.md 9, F13; tests/data/ssomanage/not-admin.txt). Whether ENTSSO
+        # answers -displaydb with 0xC0002A13 or 0xC0002A14 (ENTSSO_E_NOT_SSO_ADMIN) is not confirmed [U].
+        return {"exit_code": 1, "output": _console([_header(server_name, not remote), NOT_SSO_ADMIN])}
     width = 50
     rows = [
         ("SQL Server", sql_server),
@@ -305,6 +312,35 @@ def _groups_of(farm: FarmState, key: str) -> list[str]:
                 found.append(name)
                 frontier.append(name.lower())
     return found
+
+
+def sso_admin_group(farm: FarmState, node: NodeState) -> str | None:
+    """The SSO Administrators account of the SSO database ``node``'s ENTSSO uses (``gi_SSOAdminGroup``)."""
+    sql_server, database = _sso_sql(node)
+    for key, doc in farm.sso_databases.items():
+        if sql_server and database and key.lower() == f"{sql_server}/{database}".lower():
+            return str(doc.get("admin_group") or "") or None
+    return str(dict(next(iter(farm.sso_databases.values()), {}) or {}).get("admin_group") or "") or None
+
+
+def is_sso_admin(farm: FarmState, node: NodeState, identity: SessionIdentity) -> bool:
+    """Whether the session's account is an SSO administrator for ``node``'s SSO system.
+
+    Only SSO Administrators may read the master secret or run ssomanage's administration functions
+    (learn.microsoft.com, "Master Secret Server": "Only Single Sign-On administrators can access the master secret";
+    "Using SSO": "Only Single Sign-On Administrators can perform these tasks"). A directory account is one when it
+    is in the database's SSO Administrators group, directly or nested; a local account of the node (``.\\user``)
+    never is (the group is a domain group); the lab's own account (not in the directory) is one unless the
+    scenario says ``farm.operator_sso_admin: false``.
+    """
+    if identity.local_account:
+        return False
+    key = _directory_key(farm, identity.principal)
+    if key is None:
+        return bool(farm.farm.get("operator_sso_admin", True))
+    group = sso_admin_group(farm, node)
+    admin_key = _directory_key(farm, group) if group else None
+    return admin_key is not None and (admin_key == key or admin_key in _groups_of(farm, key))
 
 
 # BUILTIN groups by name (well-known SIDs) for ``local_groups`` of a node.
