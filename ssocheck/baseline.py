@@ -81,9 +81,12 @@ def _now() -> str:
 
 
 def incomplete_parts(snapshot: Snapshot, required: Mapping[str, Sequence[str]] | None = None) -> list[str]:
-    """Human-readable list of what the snapshot lacks: nodes not collected, failed facts, and facts the checks
-    need (``required``: node -> fact names) that are not in it at all (a snapshot of a ``--select`` run)."""
+    """Human-readable list of what the snapshot lacks: nodes left out by ``--node``, nodes not collected, failed
+    facts, and facts the checks need (``required``: node -> fact names) that are not in it at all (a snapshot of
+    a ``--select`` run)."""
     parts: list[str] = []
+    if snapshot.node_filter is not None:  # a --node collection: the nodes left out are not watched at all
+        parts.append(f"nodes left out by --node: {', '.join(snapshot.node_filter.excluded_names)}")
     for n in snapshot.nodes:
         if n.error is not None:
             parts.append(f"{n.name}: not collected ({n.error})")

@@ -285,6 +285,13 @@ def _one_source(inventory: Path | None, snapshot_file: Path | None) -> None:
         raise click.UsageError("give exactly one of -i/--inventory and --snapshot")
 
 
+# --node NAME (repeatable): only those nodes of the inventory; a partial run (ssocheck/nodefilter.py).
+_node_option = click.option(
+    "--node", "nodes", multiple=True, metavar="NAME",
+    help="Only this node of the inventory (repeatable). The run is PARTIAL: group checks that need the other "
+         "nodes are skipped, and a baseline of it is refused without --allow-incomplete.")
+
+
 # ----------------------------------------------------------------------------------------------
 # commands
 
@@ -303,10 +310,12 @@ def _one_source(inventory: Path | None, snapshot_file: Path | None) -> None:
               help="Run again every SECONDS (during the downtime window) and show what changed; Ctrl-C stops.")
 @click.option("--rounds", type=click.IntRange(min=1), default=None,
               help="With --watch: stop after this many rounds (default: until Ctrl-C).")
+@_node_option
 def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[str, ...], output_dir: Path,
         formats: tuple[str, ...], junit_warn_as: str, no_color: bool, verbose: bool, baseline_file: Path | None,
         waivers_file: Path | None, fail_on: str | None, include_failover: bool, workers: int,
-        allow_changes: bool, watch_seconds: float | None, rounds: int | None, force_baseline: bool = False) -> None:
+        allow_changes: bool, watch_seconds: float | None, rounds: int | None, force_baseline: bool = False,
+        nodes: tuple[str, ...] = ()) -> None:
     """Collect facts from every node (one remote command each) and evaluate the checks."""
     inputs = _ci_inputs(baseline_file, waivers_file, fail_on, include_failover, force_baseline)
     _warn_forced(pipeline.refuse_other_farm(inputs, inventory=inventory))
@@ -314,7 +323,7 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
 
     def one_round() -> Report:
         out = pipeline.run(inventory, phase=_phase(phase), only=only, skip=skip, ci=inputs, workers=workers,
-                           allow_changes=allow_changes, progress=sys.stderr)
+                           allow_changes=allow_changes, progress=sys.stderr, nodes=nodes)
         snapshot_path = output_dir / pipeline.SNAPSHOT_FILE
         try:
             out.snapshot.save(snapshot_path)
@@ -352,11 +361,12 @@ def run(inventory: Path, phase: str | None, only: tuple[str, ...], skip: tuple[s
 @click.option("--workers", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--sanitize", "sanitized", is_flag=True,
               help="Write the snapshot with pseudonyms for names, SIDs, GUIDs, IPs (see 'ssocheck sanitize').")
+@_node_option
 def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[str, ...], workers: int,
-            sanitized: bool) -> None:
+            sanitized: bool, nodes: tuple[str, ...] = ()) -> None:
     """Collect facts into a snapshot file, without evaluating checks."""
     _writable(output.parent)
-    out = pipeline.collect(inventory, only=only, skip=skip, workers=workers, progress=sys.stderr)
+    out = pipeline.collect(inventory, only=only, skip=skip, workers=workers, progress=sys.stderr, nodes=nodes)
     if sanitized:
         from ssocheck.sanitize import write_sanitized
 
@@ -634,11 +644,12 @@ def monitor(inventory: Path, phase: str, extra: tuple[str, ...], workers: int) -
 @click.option("--self-test", "self_test", is_flag=True,
               help="Also send a probe self-test: JSON round trip, PowerShell/CLR/culture/language mode/elevation and "
                    "each fact's prerequisites; one line per node says whether a real run will work.")
-def doctor(inventory: Path, workers: int, self_test: bool) -> None:
+@click.option("--node", "nodes", multiple=True, metavar="NAME", help="Only this node of the inventory (repeatable).")
+def doctor(inventory: Path, workers: int, self_test: bool, nodes: tuple[str, ...] = ()) -> None:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node)."""
     from tabulate import tabulate
 
-    out = pipeline.doctor(inventory, workers=workers, announce=click.echo, self_test=self_test)
+    out = pipeline.doctor(inventory, workers=workers, announce=click.echo, self_test=self_test, nodes=nodes)
     # "Authenticated" is unknown ("-") where the node was not reached: no logon was tried.
     table = [[r.node, r.address, "yes" if r.reachable else "no",
               ("yes" if r.authenticated else "no") if r.reachable else "-",

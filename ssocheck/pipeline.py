@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ssocheck.doctor import DoctorRow
     from ssocheck.drift import Change
     from ssocheck.inventory import Inventory
+    from ssocheck.nodefilter import NodeFilter
     from ssocheck.snapshot import Snapshot
     from ssocheck.waivers import Waiver, WaiverSet
 
@@ -200,18 +201,20 @@ def _same_farm(baseline: Baseline, group: str, nodes: Sequence[str], force: bool
 def run(
     inventory: Path, *, phase: Phase | None = None, only: Sequence[str] = (), skip: Sequence[str] = (),
     ci: CiInputs = CiInputs(), workers: int = 8, allow_changes: bool = False, progress: TextIO | None = None,
+    nodes: Sequence[str] = (),
 ) -> RunOutcome:
     """Collect every node of ``inventory`` (one remote command each) and evaluate the selected checks.
 
     ``phase`` defaults to the inventory's, else ``pre``. ``allow_changes`` (or the inventory's
     ``allow_changes``) lets BTS001 run its writing script. ``progress`` receives the collection
-    progress line (only for runs over a second); None keeps collection silent.
+    progress line (only for runs over a second); None keeps collection silent. ``nodes`` (``--node``)
+    limits the run to those nodes: a partial run (ssocheck/nodefilter.py).
     """
     from ssocheck.delegation import refuse_without_delegation
     from ssocheck.inventory import load_inventory
     from ssocheck.runner import evaluate
 
-    inv = load_inventory(inventory)
+    inv, node_filter = _filter_nodes(load_inventory(inventory), nodes)
     checks = select(load_checks(), only, skip)
     run_phase = phase or inv.phase or Phase.PRE
     started = _utc_now()
@@ -224,7 +227,8 @@ def run(
     snapshot, audit = _collect(inv, load_checks() if ci.baseline is not None else checks, workers, progress,
                                allow_changes=allowed)
     snapshot.phase = run_phase.value
-    ctx = Context(run_phase, inv.expect, allow_changes=allowed, baseline=_baseline_facts(ci),
+    snapshot.node_filter = node_filter
+    ctx = Context(run_phase, inv.expect, allow_changes=allowed, baseline=_baseline_facts(ci, node_filter),
                   include_failover=ci.include_failover)
     report = evaluate(checks, snapshot, ctx, source="live", started_at=started,
                       sections={"audit": [a.to_dict() for a in audit]})
@@ -248,7 +252,7 @@ def check(
     snapshot = load_snapshot(snapshot_file)
     checks = select(load_checks(), only, skip)
     fallback = Phase(snapshot.phase) if snapshot.phase else None
-    ctx = Context(phase or fallback or Phase.PRE, snapshot.expect, baseline=_baseline_facts(ci),
+    ctx = Context(phase or fallback or Phase.PRE, snapshot.expect, baseline=_baseline_facts(ci, snapshot.node_filter),
                   include_failover=ci.include_failover)
     report = evaluate(checks, snapshot, ctx, source=f"snapshot:{snapshot_file}")
     return _finish(report, snapshot, [], ci, only=only, skip=skip, snapshot_file=snapshot_file)
@@ -256,14 +260,18 @@ def check(
 
 def collect(
     inventory: Path, *, only: Sequence[str] = (), skip: Sequence[str] = (), workers: int = 8,
-    progress: TextIO | None = None,
+    progress: TextIO | None = None, nodes: Sequence[str] = (),
 ) -> CollectOutcome:
-    """Collect the facts the selected checks need, without evaluating: exit code 3 if a node was not collected."""
+    """Collect the facts the selected checks need, without evaluating: exit code 3 if a node was not collected.
+
+    ``nodes`` (``--node``) limits the collection to those nodes; the snapshot records the filter.
+    """
     from ssocheck.inventory import load_inventory
 
-    inv = load_inventory(inventory)
+    inv, node_filter = _filter_nodes(load_inventory(inventory), nodes)
     snapshot, audit = _collect(inv, select(load_checks(), only, skip), workers, progress)
     snapshot.phase = inv.phase.value if inv.phase else None
+    snapshot.node_filter = node_filter
     failed = any(n.error for n in snapshot.nodes)
     return CollectOutcome(snapshot, tuple(audit), ExitCode.ERROR if failed else ExitCode.OK)
 
@@ -337,15 +345,16 @@ def drift(
 
 
 def doctor(inventory: Path, *, workers: int = 8, announce: Callable[[str], None] | None = None,
-           self_test: bool = False) -> DoctorOutcome:
+           self_test: bool = False, nodes: Sequence[str] = ()) -> DoctorOutcome:
     """Per node: reachable, authenticated, PowerShell version (one tiny command per node, in parallel).
 
     ``announce`` receives the connection summary (transport, identity, delegation) before any node is contacted.
+    ``nodes`` (``--node``) limits it to those nodes.
     """
     from ssocheck.doctor import connection_summary, probe_all
     from ssocheck.inventory import load_inventory
 
-    inv = load_inventory(inventory)
+    inv, _ = _filter_nodes(load_inventory(inventory), nodes)
     if announce is not None:
         announce(connection_summary(inv))
     password = inv.password()
@@ -482,9 +491,18 @@ def _utc_now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def _baseline_facts(ci: CiInputs) -> dict[str, dict[str, object]] | None:
-    """``Context.baseline``: node -> fact -> raw value, or None without a baseline."""
-    return None if ci.baseline is None else ci.baseline.facts()
+def _baseline_facts(ci: CiInputs, node_filter: NodeFilter | None = None) -> dict[str, dict[str, object]] | None:
+    """``Context.baseline``: node -> fact -> raw value, or None without a baseline.
+
+    Without the nodes ``--node`` left out: they were not collected on purpose, not removed from the farm.
+    """
+    if ci.baseline is None:
+        return None
+    facts = ci.baseline.facts()
+    if node_filter is None:
+        return facts
+    left_out = {n.casefold() for n in node_filter.excluded_names}
+    return {node: values for node, values in facts.items() if node.casefold() not in left_out}
 
 
 def _collect(
@@ -517,6 +535,13 @@ def _collect(
     finally:
         if line is not None:
             line.finish()
+
+
+def _filter_nodes(inv: Inventory, nodes: Sequence[str]) -> tuple[Inventory, NodeFilter | None]:
+    """``--node``: the inventory limited to ``nodes`` and the filter to record (ConfigError naming an unknown one)."""
+    from ssocheck.nodefilter import apply
+
+    return apply(inv, nodes)
 
 
 def _facts_needed(snapshot: Snapshot) -> dict[str, list[str]]:
@@ -559,7 +584,8 @@ def _finish(
         from ssocheck.drift import attach_drift
 
         current = {n.name: n.facts for n in snapshot.nodes}
-        report = attach_drift(report, ci.baseline.facts(), current, include_failover=ci.include_failover,
+        report = attach_drift(report, _baseline_facts(ci, snapshot.node_filter) or {}, current,
+                              include_failover=ci.include_failover,
                               check_id=DRIFT_CHECK_ID)
     if ci.waivers is not None:
         from ssocheck.waivers import apply_waivers
@@ -570,5 +596,6 @@ def _finish(
     # How the report was produced (command line, inputs and their hashes, scope): see ssocheck/provenance.py.
     report = provenance.for_run(report, only=only, skip=skip, inventory=inventory, snapshot=snapshot_file,
                                 baseline_file=ci.baseline_file, baseline=ci.baseline, waivers_file=ci.waivers_file,
-                                allow_changes=allow_changes, fail_on=ci.fail_on.value if ci.fail_on else None)
+                                allow_changes=allow_changes, fail_on=ci.fail_on.value if ci.fail_on else None,
+                                node_filter=snapshot.node_filter)
     return RunOutcome(report, snapshot, tuple(audit), code, expired_waivers(ci))

@@ -6,8 +6,9 @@ record: the command line (secrets redacted), the phase, which checks ran out of 
 the baseline file with when and by which version it was saved, the waivers file and its SHA-256,
 whether state-changing tests were allowed, the tool version, who ran it and from which host.
 
-A run that did not evaluate every installed check is **partial**: its banner and verdict say
-``PARTIAL`` so a green "6 of 27" run is never mistaken for a full one.
+A run that did not evaluate every installed check, or that ``--node`` limited to some of the inventory's
+nodes, is **partial**: its banner and verdict say ``PARTIAL`` (``6 of 27 checks``, ``2 of 4 nodes``) and name
+the filter, so a green partial run is never mistaken for a full one.
 
 :func:`gather` reads files and the environment (hashes, user, host) and is called by the front end;
 :func:`attach` puts the record on a :class:`~ssocheck.model.Report` (pure).
@@ -57,8 +58,10 @@ def gather(
     waivers_file: Path | None = None,
     allow_changes: bool = False,
     fail_on: str | None = None,
+    node_filter: Any = None,
 ) -> dict[str, Any]:
-    """The provenance record of a run (JSON-ready). ``baseline`` is a loaded ``Baseline`` (for its dates)."""
+    """The provenance record of a run (JSON-ready). ``baseline`` is a loaded ``Baseline`` (for its dates);
+    ``node_filter`` the snapshot's :class:`~ssocheck.nodefilter.NodeFilter` (None: every node)."""
     record: dict[str, Any] = {
         "command": command_line((_command or sys.argv) if argv is None else argv),
         "tool_version": __version__,
@@ -75,6 +78,9 @@ def gather(
         "allow_changes": bool(allow_changes),
         "fail_on": fail_on,
     }
+    if node_filter is not None:
+        record["nodes"] = {"selected": list(node_filter.selected), "excluded": list(node_filter.excluded_names)}
+        record["partial"] = True
     if inventory is not None:
         record["inventory"] = _file(inventory)
     if snapshot is not None:
@@ -137,7 +143,9 @@ def command_line(argv: Sequence[str]) -> str:
 
 
 def is_partial(report: Report) -> bool:
-    """True when the run evaluated fewer checks than are installed (``--select``/``--skip``)."""
+    """True when the run evaluated fewer checks than are installed (``--select``/``--skip``) or left nodes out."""
+    if _nodes_left_out(report):
+        return True
     checks = report.provenance.get("checks") if report.provenance else None
     if not isinstance(checks, Mapping):
         return False
@@ -146,11 +154,23 @@ def is_partial(report: Report) -> bool:
 
 
 def scope_text(report: Report) -> str:
-    """``"6 of 27 checks"`` (empty without a provenance record)."""
+    """``"6 of 27 checks"``, with ``", 2 of 4 nodes"`` after ``--node`` (empty without a provenance record)."""
     checks = report.provenance.get("checks") if report.provenance else None
     if not isinstance(checks, Mapping):
         return ""
-    return f"{checks.get('selected')} of {checks.get('installed')} checks"
+    text = f"{checks.get('selected')} of {checks.get('installed')} checks"
+    nodes = report.provenance.get("nodes")
+    if _nodes_left_out(report) and isinstance(nodes, Mapping):
+        kept = len(nodes.get("selected") or ())
+        text += f", {kept} of {kept + len(nodes.get('excluded') or ())} nodes"
+    return text
+
+
+def _nodes_left_out(report: Report) -> list[str]:
+    """The nodes ``--node`` left out of the run (empty for a run of every node)."""
+    nodes = report.provenance.get("nodes") if report.provenance else None
+    excluded = nodes.get("excluded") if isinstance(nodes, Mapping) else None
+    return [str(n) for n in excluded] if isinstance(excluded, list) else []
 
 
 def verdict_label(report: Report) -> str:
@@ -167,15 +187,21 @@ def lines(report: Report) -> list[tuple[str, str]]:
         out.append(("Command", str(prov["command"])))
     checks = prov.get("checks")
     if isinstance(checks, Mapping):
-        scope = scope_text(report)
+        selected, installed = checks.get("selected"), checks.get("installed")
+        scope = f"{selected} of {installed} checks"  # the nodes --node left out get their own line below
         patterns = []
         if checks.get("select"):
             patterns.append("--select " + " ".join(map(str, checks["select"])))
         if checks.get("skip"):
             patterns.append("--skip " + " ".join(map(str, checks["skip"])))
-        if is_partial(report):
+        if isinstance(selected, int) and isinstance(installed, int) and selected < installed:
             scope = f"PARTIAL: {scope}"
         out.append(("Checks", scope + (f" ({'; '.join(patterns)})" if patterns else "")))
+    left_out = _nodes_left_out(report)
+    if left_out:
+        kept = [str(n) for n in (prov.get("nodes") or {}).get("selected") or ()]
+        out.append(("Nodes", f"PARTIAL: {len(kept)} of {len(kept) + len(left_out)} nodes ("
+                             + " ".join(f"--node {n}" for n in kept) + f"; not checked: {', '.join(left_out)})"))
     for key, label in (("inventory", "Inventory"), ("snapshot", "Snapshot")):
         entry = prov.get(key)
         if isinstance(entry, Mapping):

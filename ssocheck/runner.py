@@ -7,6 +7,8 @@ Rules enforced here rather than in each check:
 * a group check never passes on a partial set of nodes: if any node in scope lacks a fact, the
   verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands),
   unless the check declares ``partial_ok`` and judges partial data itself (see GroupCheck);
+* a group check never passes when ``--node`` left out a node in its scope (ssocheck/nodefilter.py): its
+  ``pass`` becomes ``skip`` naming the nodes left out (the run is PARTIAL, not broken; a ``fail`` stands);
 * every node in scope gets exactly one verdict per check.
 """
 
@@ -93,7 +95,8 @@ def _run_node_check(check: NodeCheck, nodes: Sequence[NodeFacts], ctx: Context) 
 _SEVERITY_ORDER = {Status.PASS: 0, Status.SKIP: 1, Status.WARN: 2, Status.FAIL: 3, Status.ERROR: 4}
 
 
-def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context) -> list[Result]:
+def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context,
+                     left_out: Sequence[str] = ()) -> list[Result]:
     incomplete = {n.name: reason for n in nodes if (reason := _missing(check, n))}
     complete = [n for n in nodes if n.name not in incomplete]
     # A partial_ok check sees every node and may prove failures about the incomplete ones.
@@ -138,9 +141,21 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
             results.append(
                 Result(check.id, node.name, status, f"not proven: facts missing for {partial_note}", evidence)
             )
+        elif left_out and verdict.status is Status.PASS:
+            # The group is not all here (--node): a pass on the kept nodes says nothing about the others.
+            results.append(Result(check.id, node.name, Status.SKIP,
+                                  f"not proven: nodes left out by --node: {', '.join(left_out)}",
+                                  {**verdict.evidence, "not_selected": list(left_out)}))
         else:
             results.append(_stamp(check.id, node.name, verdict))
     return results
+
+
+def _left_out(check: Check, snapshot: Snapshot) -> list[str]:
+    """The nodes in ``check``'s scope that ``--node`` left out of the snapshot (inventory order)."""
+    if snapshot.node_filter is None:
+        return []
+    return [name for name, roles in snapshot.node_filter.excluded if check.applies_to(NodeFacts(name, roles, {}))]
 
 
 def evaluate(
@@ -168,7 +183,7 @@ def evaluate(
         if skip_reason:
             results.extend(Result(meta.id, n.name, Status.SKIP, skip_reason) for n in in_scope)
         elif isinstance(check, GroupCheck):
-            results.extend(_run_group_check(check, in_scope, ctx))
+            results.extend(_run_group_check(check, in_scope, ctx, _left_out(check, snapshot)))
         elif isinstance(check, NodeCheck):
             results.extend(_run_node_check(check, in_scope, ctx))
     # One error per node that was not collected, whatever checks were selected: a filtered run must

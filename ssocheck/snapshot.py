@@ -15,6 +15,8 @@ from ssocheck import __version__, strictjson
 from ssocheck.check import NodeFacts
 from ssocheck.errors import SnapshotError
 from ssocheck.model import ROLES, Expectations, NodeInfo
+from ssocheck.nodefilter import NodeFilter
+from ssocheck.nodefilter import from_dict as node_filter_from_dict
 from ssocheck.output import write_atomic
 from ssocheck.secrets import redact_value
 
@@ -77,10 +79,12 @@ class Snapshot:
     phase: str | None = None
     # Set (in memory) when Ctrl-C/SIGTERM stopped the collection early; its nodes' errors say which.
     interrupted: bool = False
+    # Set when --node limited the collection to some nodes: the snapshot is partial (ssocheck/nodefilter.py).
+    node_filter: NodeFilter | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
+        doc = {
             "schema": SCHEMA,
             "tool_version": self.tool_version,
             "collected_at": self.collected_at,
@@ -89,6 +93,9 @@ class Snapshot:
             "expectations": self.expect.to_dict(),
             "nodes": [n.to_dict() for n in self.nodes],
         }
+        if self.node_filter is not None:  # absent for a whole collection (older readers and goldens unchanged)
+            doc["node_filter"] = self.node_filter.to_dict()
+        return doc
 
     def save(self, path: Path) -> None:
         """Write atomically (a crash never leaves half a snapshot)."""
@@ -160,6 +167,10 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
                 fact_errors=errors,
             )
         )
+    try:
+        node_filter = node_filter_from_dict(doc.get("node_filter"), "node_filter")
+    except ValueError as exc:
+        raise bad_field(source, "node_filter", str(exc).partition(": ")[2]) from exc
     return Snapshot(
         expect=expect,
         nodes=nodes,
@@ -167,6 +178,7 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
         tool_version=str(doc.get("tool_version") or ""),
         inventory=str(doc.get("inventory") or ""),
         phase=_phase(doc.get("phase"), source),
+        node_filter=node_filter,
     )
 
 

@@ -397,6 +397,10 @@ def next_step(report: Report) -> str:
     if report.interrupted:
         parts.insert(0, "the run was interrupted (Ctrl-C/SIGTERM) before every node was collected: run it again "
                         "to completion; nothing it did not finish is known")
+    unproven = {r.check_id for r in report.results if r.status is Status.SKIP and "not_selected" in r.evidence}
+    if unproven:  # --node left nodes out: the group checks were not judged, so "nothing to fix" would overclaim
+        parts.append(f"{_plural(len(unproven), 'group check')} not proven on part of the farm (--node): run "
+                     "without --node to judge the whole group")
     if not parts:
         return "nothing to fix"
     return "; ".join(parts)

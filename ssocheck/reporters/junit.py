@@ -154,6 +154,10 @@ def _provenance_properties(report: Report) -> dict[str, str]:
             out["checks_selected"] = xml_safe(" ".join(map(str, checks.get("ids", []))))
     if "partial" in prov:
         out["partial"] = "true" if prov["partial"] else "false"
+    nodes = prov.get("nodes")
+    if isinstance(nodes, dict):  # --node: which nodes the run covered and which it left out
+        out["nodes_selected"] = xml_safe(" ".join(map(str, nodes.get("selected", []))))
+        out["nodes_excluded"] = xml_safe(" ".join(map(str, nodes.get("excluded", []))))
     for key in ("inventory", "snapshot", "baseline", "waivers"):
         entry = prov.get(key)
         if isinstance(entry, dict):

@@ -218,3 +218,28 @@ def test_partial_ok_group_check_may_prove_failures_but_never_passes_for_incomple
     assert res["TST006", "C"].status is Status.SKIP  # a pass without own facts is refused
     assert res["COLLECTION", "C"].status is Status.ERROR
     assert "refused" in res["TST006", "C"].message
+
+
+def test_group_check_never_passes_when_node_filter_left_out_a_node_in_its_scope() -> None:
+    from ssocheck.nodefilter import NodeFilter
+
+    filtered = snap(node("A"), node("B"), node("D", "blue"))
+    filtered.node_filter = NodeFilter(("A", "B", "D"), (("C", ("biztalk",)),))
+    res = run(filtered, AllSame, IsRed)
+    # C (a biztalk node, in the group check's scope) was left out: "all the same" is not proven on A and B.
+    assert res["TST002", "A"].status is Status.SKIP
+    assert res["TST002", "A"].message == "not proven: nodes left out by --node: C"
+    assert res["TST002", "A"].evidence["not_selected"] == ["C"]
+    assert res["TST002", "D"].status is Status.FAIL  # a failure found on the kept nodes stands
+    assert res["TST001", "A"].status is Status.PASS  # a node check speaks of its own node only
+    assert ("TST002", "C") not in res and ("COLLECTION", "C") not in res  # left out, not unreachable
+    # A node left out that is outside the check's scope (another role) does not stop it from passing.
+    class BizTalkSame(AllSame):
+        """All BizTalk nodes have the same colour."""
+
+        id = "TST009"
+        roles = ("biztalk",)
+
+    other_role = snap(node("A"), node("B"))
+    other_role.node_filter = NodeFilter(("A", "B"), (("SQL", ("sql",)),))
+    assert {r.status for r in run(other_role, BizTalkSame).values()} == {Status.PASS}

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ssocheck.check import Expectations
+from ssocheck.nodefilter import NodeFilter
 from ssocheck.snapshot import NodeSnapshot, Snapshot, snapshot_from_dict
 from tests.support.schema_lite import validate
 
@@ -36,8 +37,9 @@ def sample_snapshot() -> Snapshot:
                      fact_errors={"cluster_resources": "The term 'Get-ClusterResource' is not recognized"}),
         NodeSnapshot("NODE2", ("sso-cluster",), error="NODE2: connection refused", duration_s=30.0),
     ]
+    # Collected with --node BTSNODE1 --node NODE2 (every optional field present).
     return Snapshot(expect=expect, nodes=nodes, collected_at="2030-01-10T02:00:00Z", inventory="inv.yml",
-                    phase="post")
+                    phase="post", node_filter=NodeFilter(("BTSNODE1", "NODE2"), (("NODE1", ("sso-cluster",)),)))
 
 
 def subschemas(schema: Any, path: str = "$") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -84,6 +86,8 @@ def test_schema_lists_exactly_the_fields_written(schema: dict[str, Any]) -> None
         (lambda d: d["nodes"][0].update(fact_errors={"x": 1}), "fact error not a string"),
         (lambda d: d["expectations"].pop("group"), "missing expectation"),
         (lambda d: d["expectations"].update(password="x"), "unknown expectation"),
+        (lambda d: d["node_filter"].pop("excluded"), "node filter without the nodes left out"),
+        (lambda d: d["node_filter"]["excluded"][0].pop("roles"), "node left out without its roles"),
     ],
 )
 def test_schema_and_loader_agree_on_invalid_documents(schema: dict[str, Any], mutate: Any, why: str) -> None:
