@@ -213,6 +213,11 @@ def _register_known(doc: dict[str, Any], p: Pseudonymizer) -> None:
             p.add_name(account.rstrip("$"), "host" if account.endswith("$") else "account")
     for name in [*(expect.get("biztalk_nodes") or []), *(expect.get("sso_cluster_nodes") or [])]:
         p.add_name(str(name), "host")
+    # A --node collection names the nodes it left out (a SQL node is in no expectation list).
+    node_filter = doc.get("node_filter")
+    for left in (node_filter.get("excluded") or []) if isinstance(node_filter, dict) else []:
+        if isinstance(left, dict):
+            p.add_name(str(left.get("name") or ""), "host")
 
 
 def sanitize(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:

@@ -111,3 +111,12 @@ def test_sanitize_command_writes_no_mapping_unless_asked(tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert os.stat(mapping).st_mode & 0o777 == 0o600
     assert "btsnode1" in json.loads(mapping.read_text(encoding="utf-8"))
+
+
+def test_node_filter_names_are_pseudonymised_too() -> None:
+    doc = {"schema": "ssocheck-snapshot/1", "expectations": {"group": "G", "cluster_network_name": "CL"},
+           "nodes": [{"name": "BTSNODE1", "roles": ["biztalk"], "facts": {}}],
+           "node_filter": {"selected": ["BTSNODE1"], "excluded": [{"name": "SQLPROD7", "roles": ["sql"]}]}}
+    clean, mapping = sanitize(doc)
+    assert "sqlprod7" in mapping and "SQLPROD7" not in json.dumps(clean)
+    assert clean["node_filter"]["selected"] == [clean["nodes"][0]["name"]]
