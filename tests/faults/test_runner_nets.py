@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ssocheck.check import Check, Context, GroupCheck, NodeCheck, NodeFacts, Outcome, failed, passed
+from ssocheck.errors import FactError
 from ssocheck.model import Phase, Severity, Status
 from ssocheck.registry import build
 from ssocheck.runner import evaluate
@@ -154,3 +155,38 @@ def test_a_group_check_crash_is_an_error_on_every_node_with_the_cause() -> None:
     statuses, verdict, messages = _run(group_check("BAD105", _raise), _node("A"), _node("B"))
     assert statuses == {"A": Status.ERROR, "B": Status.ERROR} and verdict == "INCOMPLETE"
     assert all("check crashed: RuntimeError: boom" in m for m in messages.values())
+
+
+def test_several_group_outcomes_for_one_node_collapse_to_the_worst() -> None:
+    # A group check that first vouches for everyone, then finds one node wrong: the later, worse verdict
+    # wins for that node (keeping the first would turn a proven failure into a pass).
+    def body(ns: Sequence[NodeFacts]) -> Iterable[Outcome]:
+        yield passed("all look fine")
+        yield failed("B shares a CID with A", node="B")
+        yield passed("B is fine after all", node="B")
+
+    statuses, verdict, messages = _run(group_check("BAD106", body), _node("A"), _node("B"))
+    assert statuses == {"A": Status.PASS, "B": Status.FAIL} and verdict == "FAILED"
+    assert messages["B"] == "B shares a CID with A"
+
+
+def test_a_group_check_that_cannot_read_a_fact_is_an_error_on_every_node() -> None:
+    def body(ns: Sequence[NodeFacts]) -> Iterable[Outcome]:
+        yield passed("fine so far", node=ns[0].name)
+        raise FactError("color", "malformed value: expected str, got int", node=ns[1].name)
+
+    statuses, verdict, messages = _run(group_check("BAD107", body), _node("A"), _node("B"))
+    assert statuses == {"A": Status.ERROR, "B": Status.ERROR} and verdict == "INCOMPLETE"
+    assert all(m.startswith("cannot evaluate:") and "malformed value" in m for m in messages.values())
+
+
+def test_a_group_check_may_not_judge_a_node_it_was_not_given() -> None:
+    # C has no facts, so the check is not given C; a verdict about C (even a failure) is not its to give:
+    # C stays "cannot evaluate" naming the missing fact, and the others are not proven.
+    def body(ns: Sequence[NodeFacts]) -> Iterable[Outcome]:
+        yield failed("C is wrong", node="C")
+        yield from (passed("ok", node=n.name) for n in ns)
+
+    statuses, verdict, messages = _run(group_check("BAD108", body), _node("A"), _node("B"), _node("C", None))
+    assert statuses == {"A": Status.ERROR, "B": Status.ERROR, "C": Status.ERROR} and verdict == "INCOMPLETE"
+    assert messages["C"].startswith("cannot evaluate: color")
