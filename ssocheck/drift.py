@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ssocheck.model import Report, Result, Status
+from ssocheck.secrets import redact_value
 
 # Kinds of change.
 CHANGED = "changed"
@@ -342,7 +343,9 @@ def diff_node(
         if fact not in current:
             continue
         differ = _Differ(node, fact, rules, member)
-        differ.walk(baseline[fact], current[fact])
+        # Both sides redacted: a baseline is saved redacted, so a node that echoes the password in a fact
+        # (a service command line) would otherwise drift every night, '********' -> the password.
+        differ.walk(redact_value(baseline[fact]), redact_value(current[fact]))
         changes.extend(differ.changes)
     return changes
 

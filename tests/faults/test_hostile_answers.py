@@ -261,3 +261,27 @@ def test_no_command_lets_node_text_drive_the_terminal(hostile: tuple[HostileHost
         bad = sorted({repr(ch) for ch in text if ch in "\x1b\x07\x08\x00\x9b\u202e\u2066"})
         assert not bad, (bad, text[-500:])
     assert any("\\x1b]0;PWNED" in out + err for _, out, err in outputs)  # shown, escaped, not dropped
+
+
+def _echo_password_in_every_fact(doc: dict[str, Any]) -> str:
+    for entry in doc["facts"].values():
+        if entry.get("ok") and isinstance(entry.get("value"), dict):
+            entry["value"]["Echo"] = f"svc.exe /p:{PASSWORD}"
+    return json.dumps(doc)
+
+
+def test_an_echoed_password_is_not_nightly_drift(hostile: tuple[HostileHost, Path], tmp_path: Path) -> None:
+    # The baseline is saved redacted; the live facts hold the password: compared as they are, every fact
+    # that echoes it would drift every night ('********' -> the password).
+    host, inv = hostile
+    host.rewrite = {BAD: _echo_password_in_every_fact}
+    try:
+        code, _, err = run_cli(["baseline", "save", "-i", inv, "-o", tmp_path / "base.json"])
+        assert code == 0, err
+        assert _strict(tmp_path / "base.json") and "svc.exe /p:********" in (tmp_path / "base.json").read_text()
+        code, out, err = run_cli(["drift", "--baseline", tmp_path / "base.json", "-i", inv,
+                                  "--output-dir", tmp_path / "d"])
+    finally:
+        host.rewrite = {}
+    assert code == 0, out + err
+    assert not [form for form, spelled in _forms(PASSWORD).items() if spelled in out + err]

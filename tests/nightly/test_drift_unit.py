@@ -313,3 +313,16 @@ def test_multiline_text_is_compared_line_by_line() -> None:
     assert (change.path, change.kind) == ("", CHANGED)
     assert change.before == ["SeServiceLogonRight = *S-1-5-80-0,*S-1-5-21-1"]
     assert change.after == ["SeServiceLogonRight = *S-1-5-80-0", "SeDenyServiceLogonRight = *S-1-5-21-1"]
+
+
+def test_a_password_echoed_in_a_fact_is_not_drift_against_its_redacted_baseline() -> None:
+    from ssocheck.secrets import REDACTED, register
+
+    secret = 'Dr"ift\\pw\u00f6-unit-9731'
+    register(secret)
+    baseline = {"services": {"ENTSSO": {"PathName": f"svc.exe /p:{REDACTED}", "StartMode": "Auto"}}}
+    current = {"services": {"ENTSSO": {"PathName": f"svc.exe /p:{secret}", "StartMode": "Auto"}}}
+    assert diff_node("NODE1", baseline, current) == []
+    current["services"]["ENTSSO"]["StartMode"] = "Manual"
+    changes = diff_node("NODE1", baseline, current)
+    assert [c.after for c in changes] == ["Manual"] and secret not in repr(changes)
