@@ -51,8 +51,12 @@ Rules (``RULES`` holds the one-line summaries):
 ``param-interpolation``
     Probe parameters are read only through ``Get-SsoParam``: ``$SsoParamsText`` (or any
     ``$SsoParams*`` holder) outside the probe's first line and ``Get-SsoParam`` itself, and any
-    code-from-text (``Invoke-Expression``, ``[scriptblock]::Create`` except the
+    code-from-text (``Invoke-Expression`` and ``[scriptblock]::Create`` except the
     bootstrap's stdin runner, ``$ExecutionContext.InvokeCommand.InvokeScript``).
+``regex``, ``regex-anchor``, ``dictionary-member``, ``assembly-load``
+    .NET semantics that break at run time without a parse error (an uncompilable regex literal, ``^...$``
+    accepting a trailing newline, ``.Keys`` hidden by a hashtable entry, a type whose assembly is not
+    loaded in that block): :mod:`ssocheck.psnet`.
 
 Read-only exceptions (deliberate, documented):
 
@@ -79,10 +83,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ssocheck import psnet
 from ssocheck.psparse import parse, parse_errors, tree_sitter_available, walk
 
 if TYPE_CHECKING:
@@ -98,6 +103,7 @@ RULES: dict[str, str] = {
     "culture-format": "format or parse without an IFormatProvider: the node's culture changes the text",
     "non-ascii": "non-ASCII character (the probe is read in the console code page)",
     "param-interpolation": "probe parameters must be read only through Get-SsoParam; no code from text",
+    **psnet.RULES,  # .NET semantics: regex, regex-anchor, dictionary-member, assembly-load (see ssocheck.psnet)
 }
 
 
@@ -613,6 +619,7 @@ class _Linter:
             self.command(cmd, guarded)
         self.methods()
         self.params()
+        psnet.lint_with(self.add_at, self.src.script, self.src.code)
         return sorted(self.found.values(), key=lambda f: (f.line, f.rule, f.message))
 
     # ---- non-ascii
@@ -756,15 +763,26 @@ class _Linter:
             positional = [a for a in args if a.kind != "param"]
             if not any(_matches(p, "variable", "", 1) for p in params) and (positional or params):
                 self.add("write-verb", line, f"{shown} writes a file (use -Variable)")
-        elif verb in WRITE_VERBS and key not in WRITE_ALLOWED:
+        elif verb in WRITE_VERBS and key not in WRITE_ALLOWED and not (
+            key == "invoke-expression" and self._runs_stdin(args)
+        ):
             why = " (in PowerShell 'sc' is Set-Content: call sc.exe)" if cmd.written.lower() == "sc" else ""
             self.add("write-verb", line, f"{shown}: the '{verb.capitalize()}' verb changes state{why}")
-        if key == "invoke-expression":
+        if key == "invoke-expression" and not self._runs_stdin(args):
             self.add("param-interpolation", line, f"{shown} runs text as code; read parameters with Get-SsoParam")
         if key == "get-variable" and any(
             a.value.lower().lstrip("$") in ("ssoparamsjson", "ssoparams") for a in args if a.kind in ("word", "string")
         ):
             self.add("param-interpolation", line, "parameters must be read with Get-SsoParam, not Get-Variable")
+
+    def _runs_stdin(self, args: Sequence[_Arg]) -> bool:
+        """``Invoke-Expression $text`` where ``$text`` only holds what was read from stdin (``$input``): the
+        bootstrap, which must use Invoke-Expression because Constrained Language Mode forbids
+        ``[scriptblock]::Create`` (ScriptBlock is not one of its core types)."""
+        values = [a for a in args if a.kind != "param"]
+        var = re.fullmatch(r"\$(\w+)", values[0].text.strip()) if len(values) == 1 else None
+        rhs = _assignments(self.src, var.group(1)) if var else []
+        return bool(rhs) and all(re.search(r"\$input\b", r, re.I) for r in rhs)
 
     def simplified(self, cmd: _Command, key: str, shown: str) -> None:
         allowed = (

@@ -33,6 +33,10 @@ EXPECTED: dict[str, Any] = {
     "empty": "",
     "true": True,
     "date": "2026-01-02T03:04:05Z",
+    # .NET's '$' matches before a final newline: a writer whose fast path ends in '$' sends this raw (invalid JSON).
+    "trailing_newline": "line\n",
+    # A hashtable entry named 'keys' hides the Keys property: a writer iterating $o.Keys sends garbage here.
+    "member_names": {"keys": ["k1"], "values": "v"},
 }
 
 
@@ -61,6 +65,8 @@ $table = @{
     empty = ''
     true = $true
     date = New-Object System.DateTime(2026, 1, 2, 3, 4, 5, [System.DateTimeKind]::Utc)
+    trailing_newline = 'line' + [char]10
+    member_names = @{ keys = @('k1'); values = 'v' }
 }
 $prereq = @{}
 $prereq['failoverclusters_module'] = (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0)

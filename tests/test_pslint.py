@@ -177,6 +177,21 @@ BAD: list[tuple[str, str]] = [
     ("param-interpolation", "$sb = [scriptblock]::Create($text)"),
     ("param-interpolation", "$ExecutionContext.InvokeCommand.InvokeScript($text)"),
     ("param-interpolation", "$p = Get-Variable SsoParams -ValueOnly"),
+    ("param-interpolation", "$t = Get-SsoParam 'cmd'; Invoke-Expression $t"),
+    # ---- .NET semantics (ssocheck.psnet); the first of each is the exact line that shipped
+    ("regex", r"""$m = [regex]::Match($path, 'Name="((?:[^"\]|\.)*)"')""".replace("\\\\", "\\")),
+    ("regex", "$ok = $x -match '(unclosed'"),
+    ("regex", "$parts = $x -split '[a-'"),
+    ("regex", "$p = '*.bak'\n$ok = $name -match $p"),
+    ("regex-anchor", r"if ($s -cmatch '^[\x20\x21\x23-\x5B\x5D-\x7E]*$') { return '\"' + $s + '\"' }"),
+    ("regex-anchor", "$logon = '^(S-1-5-2|S-1-2-0)$'\nif ($g -match $logon) { }"),
+    ("dictionary-member", "foreach ($k in $o.Keys) { }"),
+    ("dictionary-member", "$v = @($h.Values)"),
+    ("dictionary-member", "$h = @{ count = 1; name = 'x' }\n$n = $h.Count"),
+    ("assembly-load", "$r = (New-Object System.Web.Script.Serialization.JavaScriptSerializer).DeserializeObject($t)"),
+    ("assembly-load", "$w = {\n    [void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')"
+                      "\n}\n$r = New-Object System.Web.Script.Serialization.JavaScriptSerializer"),
+    ("assembly-load", "$c = New-Object Microsoft.BizTalk.ExplorerOM.BtsCatalogExplorer"),
 ]
 
 GOOD: list[str] = [
@@ -262,6 +277,19 @@ GOOD: list[str] = [
     "$e = $SsoParamsError",
     BOOTSTRAP,
     DOCTOR_SCRIPT,
+    # .NET semantics near misses
+    r"""$m = [regex]::Match($path, 'Name="((?:[^"\\]|\\.)*)"')""",
+    r"if ($s -cmatch '^[\x20-\x7E]*\z') { }",
+    "$t = $target -replace '^(?i)tcp:', ''",
+    "$n = $x -match '(?<n>\\d+)'",
+    "# $a -match '(broken' is only a comment\n$v = 1",
+    "$s = 'a -match ''(broken'' in a string'",
+    "foreach ($k in $o.PSBase.Keys) { }",
+    "$n = $list.Count + @($h.get_Keys()).Count",
+    "[void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')\n"
+    "$r = New-Object System.Web.Script.Serialization.JavaScriptSerializer",
+    "try {\n    $a = [System.Reflection.Assembly]::LoadWithPartialName('Microsoft.BizTalk.ExplorerOM')\n"
+    "    $c = New-Object Microsoft.BizTalk.ExplorerOM.BtsCatalogExplorer\n} catch { }",
 ]
 
 

@@ -156,11 +156,13 @@ if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
         throw ('the FailoverClusters module is missing (RSAT-Clustering-PowerShell) and WMI root\MSCluster does not answer (not a cluster node, or its cluster service is down): ' + $_.Exception.Message)
     }
     $clusterName = [string]$cl.Name
-    # The Name key out of a WMI object path: MSCluster_Resource.Name="Cluster Disk 1"
+    # The Name key out of a WMI object path: MSCluster_Resource.Name="Cluster \"A\" Disk" (inside the quotes WMI
+    # escapes '"' and '\' with a backslash). The pattern is .NET regex text in a single-quoted string: '\\' is one
+    # escaped backslash for the regex (tests/facts/test_snippet_regexes.py compiles and runs every such pattern).
     function Get-SsoWmiName([string]$path) {
-        $m = [regex]::Match($path, 'Name="((?:[^"\]|\.)*)"')
+        $m = [regex]::Match($path, 'Name="((?:[^"\\]|\\.)*)"')
         if (-not $m.Success) { return $path }
-        return $m.Groups[1].Value.Replace('"', '"').Replace('\', '')
+        return [regex]::Replace($m.Groups[1].Value, '\\(.)', '$1')
     }
     $nodeStates = @{ '0' = 'Up'; '1' = 'Down'; '2' = 'Paused'; '3' = 'Joining' }
     $groupStates = @{ '0' = 'Online'; '1' = 'Offline'; '2' = 'Failed'; '3' = 'PartialOnline'; '4' = 'Pending' }

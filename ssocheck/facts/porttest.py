@@ -181,7 +181,7 @@ $ptWorker = {
         }
         if ($o -is [System.Collections.IDictionary]) {
             $parts = New-Object System.Collections.ArrayList
-            foreach ($k in $o.Keys) {
+            foreach ($k in $o.PSBase.Keys) {
                 $key = ConvertTo-PtJson ([string]$k)
                 [void]$parts.Add($key + ':' + (ConvertTo-PtJson $o[$k]))
             }
@@ -443,6 +443,11 @@ try {
             throw ('the 32-bit PowerShell gave no port test result (exit code ' + $ptExit + '; ports named ' + $ptBase + '* may be left and are removed by the next run): ' + $ptShort)
         }
         $ptB = $ptB + '<<SSOCHECK-PORTTEST>>'.Length
+        # The worker loaded System.Web.Extensions in the 32-bit child, not here: without loading it in this process
+        # New-Object cannot find the JavaScriptSerializer type and the result of the test that just ran is lost.
+        if ($null -eq [System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')) {
+            throw ('System.Web.Extensions (.NET 3.5 or 4) cannot be loaded to read the 32-bit port test result; ports named ' + $ptBase + '* may be left and are removed by the next run')
+        }
         $ptResult = (New-Object System.Web.Script.Serialization.JavaScriptSerializer).DeserializeObject($ptText.Substring($ptB, $ptE - $ptB))
     } else {
         $ptAll = @(& $ptWorker $false)

@@ -47,10 +47,14 @@ PARAMS_END = "'@"
 
 # Reads the whole of stdin and runs it. `$input | Out-String` works on PowerShell 2.0 (Ansible's
 # WinRM plugin uses the same technique). No inventory value is ever placed in this text.
+# Only what Constrained Language Mode allows, so that the probe's own language-mode check runs and names the
+# cause: CLM permits methods of its core types only, and neither [Environment] nor [scriptblock] is one (PowerShell
+# TypeResolver.cs CoreTypes: ScriptBlock is added as an accelerator "unsafe to expose to untrusted input";
+# about_Language_Modes "Only allowed types can be used"); [string]::Join, "`n" and Invoke-Expression are allowed.
 BOOTSTRAP = (
     "$ErrorActionPreference = 'Stop'; "
-    "$ssoProbe = [string]::Join([Environment]::NewLine, @($input)); "
-    "& ([scriptblock]::Create($ssoProbe))"
+    "$ssoProbe = [string]::Join(\"`n\", @($input)); "
+    "Invoke-Expression $ssoProbe"
 )
 
 POWERSHELL = "powershell.exe"
@@ -77,7 +81,9 @@ $SsoInv = [System.Globalization.CultureInfo]::InvariantCulture
 function ConvertTo-SsoJsonString([string]$s) {
     # Fast path: printable ASCII without '"' and '\' needs no escaping, so no char-by-char loop (slow in
     # interpreted PowerShell 2.0 on a 5 KB secedit export or hundreds of event strings; review probe.md D8).
-    if ($s -cmatch '^[\x20\x21\x23-\x5B\x5D-\x7E]*$') { return '"' + $s + '"' }
+    # Anchored with \z, not $: in .NET '$' also matches before a final \n ("Anchors in regular expressions",
+    # learn.microsoft.com), so 'text<LF>' would be written with a raw line feed and the whole answer be invalid JSON.
+    if ($s -cmatch '^[\x20\x21\x23-\x5B\x5D-\x7E]*\z') { return '"' + $s + '"' }
     $sb = New-Object System.Text.StringBuilder
     [void]$sb.Append('"')
     foreach ($ch in $s.ToCharArray()) {
@@ -108,7 +114,9 @@ function ConvertTo-SsoJson($o, [int]$depth) {
     if ($o -is [byte[]]) { return (ConvertTo-SsoJsonString ([Convert]::ToBase64String($o))) }
     if ($o -is [System.Collections.IDictionary]) {
         $parts = New-Object System.Collections.ArrayList
-        foreach ($k in $o.Keys) {
+        # PSBase.Keys, not .Keys: on a hashtable an entry named 'keys' (sso_secret_keys has one) hides the Keys
+        # property, by design since PowerShell 1.0 (PowerShell/PowerShell#3176, #7758; about_Hash_Tables).
+        foreach ($k in $o.PSBase.Keys) {
             [void]$parts.Add((ConvertTo-SsoJsonString ([string]$k)) + ':' + (ConvertTo-SsoJson $o[$k] ($depth + 1)))
         }
         return '{' + [string]::Join(',', $parts.ToArray()) + '}'

@@ -312,7 +312,7 @@ try {
 } catch {
     throw ('account ' + $account + ' not found: ' + $_.Exception.Message)
 }
-if ($sid -notmatch '^S-1-[0-9-]+$') { throw ('unexpected SID for ' + $account + ': ' + $sid) }
+if ($sid -notmatch '^S-1-[0-9-]+\z') { throw ('unexpected SID for ' + $account + ': ' + $sid) }
 # The UPN for the S4U logon: as given, or the implicit UPN sam@<DNS domain of this node>.
 $upn = $account
 if ($account.Contains('\')) {
@@ -330,7 +330,7 @@ try {
     if ($s4u.User.Value -ne $sid) { throw ('the S4U logon for ' + $upn + ' is ' + $s4u.User.Value + ', not ' + $account + ' (' + $sid + ')') }
     # Logon-type SIDs of this S4U logon, not of the service's own logon: NETWORK, INTERACTIVE, BATCH, SERVICE,
     # LOCAL, logon session (S-1-5-5-x-y), authentication package (S-1-5-64-x), asserted identity (S-1-18-x).
-    $logonSid = '^(S-1-5-[2346]|S-1-2-0|S-1-2-1|S-1-5-5-.*|S-1-5-64-.*|S-1-18-.*|S-1-16-.*)$'
+    $logonSid = '^(S-1-5-[2346]|S-1-2-0|S-1-2-1|S-1-5-5-.*|S-1-5-64-.*|S-1-18-.*|S-1-16-.*)\z'
     $groups = New-Object System.Collections.ArrayList
     foreach ($g in @($s4u.Groups)) {
         $gsid = [string]$g.Value

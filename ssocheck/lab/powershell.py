@@ -53,8 +53,8 @@ PARAMS_START = "$SsoParamsText = @'"
 PARAMS_END = "'@"
 BOOTSTRAP = (
     "$ErrorActionPreference = 'Stop'; "
-    "$ssoProbe = [string]::Join([Environment]::NewLine, @($input)); "
-    "& ([scriptblock]::Create($ssoProbe))"
+    "$ssoProbe = [string]::Join(\"`n\", @($input)); "
+    "Invoke-Expression $ssoProbe"
 )
 DOCTOR_SCRIPT = (
     "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "

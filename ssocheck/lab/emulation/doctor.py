@@ -32,6 +32,10 @@ TABLE: dict[str, Any] = {
     "empty": "",
     "true": True,
     "date": "2026-01-02T03:04:05Z",
+    # .NET's '$' matches before a final newline: a writer whose fast path ends in '$' sends this raw (invalid JSON).
+    "trailing_newline": "line\n",
+    # A hashtable entry named 'keys' hides the Keys property: a writer iterating $o.Keys sends garbage here.
+    "member_names": {"keys": ["k1"], "values": "v"},
 }
 ENTSSO_KEYS = (r"HKLM\SOFTWARE\Microsoft\ENTSSO", r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO")
 
