@@ -80,7 +80,7 @@ class EndpointConfig:
     certfile: str | None = None  # required for https
     keyfile: str | None = None
     receive_wait_seconds: float = 5.0  # Receive long-poll cap; must stay below the client's read timeout
-    max_output_chunk: int = 65536  # raw bytes per stream per Receive (keeps under MaxEnvelopeSize 153600)
+    max_output_chunk: int = 65536  # raw output bytes per Receive at most (the client's MaxEnvelopeSize may lower it)
     # kerberos: node name -> its SPNs, clock and delegation trust; the keys come from KRB5_KTNAME (a LabKdc keytab)
     kerberos_node: Callable[[str], KerberosNode] | None = None
     # node name -> its quotas (None: the defaults of NodeLimits for every node)
@@ -122,7 +122,8 @@ class _Node:
                                  max_output_chunk=config.max_output_chunk, count=self.count,
                                  authorize=None if authorize is None else (lambda who: authorize(name, who)),
                                  max_shells=lambda: config.limits(name).max_shells_per_user,
-                                 reads_stdin=config.reads_stdin)
+                                 reads_stdin=config.reads_stdin,
+                                 max_envelope=lambda: config.limits(name).max_envelope_kb * 1024)
 
     def count(self, name: str) -> None:
         """Thread-safe ``counters.<name> += 1``."""

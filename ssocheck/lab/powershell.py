@@ -38,7 +38,7 @@ from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
 from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
 from ssocheck.lab.psversion import is_ps2, refusal
 from ssocheck.lab.session import SessionIdentity
-from ssocheck.lab.shells import CommandResult, clixml_error, clixml_record, encode_console
+from ssocheck.lab.shells import CommandResult, clixml_error, clixml_record, decode_console, encode_console
 from ssocheck.lab.state import FarmState, NodeState
 from ssocheck.psparse import Calls, calls, matches, parse_error_record
 
@@ -322,7 +322,7 @@ class PowerShellHost:
             return self._cmd(target, line)
         if _squash(script) == _squash(BOOTSTRAP) or script.strip() == "-":
             # The bootstrap (or "-Command -") runs the stdin lines; stdin arrives in the console code page.
-            script = "\r\n".join(stdin.decode("cp437").splitlines())
+            script = "\r\n".join(decode_console(stdin).splitlines())
         return self.run_powershell(farm, target, script, identity)
 
     def reads_stdin(self, command: str, arguments: str) -> bool:

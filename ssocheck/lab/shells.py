@@ -9,10 +9,12 @@ the HTTP layer authenticated. Gotchas cited as "gotcha N" are in ``/work/shared/
 
 from __future__ import annotations
 
+import codecs
 import logging
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -41,9 +43,31 @@ class CommandHandler(Protocol):
     ) -> CommandResult: ...
 
 
+# The console code page of the command being run (WinRS's WINRS_CODEPAGE option of its shell, 437 by default, which
+# pywinrm always sends): set by the worker thread that runs the command, read wherever console text is encoded, so the
+# handler's signature stays (node, command, arguments, stdin, identity).
+CONSOLE_CODEPAGE: ContextVar[int] = ContextVar("console_codepage", default=437)
+
+
+def console_codec(codepage: int | None = None) -> str:
+    """The Python codec of a Windows console code page (65001 is UTF-8); an unknown one is served as 437."""
+    page = CONSOLE_CODEPAGE.get() if codepage is None else codepage
+    name = "utf-8" if page == 65001 else f"cp{page}"
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return "cp437"
+    return name
+
+
 def encode_console(text: str) -> bytes:
-    """Encode like a console with code page 437 (pywinrm always asks for it): unmappable characters become '?'."""
-    return text.encode("cp437", errors="replace")
+    """Encode like a console with the command's code page (WINRS_CODEPAGE): unmappable characters become '?'."""
+    return text.encode(console_codec(), errors="replace")
+
+
+def decode_console(data: bytes) -> str:
+    """stdin as the console reads it: bytes in the command's code page."""
+    return data.decode(console_codec(), errors="replace")
 
 
 def _clixml_text(text: str) -> str:
@@ -60,7 +84,7 @@ def _clixml_text(text: str) -> str:
 
 
 def clixml_error(message: str) -> bytes:
-    """stderr of a PowerShell ``throw "<message>"`` as WinRM delivers it: an error CLIXML document, cp437.
+    """stderr of a PowerShell ``throw "<message>"`` as WinRM delivers it: an error CLIXML document, console-encoded.
 
     pywinrm's ``run_ps`` turns it back into text: the message lines, then ``+ CategoryInfo`` and
     ``+ FullyQualifiedErrorId`` lines, as PowerShell prints for a thrown string.
@@ -95,6 +119,7 @@ class Command:
         self.command = command
         self.arguments = arguments
         self.identity = identity
+        self.codepage = 437  # the shell's WINRS_CODEPAGE
         self.cond = threading.Condition()  # guards everything below; notified on Send and abort
         self.stdin = bytearray()
         self.sends = 0
@@ -124,11 +149,12 @@ class Command:
         self.finished.set()
 
     def next_chunk(self, limit: int) -> tuple[bytes, bytes, int | None]:
-        """Up to ``limit`` raw bytes per stream; the exit code only with the last chunk (gotcha 4)."""
+        """Up to ``limit`` raw bytes of both streams together (stdout first); the exit code only with the last
+        chunk (gotcha 4)."""
         with self.cond:
             res = self.result
             out = res.stdout[self.out_pos : self.out_pos + limit]
-            err = res.stderr[self.err_pos : self.err_pos + limit]
+            err = res.stderr[self.err_pos : self.err_pos + max(0, limit - len(out))]
             self.out_pos += len(out)
             self.err_pos += len(err)
             done = self.out_pos >= len(res.stdout) and self.err_pos >= len(res.stderr)
@@ -151,11 +177,15 @@ class NodeShells:
     def __init__(self, node: str, handler: CommandHandler, *, receive_wait_seconds: float, max_output_chunk: int,
                  count: Callable[[str], None], authorize: Callable[[SessionIdentity], bool] | None = None,
                  max_shells: Callable[[], int] | None = None,
-                 reads_stdin: Callable[[str, str], bool] | None = None) -> None:
+                 reads_stdin: Callable[[str, str], bool] | None = None,
+                 max_envelope: Callable[[], int] | None = None) -> None:
         """``authorize``: may this account use WinRM here (else Access is denied on Create); ``max_shells``:
-        MaxShellsPerUser; ``reads_stdin``: whether a command line's program blocks on stdin until its end."""
+        MaxShellsPerUser; ``reads_stdin``: whether a command line's program blocks on stdin until its end;
+        ``max_envelope``: MaxEnvelopeSizekb * 1024, the largest reply when the client asks for more or says nothing."""
         self._authorize = authorize
         self._max_shells = max_shells
+        self._max_envelope = max_envelope
+        self._codepages: dict[str, int] = {}  # shell id -> WINRS_CODEPAGE
         self._reads_stdin = reads_stdin
         self._owners: dict[str, str] = {}  # shell id -> the principal that created it (MaxShellsPerUser)
         self.node = node
@@ -192,6 +222,8 @@ class NodeShells:
 
     def _dispatch(self, req: wsman.WsmanRequest, identity: SessionIdentity, peer: str, address: str) -> bytes:
         action, rel, shell_id = req.action, req.message_id, req.shell_id or ""
+        if req.max_envelope is not None and req.max_envelope < wsman.MIN_MAX_ENVELOPE:
+            raise wsman.envelope_too_small(req.max_envelope)
         if action == wsman.ACTION_CREATE:
             if req.resource_uri != wsman.RESOURCE_CMD:
                 raise wsman.resource_not_found(req.resource_uri)
@@ -205,6 +237,8 @@ class NodeShells:
                     raise wsman.max_shells(limit)
                 self._shells[shell_id] = {}
                 self._owners[shell_id] = owner
+                page = req.options.get("WINRS_CODEPAGE", "437")
+                self._codepages[shell_id] = int(page) if page.isdigit() else 437
             self._count("shells_created")
             return wsman.create_response(rel, shell_id, address, identity.principal, peer)
         if action not in _SHELL_ACTIONS:
@@ -216,6 +250,8 @@ class NodeShells:
         if action == wsman.ACTION_COMMAND:
             command, arguments = wsman.parse_command_line(req.body)
             cmd = Command(wsman.new_id(), command, arguments, identity)
+            with self._lock:
+                cmd.codepage = self._codepages.get(shell_id, 437)
             cmd.reads_stdin = self._reads_stdin is not None and self._reads_stdin(command, arguments)
             with self._lock:
                 commands[cmd.id] = cmd
@@ -228,7 +264,7 @@ class NodeShells:
         if action == wsman.ACTION_RECEIVE:
             cmd = self._command(commands, wsman.parse_receive(req.body))
             wait = min(self._wait, req.operation_timeout or float("inf"))
-            stdout, stderr, exit_code = self._receive(cmd, wait)
+            stdout, stderr, exit_code = self._receive(cmd, wait, self._reply_budget(req, rel, cmd.id))
             return wsman.receive_response(rel, cmd.id, stdout, stderr, exit_code)
         if action == wsman.ACTION_SIGNAL:
             command_id, code = wsman.parse_signal(req.body)
@@ -242,6 +278,7 @@ class NodeShells:
         with self._lock:
             self._shells.pop(shell_id, None)
             self._owners.pop(shell_id, None)
+            self._codepages.pop(shell_id, None)
             doomed = list(commands.values())
         for cmd in doomed:
             cmd.abort()
@@ -254,7 +291,20 @@ class NodeShells:
             raise wsman.command_not_found(command_id)
         return cmd
 
-    def _receive(self, cmd: Command, wait: float) -> tuple[bytes, bytes, int | None]:
+    def _reply_budget(self, req: wsman.WsmanRequest, relates_to: str, command_id: str) -> int:
+        """Raw output bytes (both streams) one ReceiveResponse may carry so the envelope fits the client's
+        MaxEnvelopeSize, capped by the node's MaxEnvelopeSizekb (MS-WSMV 3.1.4.1.7: the server uses the smaller)
+        and by ``max_output_chunk``; the rest waits for the next Receive (CommandState Running), as on Windows."""
+        limit = self._max_envelope() if self._max_envelope is not None else None
+        if req.max_envelope is not None:
+            limit = req.max_envelope if limit is None else min(limit, req.max_envelope)
+        if limit is None:
+            return self._chunk
+        # The reply without output, with both streams' elements present (their data is what we size).
+        overhead = len(wsman.receive_response(relates_to, command_id, b"x", b"x", 2**31 - 1))
+        return max(3, min(self._chunk, (limit - overhead) // 4 * 3))
+
+    def _receive(self, cmd: Command, wait: float, budget: int | None = None) -> tuple[bytes, bytes, int | None]:
         """Long-poll (gotcha 1): wait up to ``wait`` s for the result, else the timeout fault pywinrm re-polls on.
 
         The handler starts at the first Receive once stdin is complete (``End="true"``), so it always sees the
@@ -278,10 +328,11 @@ class NodeShells:
             raise wsman.timed_out()
         if cmd.aborted:
             raise wsman.command_not_found(cmd.id)
-        return cmd.next_chunk(self._chunk)
+        return cmd.next_chunk(budget if budget is not None else self._chunk)
 
     def _execute(self, cmd: Command) -> None:
         """Worker thread: run the handler; an exception becomes exit code 1 with a CLIXML error on stderr."""
+        CONSOLE_CODEPAGE.set(cmd.codepage)  # this worker thread's context: encode_console uses the shell's code page
         try:
             result = self._handler(self.node, cmd.command, cmd.arguments, bytes(cmd.stdin), cmd.identity)
             if not isinstance(result, CommandResult):

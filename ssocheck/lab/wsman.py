@@ -47,6 +47,9 @@ CODE_INVALID_XML = 2150858819  # 0x80338043
 CODE_BROKEN_PIPE = 2147942509  # 0x8007006D: writing to a stdin that was already closed
 CODE_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the account may not use WinRM (pywinrm#336: wsmanfault_code '5')
 CODE_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5 ERROR_WSMAN_QUOTA_MAX_SHELLS (MaxShellsPerUser)
+CODE_ENVELOPE_SIZE_NOT_SUPPORTED = 2150858862  # 0x8033806E ERROR_WSMAN_MAXENVELOPE_SIZE_NOT_SUPPORTED (winerror.h)
+# DSP0226 6.2 / MS-WSMV 3.1.4.1.7: a client's MaxEnvelopeSize below 8192 octets MUST get wsman:EncodingLimit.
+MIN_MAX_ENVELOPE = 8192
 
 _PREFIXES = (
     f'xmlns:s="{NS_SOAP}" xmlns:a="{NS_ADDRESSING}" xmlns:x="{NS_TRANSFER}" xmlns:w="{NS_WSMAN}" xmlns:rsp="{NS_SHELL}"'
@@ -87,6 +90,17 @@ def timed_out() -> WsmanFault:
 def access_denied() -> WsmanFault:
     """The account authenticated but is neither a local administrator nor allowed by WinRM's RootSDDL."""
     return WsmanFault(CODE_ACCESS_DENIED, "Access is denied. ", subcode="w:AccessDenied")
+
+
+def envelope_too_small(size: int) -> WsmanFault:
+    """wsman:EncodingLimit for a w:MaxEnvelopeSize below 8192 octets (MS-WSMV 3.1.4.1.7 "MUST return the indicated
+    fault"). The reason text is the lab's own (no capture of Windows' wording was found)."""
+    return WsmanFault(
+        CODE_ENVELOPE_SIZE_NOT_SUPPORTED,
+        f"The WS-Management service cannot process the request because the MaxEnvelopeSize {size} is less than "
+        f"{MIN_MAX_ENVELOPE} octets. ",
+        subcode="w:EncodingLimit",
+    )
 
 
 def max_shells(limit: int) -> WsmanFault:
@@ -166,6 +180,7 @@ class WsmanRequest:
     options: Mapping[str, str]
     operation_timeout: float | None  # seconds, from w:OperationTimeout
     body: ET.Element
+    max_envelope: int | None = None  # octets, from w:MaxEnvelopeSize: the largest reply the client accepts
 
     @property
     def shell_id(self) -> str | None:
@@ -223,6 +238,7 @@ def parse_request(data: bytes) -> WsmanRequest:
         for opt in header.iterfind(f"{_q(NS_WSMAN, 'OptionSet')}/{_q(NS_WSMAN, 'Option')}")
     }
     timeout_text = _text(header, _q(NS_WSMAN, "OperationTimeout"))
+    envelope_text = _text(header, _q(NS_WSMAN, "MaxEnvelopeSize"))
     return WsmanRequest(
         action=_text(header, _q(NS_ADDRESSING, "Action")),
         message_id=_text(header, _q(NS_ADDRESSING, "MessageID")),
@@ -231,6 +247,7 @@ def parse_request(data: bytes) -> WsmanRequest:
         options=options,
         operation_timeout=parse_duration(timeout_text) if timeout_text else None,
         body=body,
+        max_envelope=int(envelope_text) if envelope_text.isdigit() else None,
     )
 
 

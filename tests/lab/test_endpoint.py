@@ -235,34 +235,100 @@ def test_receive_long_polls(ntlm_lab: LabEndpoints) -> None:
     assert 2 <= receives <= 6
 
 
-def test_large_output_is_chunked(ntlm_lab: LabEndpoints) -> None:
-    _, url = node(ntlm_lab)
-    proto = protocol(url)
-    shell_id = proto.open_shell()
-    command_id = proto.run_command(shell_id, "big")
+def _recording(proto: Protocol) -> list[int]:
+    """Record the size of every SOAP reply ``proto`` receives (decrypted: what MaxEnvelopeSize limits)."""
+    sizes: list[int] = []
+    send = proto.transport.send_message
+
+    def recorded(message: str | bytes) -> bytes:
+        reply = send(message)
+        sizes.append(len(reply))
+        return reply
+
+    proto.transport.send_message = recorded  # type: ignore[method-assign]
+    return sizes
+
+
+class _EnvelopeProtocol(Protocol):
+    """pywinrm with another w:MaxEnvelopeSize (pywinrm itself always sends 153600, whatever max_env_sz says)."""
+
+    max_envelope = 153600
+
+    def build_wsman_header(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        header: dict[str, Any] = super().build_wsman_header(*args, **kwargs)
+        header["env:Header"]["w:MaxEnvelopeSize"]["#text"] = str(self.max_envelope)
+        return header
+
+
+def envelope_protocol(url: str, max_envelope: int) -> Protocol:
+    options: dict[str, Any] = {"transport": "ntlm", "username": USER, "password": PASSWORD, "ca_trust_path": None}
+    proto = _EnvelopeProtocol(url, **options)
+    proto.max_envelope = max_envelope
+    return proto
+
+
+def _drain(proto: Protocol, shell_id: str, command_id: str) -> tuple[bytes, bytes, list[tuple[int, int, int, bool]]]:
     receives = []
     out, err, done = b"", b"", False
     while not done:
         o, e, code, done = proto.get_command_output_raw(shell_id, command_id)
         out, err = out + o, err + e
         receives.append((len(o), len(e), code, done))
-    # At most 64 KiB raw per stream per Receive; the exit code only comes with the last piece.
-    assert receives == [
-        (65536, 65536, -1, False),
-        (65536, 4464, -1, False),
-        (65536, 0, -1, False),
-        (65536, 0, -1, False),
-        (45056, 0, 7, True),
-    ]
+    return out, err, receives
+
+
+@pytest.mark.parametrize("max_envelope", [None, 20000, 8192])
+def test_large_output_is_chunked_within_the_clients_max_envelope_size(ntlm_lab: LabEndpoints,
+                                                                      max_envelope: int | None) -> None:
+    # Every ReceiveResponse fits the client's w:MaxEnvelopeSize (pywinrm: 153600; DSP0226 6.2, MS-WSMV 3.1.4.1.7):
+    # the rest of the output follows in further Receives (CommandState Running), the exit code with the last one.
+    _, url = node(ntlm_lab)
+    proto = protocol(url) if max_envelope is None else envelope_protocol(url, max_envelope)
+    limit = max_envelope or 153600
+    shell_id = proto.open_shell()
+    command_id = proto.run_command(shell_id, "big")
+    sizes = _recording(proto)
+    out, err, receives = _drain(proto, shell_id, command_id)
     assert (out, err) == (BIG, b"E" * 70000)
+    assert max(sizes) <= limit, sizes
+    if max_envelope is not None:
+        assert min(sizes[:-1]) > limit * 0.8, sizes  # the budget is used, not a tiny fixed chunk
+    assert all(code == -1 and not done for _, _, code, done in receives[:-1]) and receives[-1][2:] == (7, True)
+    if max_envelope is None:
+        # At most 64 KiB raw per Receive (max_output_chunk), stdout first.
+        assert receives[0] == (65536, 0, -1, False)
     proto.cleanup_command(shell_id, command_id)
     proto.close_shell(shell_id)
+
+
+def test_max_envelope_size_below_8192_is_an_encoding_limit_fault(ntlm_lab: LabEndpoints) -> None:
+    _, url = node(ntlm_lab)
+    proto = envelope_protocol(url, 1024)
+    with pytest.raises(WinRMError) as caught:
+        proto.open_shell()
+    assert "EncodingLimit" in str(caught.value) or "8192" in str(caught.value)
+    assert getattr(caught.value, "code", 500) == 500
 
 
 def test_console_code_page_437(ntlm_lab: LabEndpoints) -> None:
     _, url = node(ntlm_lab)
     out = session(url).run_ps("cafe").std_out
     assert out.decode("cp437") == "café ?"
+
+
+@pytest.mark.parametrize(("codepage", "codec", "text"), [(65001, "utf-8", "café ✓"), (1252, "cp1252", "café ?"),
+                                                         (850, "cp850", "café ?")])
+def test_console_code_page_is_the_shells_winrs_codepage(ntlm_lab: LabEndpoints, codepage: int, codec: str,
+                                                         text: str) -> None:
+    # WINRS_CODEPAGE of the Create request is the console code page of every command in the shell (clients.md D14).
+    _, url = node(ntlm_lab)
+    proto = protocol(url)
+    shell_id = proto.open_shell(codepage=codepage)
+    encoded = base64.b64encode("cafe".encode("utf-16-le")).decode()
+    command_id = proto.run_command(shell_id, f"powershell -encodedcommand {encoded}")
+    out, _, code = proto.get_command_output(shell_id, command_id)
+    proto.close_shell(shell_id)
+    assert code == 0 and out == text.encode(codec)
 
 
 def test_handler_exception_becomes_powershell_error(ntlm_lab: LabEndpoints) -> None:
