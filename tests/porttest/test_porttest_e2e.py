@@ -1,4 +1,5 @@
-"""BTS001 end to end: pywinrm -> loopback WinRM -> lab farm (management database, SSO chain) -> collector -> runner.
+"""BTS001 end to end: pywinrm -> loopback WinRM (CredSSP) -> lab farm (management database, SSO chain) -> collector ->
+runner.
 
 Nothing is mocked. Each test starts its own farm (the port test changes the farm's state) with an account of its
 own, so it can never clash with another module's farm over the process-wide NTLM user file.
@@ -83,16 +84,56 @@ class Lab:
         return Run(report, audits, {n: self.farm.commands(n) for n in self.farm.state.nodes})
 
 
+def missing_credssp() -> str | None:
+    """Why pywinrm cannot speak CredSSP here (BTS001's SQL connection needs its delegation), or None."""
+    try:
+        import requests_credssp  # noqa: F401
+        import winrm.transport as wt
+    except ImportError as exc:
+        return f"CredSSP Python libraries missing ({exc.name}): pip install -e '.[credssp]'"
+    return None if wt.HAVE_CREDSSP else "pywinrm lacks CredSSP support: pip install -e '.[credssp]'"
+
+
 @contextmanager
-def lab(scenario: str, tmp_path: Path, *overlays: Mapping[str, Any]) -> Iterator[Lab]:
-    """Start ``scenario`` with the management database model and ``overlays`` merged on top."""
+def lab(scenario: str, tmp_path: Path, *overlays: Mapping[str, Any], transport: str = "credssp") -> Iterator[Lab]:
+    """Start ``scenario`` with the management database model and ``overlays`` merged on top.
+
+    The run goes over CredSSP (NTLM inside, so no KDC is needed): BTS001's SQL connection is a second hop, which
+    the farm, like Windows, refuses to a session that cannot delegate (``transport="ntlm"`` shows it).
+    """
+    if transport == "credssp" and missing_credssp():
+        pytest.skip(str(missing_credssp()))
     # Underneath the scenario, so a scenario's own ports win.
     doc = deep_merge(BIZTALK_FRAGMENT, resolve_document(scenario))
     for overlay in overlays:
         doc = deep_merge(doc, dict(overlay))
-    with LabFarm(build_farm(doc, scenario), workdir=tmp_path / "farm", username=USER) as farm:
-        inventory = load_inventory(farm.write_inventory(tmp_path / "inventory.yml"))
-        yield Lab(farm, inventory)
+    with LabFarm(build_farm(doc, scenario), workdir=tmp_path / "farm", username=USER,
+                 auth=("ntlm", "credssp")) as farm:
+        path = farm.write_inventory(tmp_path / "inventory.yml", transport=transport)
+        if transport == "credssp":
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw["connection"]["credssp_auth"] = "ntlm"
+            path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+        yield Lab(farm, load_inventory(path))
+
+
+def test_the_sql_connection_is_a_second_hop_refused_over_ntlm_and_made_over_credssp(tmp_path: Path) -> None:
+    # The farm checks the session's delegation (SessionIdentity.can_delegate), not the inventory: gathered directly
+    # (ssocheck's own pipeline refuses BTS001 over NTLM before sending anything), NTLM gets SQL's anonymous logon.
+    with lab("healthy-post", tmp_path / "ntlm", transport="ntlm") as env:
+        before = env.ports()
+        run = env.run(allow_changes=True, checks=only_bts001())
+        assert env.ports() == before
+        assert all(not i.can_delegate for n in BIZTALK_NODES for i in env.farm.identities(n))
+    for result in run.bts001().values():
+        # Not proven either way (the test never reached SSO): error, never pass.
+        assert result.status is Status.ERROR, result.message
+        assert "ANONYMOUS LOGON" in result.message and "stage connect" in result.message
+    with lab("healthy-post", tmp_path / "credssp") as env:
+        run = env.run(allow_changes=True, checks=only_bts001())
+        assert all(i.mechanism == "credssp" and i.can_delegate for n in BIZTALK_NODES
+                   for i in env.farm.identities(n))
+    assert all(r.status is Status.PASS for r in run.bts001().values()), run.bts001()
 
 
 def only_bts001() -> list[LoadedCheck]:

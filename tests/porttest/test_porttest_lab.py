@@ -10,6 +10,8 @@ import yaml
 from ssocheck.facts.porttest import PortCreateTest
 from ssocheck.lab.emulation import EmulationError, load_all
 from ssocheck.lab.emulation.biztalk import port_create_test, port_lists, sso_failure
+from ssocheck.lab.powershell import Params
+from ssocheck.lab.session import SessionIdentity, identity_for
 from ssocheck.lab.state import SCENARIO_DIR, FarmState, build_farm, deep_merge, resolve_document
 
 FRAGMENT = yaml.safe_load((SCENARIO_DIR / "_biztalk.yaml").read_text(encoding="utf-8"))
@@ -28,11 +30,33 @@ def farm(*overlays: dict[str, Any], scenario: str = "healthy-post") -> FarmState
     return build_farm(doc, scenario)
 
 
-def port_test(state: FarmState, node: str = "BTSNODE1", params: dict[str, Any] | None = None) -> dict[str, Any]:
+# BTS001 connects to SQL as the WinRM logon: only a session with delegable credentials (CredSSP) can.
+CREDSSP = SessionIdentity("CORP\\ssocheck", "credssp", can_delegate=True)
+
+
+def port_test(state: FarmState, node: str = "BTSNODE1", params: dict[str, Any] | None = None,
+              identity: SessionIdentity = CREDSSP) -> dict[str, Any]:
     target = state.node(node)
     assert target is not None
-    answer: dict[str, Any] = port_create_test(state, target, params or {})
+    probe_params = Params(params or {})
+    probe_params.identity = identity
+    answer: dict[str, Any] = port_create_test(state, target, probe_params)
     return answer
+
+
+def test_without_delegation_sql_sees_an_anonymous_logon_and_nothing_changes() -> None:
+    # An NTLM WinRM logon cannot pass credentials on: ExplorerOM's Integrated Security connection to SQL01 is a
+    # second hop, refused as NT AUTHORITY\ANONYMOUS LOGON; nothing is created (stage connect).
+    state = farm()
+    before = port_lists(state)
+    answer = port_test(state, identity=identity_for("CORP\\ssocheck", "ntlm"))
+    assert answer["stage"] == "connect" and answer["saved"] is not True
+    assert answer["error"] == "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'."
+    assert answer["hresult"] == "0x80131904" and answer["cleanup_ok"] is True
+    assert port_lists(state) == before
+    # Kerberos with a forwarded ticket to a node trusted for delegation may; CredSSP always may.
+    assert port_test(state, identity=identity_for("x@CORP", "kerberos", can_delegate=True))["saved"] is True
+    assert port_test(state)["saved"] is True
 
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ssocheck.lab.emulation import EmulationError, emulates
+from ssocheck.lab.emulation import EmulationError, emulates, identity_of
 from ssocheck.lab.state import Event, FarmState, NodeState
 
 PREFIX = "ZZ_SSOCHK_"  # duplicated from ssocheck/facts/porttest.py on purpose
@@ -73,6 +73,7 @@ SQL_TIMEOUT = (
     "Timeout expired.  The timeout period elapsed prior to completion of the operation or the server is not "
     "responding."
 )
+SQL_ANONYMOUS = "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'."
 SQL_ERROR = 0x80131904  # SqlException.ErrorCode (ExternalException)
 ENTSSO_E_NO_SSO_SERVER = 0xC0002A0F
 ENTSSO_E_NO_SECRET = 0xC0002A1F
@@ -356,6 +357,13 @@ def port_create_test(farm: FarmState, node: NodeState, params: Mapping[str, Any]
         model = farm.biztalk
         mgmt = dict(model.get("mgmt_db") or {})
         raw["stage"] = "connect"
+        if not _same(server.split("\\")[0].split(",")[0], node.name) and not identity_of(params).can_delegate:
+            # ExplorerOM opens the management database with Integrated Security as the WinRM logon: from a session
+            # without delegable credentials (NTLM, Kerberos without delegation) that is a second hop, and SQL Server
+            # sees an anonymous logon (MSSQLSERVER_18456; "Making the second hop in PowerShell Remoting").
+            raw.update({"error": SQL_ANONYMOUS, "hresult": _hex(SQL_ERROR), "codes": [_hex(SQL_ERROR)],
+                        "cleanup_ok": True})
+            return raw
         if _blocked(farm, node.name, server, 1433) or not (_same(mgmt.get("server"), server)
                                                              and _same(mgmt.get("name"), db_name)):
             inner = (f'Cannot open database "{db_name}" requested by the login. The login failed.'
