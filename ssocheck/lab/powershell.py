@@ -36,6 +36,7 @@ from typing import Any
 
 from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
 from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
+from ssocheck.lab.language import culture
 from ssocheck.lab.psversion import is_ps2, refusal
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.shells import CommandResult, clixml_error, clixml_record, decode_console, encode_console
@@ -499,7 +500,7 @@ class PowerShellHost:
             "ps_version": node.ps_version,
             "clr_version": str(node.extra.get("clr_version") or ("2.0.50727.8806" if node.ps_version.startswith("2.")
                                                                   else "4.0.30319.42000")),
-            "culture": str(node.extra.get("culture") or "en-US"),
+            "culture": culture(node),
             "language_mode": mode,
             "elevated": bool(node.extra.get("elevated", True)),
             # Milliseconds, as the probe writes them (SYS001 compares offsets near a limit).

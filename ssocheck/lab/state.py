@@ -263,6 +263,7 @@ NODE_KEYS = frozenset({
     # read by emulators from NodeState.extra
     "computer_name", "locale", "ssoss_access_denied", "sso_server", "operator_local_admin", "modules", "firewall",
     "entsso_recovery", "dynamic_tcp_ports", "language_mode", "elevated", "get_winevent", "clr_version", "culture",
+    "biztalk_language", "assemblies",
 })
 EXPECTED_STATUSES = frozenset({"fail", "warn", "error", "skip"})
 

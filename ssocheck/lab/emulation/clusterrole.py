@@ -19,6 +19,7 @@ from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, emulates
 from ssocheck.lab.emulation.cluster import cluster as cluster_view
+from ssocheck.lab.language import name_of, sid_of
 from ssocheck.lab.state import FarmState, NodeState
 
 RESOURCE_DEFAULTS = {"RestartAction": 2, "RestartThreshold": 1, "RestartPeriod": 900000, "PendingTimeout": 180000}
@@ -81,7 +82,10 @@ def cluster_access(farm: FarmState, node: NodeState, params: Mapping[str, Any]) 
     for e in entries:
         identity = str(e.get("identity"))
         account = farm.account(identity)
-        sid = str(account.get("sid")) if account else WELL_KNOWN.get(identity.upper())
+        sid = str(account.get("sid")) if account else WELL_KNOWN.get(identity.upper()) or sid_of(identity)
+        if not account and sid:
+            # Get-ClusterAccess shows a well-known account by the name the node's LSA gives it (localised).
+            identity = name_of(node, sid, identity)
         out.append({"identity": identity, "sid": sid, "access": str(e.get("access") or "Allow"),
                     "rights": str(e.get("rights") or "Full")})
     return out

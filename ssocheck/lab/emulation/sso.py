@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, emulates, identity_of, utc_text
+from ssocheck.lab.language import name_of, well_known_names
 from ssocheck.lab.session import SessionIdentity
 from ssocheck.lab.state import FarmState, NodeState
 
@@ -248,7 +249,7 @@ def sso_db_info(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> 
         ("Validate tickets", "Yes"),
     ]
     lines = [_header(server_name, not remote), ""]
-    if str(node.extra.get("locale") or "en-US") == "de-DE":
+    if str(node.extra.get("biztalk_language") or "en-US") == "de-DE":
         # A localised BizTalk build (hypothetical texts: whether ssomanage is localised is unconfirmed, domain.md
         # Appendix B): the probe must fail the fact with the raw text, never read None values as an answer.
         lines = ["Verwendeter SSO-Server: dieser Computer.", ""]
@@ -362,7 +363,7 @@ def _local_groups(node: NodeState, netbios: str, member_names: set[str]) -> list
     for name, members in groups.items():
         sid = BUILTIN_SIDS.get(name.lower())
         if sid and member_names & {str(m).lower() for m in members}:
-            out.append({"sid": sid, "name": name})
+            out.append({"sid": sid, "name": name_of(node, sid, name)})  # in the node's display language
     return out
 
 
@@ -412,7 +413,7 @@ def _s4u_token(farm: FarmState, node: NodeState, wanted: str) -> dict[str, Any]:
         groups.append({"sid": f"{domain_sid}-{rid}", "name": f"{netbios}\\{label}"})
     names = {key.lower(), *(str(g["name"]).lower() for g in groups)}
     groups += _local_groups(node, netbios, names)
-    groups += [{"sid": gsid, "name": gname} for gsid, gname in IN_EVERY_TOKEN]
+    groups += [{"sid": gsid, "name": name_of(node, gsid, gname)} for gsid, gname in IN_EVERY_TOKEN]
     return {"account": key, "sid": sid, "resolved_by": "s4u", "upn": upn, "groups": groups}
 
 
@@ -483,29 +484,8 @@ def sso_backup_files(farm: FarmState, node: NodeState, params: Mapping[str, Any]
 
 # --------------------------------------------------------------------------- logon right holders (LSA)
 
-# Well-known SIDs and the names a node's LSA gives them, per display language (``locale`` of the node
-# document; en-US when absent). Only what the scenarios need; real Windows knows many more.
-WELL_KNOWN_NAMES: dict[str, dict[str, str]] = {
-    "en-US": {"S-1-1-0": "Everyone", "S-1-5-11": "NT AUTHORITY\\Authenticated Users",
-              "S-1-5-32-545": "BUILTIN\\Users", "S-1-5-32-544": "BUILTIN\\Administrators",
-              "S-1-5-32-546": "BUILTIN\\Guests", "S-1-5-80-0": "NT SERVICE\\ALL SERVICES",
-              "S-1-5-6": "NT AUTHORITY\\SERVICE", "S-1-5-19": "NT AUTHORITY\\LOCAL SERVICE",
-              "S-1-5-20": "NT AUTHORITY\\NETWORK SERVICE", "S-1-5-32-551": "BUILTIN\\Backup Operators",
-              "S-1-5-32-559": "BUILTIN\\Performance Log Users"},
-    "de-DE": {"S-1-1-0": "Jeder", "S-1-5-11": "NT-AUTORITÄT\\Authentifizierte Benutzer",
-              "S-1-5-32-545": "VORDEFINIERT\\Benutzer", "S-1-5-32-544": "VORDEFINIERT\\Administratoren",
-              "S-1-5-32-546": "VORDEFINIERT\\Gäste", "S-1-5-80-0": "NT SERVICE\\ALL SERVICES",
-              "S-1-5-6": "NT-AUTORITÄT\\DIENST", "S-1-5-19": "NT-AUTORITÄT\\LOKALER DIENST",
-              "S-1-5-20": "NT-AUTORITÄT\\NETZWERKDIENST", "S-1-5-32-551": "VORDEFINIERT\\Sicherungs-Operatoren",
-              "S-1-5-32-559": "VORDEFINIERT\\Leistungsprotokollbenutzer"},
-    "fr-FR": {"S-1-1-0": "Tout le monde", "S-1-5-11": "AUTORITE NT\\Utilisateurs authentifiés",
-              "S-1-5-32-545": "BUILTIN\\Utilisateurs", "S-1-5-32-544": "BUILTIN\\Administrateurs",
-              "S-1-5-80-0": "NT SERVICE\\ALL SERVICES"},
-}
-
-
 def _well_known(node: NodeState) -> dict[str, str]:
-    return WELL_KNOWN_NAMES.get(str(node.extra.get("locale") or "en-US"), WELL_KNOWN_NAMES["en-US"])
+    return well_known_names(node)
 
 
 def _translate(farm: FarmState, node: NodeState, entry: str) -> dict[str, Any]:
