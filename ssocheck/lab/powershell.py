@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ssocheck.lab.assemblies import failure
 from ssocheck.lab.emulation import CALLS, EmulationError, Emulator, load_all
 from ssocheck.lab.jsonwriter import JsonWriter, WriterMissing
 from ssocheck.lab.language import culture
@@ -490,6 +491,11 @@ class PowerShellHost:
         for name in names:
             if refused and name in refused:
                 facts[name] = {"ok": False, "error": refused[name]}
+                continue
+            assembly = failure(node, _block_calls(blocks.get(name, "")), is_ps2(node.ps_version))
+            if assembly is not None:
+                # The block's first use of a type from an assembly this node cannot load throws (lab/assemblies.py).
+                facts[name] = {"ok": False, "error": assembly}
                 continue
             judged = self._judge(name, blocks.get(name, ""))
             facts[name] = judged if judged is not None else self._fact(farm, node, name, params)

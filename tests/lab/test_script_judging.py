@@ -143,3 +143,25 @@ def test_a_command_line_over_8191_characters_is_too_long(host: PowerShellHost) -
     # ssocheck's own command (the bootstrap; the probe goes on stdin) is far below the limit.
     arguments = " ".join([*probe.POWERSHELL_ARGS, probe.encoded_command(probe.BOOTSTRAP)])
     assert len(f"{probe.POWERSHELL} {arguments}") < 1000
+
+
+def test_missing_assemblies_fail_the_block_that_needs_them_as_powershell_does() -> None:
+    from ssocheck.lab.assemblies import failure
+    from ssocheck.lab.state import NodeState
+    from ssocheck.psparse import calls
+
+    ps2 = NodeState("N", ["biztalk"], extra={"assemblies": {"System.Web.Extensions": False}})
+    load = "[void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')\n"
+    # LoadWithPartialName alone returns $null and raises nothing; the first use of a type does.
+    assert failure(ps2, calls(load), ps2=True) is None
+    use = load + "$s = New-Object System.Web.Script.Serialization.JavaScriptSerializer\n"
+    assert failure(ps2, calls(use), ps2=False) == (
+        "Cannot find type [System.Web.Script.Serialization.JavaScriptSerializer]: verify that the assembly "
+        "containing this type is loaded.")
+    assert failure(ps2, calls("Add-Type -AssemblyName System.Web.Extensions\n"), ps2=True) == (
+        "Cannot add type. The assembly 'System.Web.Extensions' could not be found.")
+    assert failure(ps2, calls("$x = [System.Web.Script.Serialization.JavaScriptSerializer]::MaxJsonLength\n"),
+                   ps2=True) == ("Unable to find type [System.Web.Script.Serialization.JavaScriptSerializer]: make "
+                                 "sure that the assembly containing this type is loaded.")
+    # A node that has the assembly (the default) runs all of it.
+    assert failure(NodeState("N", ["biztalk"]), calls(use), ps2=True) is None

@@ -326,3 +326,19 @@ def test_the_inventory_management_database_is_used_and_passed_as_data(tmp_path: 
         assert result.status is Status.ERROR and "Cannot open database" in result.message
         assert "DROP DATABASE" in result.evidence["mgmt_db"]
     assert not ours(after)
+
+
+def test_a_node_without_system_web_extensions_cannot_run_the_port_test(tmp_path: Path) -> None:
+    # PowerShell 2.0 on CLR 2 without the .NET 3.5.1 feature cannot load System.Web.Extensions: the port test's
+    # JavaScriptSerializer fails as on Windows, BTS001 is an error (never a pass), and no port is created.
+    missing = {"nodes": {"BTSNODE2": {"assemblies": {"System.Web.Extensions": False}}}}
+    with lab("healthy-post", tmp_path, missing) as env:
+        before = env.ports()
+        run = env.run(allow_changes=True, checks=only_bts001())
+        assert env.ports() == before
+    results = run.bts001()
+    assert results["BTSNODE1"].status is Status.PASS, results["BTSNODE1"].message
+    assert results["BTSNODE2"].status is Status.ERROR
+    # BTSNODE2 is the healthy scenarios' Server 2008 R2 node: PowerShell 2.0's wording.
+    assert ("Cannot find type [System.Web.Script.Serialization.JavaScriptSerializer]: make sure the assembly "
+            "containing this type is loaded.") in results["BTSNODE2"].message
