@@ -73,8 +73,8 @@ class EndpointConfig:
 
     scheme: Literal["http", "https"] = "http"
     auth: frozenset[str] = frozenset({"ntlm"})  # any of "ntlm", "basic", "kerberos", "credssp"
-    # http+ntlm: plaintext SOAP after NTLM is refused with 401, like Windows' AllowUnencrypted=false.
-    # Basic is accepted on http too whenever "basic" is in ``auth``.
+    # http: a plaintext SOAP body (unsealed NTLM, or Basic) is refused with 401, like Windows' AllowUnencrypted=false;
+    # Basic over http therefore needs allow_unencrypted=True as well, as on Windows.
     allow_unencrypted: bool = False
     users: Mapping[str, str] = field(default_factory=lambda: DEFAULT_LAB_USERS)  # "DOMAIN\\user" or "user" -> password
     certfile: str | None = None  # required for https
@@ -458,8 +458,10 @@ class LabEndpoints:
         if not plain:
             # pywinrm's setup_encryption sends an empty POST only to run the handshake: 2xx + empty body.
             return 200, b"", None, outcome.headers
-        sealable = outcome.scheme in ("ntlm", "kerberos", "credssp")
-        if not encrypted and sealable and self.config.scheme == "http" and not self.config.allow_unencrypted:
+        # Windows' AllowUnencrypted=false refuses every unencrypted body over HTTP: a sealable logon that did not
+        # seal, and Basic, which cannot (needs both Basic=true and AllowUnencrypted=true: MS-WSMV 2.2.4.36;
+        # diyan/pywinrm#79; review clients.md D10).
+        if not encrypted and self.config.scheme == "http" and not self.config.allow_unencrypted:
             # Windows' AllowUnencrypted=false; pywinrm reports the 401 as InvalidCredentialsError.
             return 401, b"", None, auth.challenge().headers
         identity = identity_for(outcome.principal, outcome.scheme, outcome.can_delegate, node=state.name)

@@ -155,6 +155,9 @@ class LabFarm:
             config = EndpointConfig(
                 scheme=self.scheme,
                 auth=self.auth,
+                # A farm offering Basic over HTTP models Windows with Basic=true AND AllowUnencrypted=true, the only
+                # configuration in which Windows accepts it (unsealed NTLM is then accepted too, as on Windows).
+                allow_unencrypted=self.scheme == "http" and "basic" in self.auth,
                 users={self.username: self.password},
                 certfile=certfile,
                 keyfile=keyfile,

@@ -44,6 +44,12 @@ CODE_ACTION_NOT_SUPPORTED = 2150858771  # 0x80338013
 CODE_RESOURCE_NOT_FOUND = 2150858752  # 0x80338000
 CODE_INVALID_SOAP_BODY = 2150858791  # 0x80338027
 CODE_INVALID_XML = 2150858819  # 0x80338043
+# Windows answers unparsable XML with this code under the w:InternalError subcode (a real fault quoted in
+# vpulim/node-soap#1228; w:InvalidXml is no DSP0226 subcode; review clients.md section 4 #14).
+INVALID_XML_SUBCODE = "w:InternalError"
+# ERROR_INVALID_PARAMETER, "The parameter is incorrect." (pypsrp test_winrs_fail_poll_process.yml)
+CODE_INVALID_PARAMETER = 87
+CODE_INVALID_HEADER = 2150858767  # 0x8033800F a:InvalidMessageInformationHeader (pypsrp test_psrp_is_alive_...)
 CODE_BROKEN_PIPE = 2147942509  # 0x8007006D: writing to a stdin that was already closed
 CODE_ACCESS_DENIED = 5  # ERROR_ACCESS_DENIED: the account may not use WinRM (pywinrm#336: wsmanfault_code '5')
 CODE_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5 ERROR_WSMAN_QUOTA_MAX_SHELLS (MaxShellsPerUser)
@@ -164,6 +170,11 @@ def action_not_supported(action: str) -> WsmanFault:
     )
 
 
+def invalid_parameter() -> WsmanFault:
+    """w:InvalidParameter, code 87: Windows' answer to an empty command or a Receive without a CommandId."""
+    return WsmanFault(CODE_INVALID_PARAMETER, "The parameter is incorrect. ", subcode="w:InvalidParameter")
+
+
 def invalid_body(reason: str) -> WsmanFault:
     """A request whose SOAP body lacks what the action needs."""
     return WsmanFault(CODE_INVALID_SOAP_BODY, reason, subcode="w:SchemaValidationError")
@@ -216,19 +227,20 @@ def parse_duration(value: str) -> float | None:
 
 
 def parse_request(data: bytes) -> WsmanRequest:
-    """Parse a SOAP envelope; raise :class:`WsmanFault` (w:InvalidXml-style) when it is not one."""
+    """Parse a SOAP envelope; raise :class:`WsmanFault` (Windows' invalid-XML fault) when it is not one, and
+    a:InvalidMessageInformationHeader for an OperationTimeout that is not a positive xs:duration (``PT-1S``)."""
     # A DOCTYPE is never legitimate in WS-Management; refusing it keeps entity expansion out of the parser.
     if b"<!DOCTYPE" in data[:4096].upper():
-        raise WsmanFault(CODE_INVALID_XML, "DTDs are not allowed.", subcode="w:InvalidXml")
+        raise WsmanFault(CODE_INVALID_XML, "DTDs are not allowed.", subcode=INVALID_XML_SUBCODE)
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
         reason = f"The request is not well-formed XML: {exc}"
-        raise WsmanFault(CODE_INVALID_XML, reason, subcode="w:InvalidXml") from exc
+        raise WsmanFault(CODE_INVALID_XML, reason, subcode=INVALID_XML_SUBCODE) from exc
     header = root.find(_q(NS_SOAP, "Header"))
     body = root.find(_q(NS_SOAP, "Body"))
     if root.tag != _q(NS_SOAP, "Envelope") or header is None or body is None:
-        raise WsmanFault(CODE_INVALID_XML, "The request is not a SOAP 1.2 envelope.", subcode="w:InvalidXml")
+        raise WsmanFault(CODE_INVALID_XML, "The request is not a SOAP 1.2 envelope.", subcode=INVALID_XML_SUBCODE)
     selectors = {
         sel.get("Name", ""): (sel.text or "").strip()
         for sel in header.iterfind(f"{_q(NS_WSMAN, 'SelectorSet')}/{_q(NS_WSMAN, 'Selector')}")
@@ -238,6 +250,10 @@ def parse_request(data: bytes) -> WsmanRequest:
         for opt in header.iterfind(f"{_q(NS_WSMAN, 'OptionSet')}/{_q(NS_WSMAN, 'Option')}")
     }
     timeout_text = _text(header, _q(NS_WSMAN, "OperationTimeout"))
+    if timeout_text and not parse_duration(timeout_text):
+        raise WsmanFault(CODE_INVALID_HEADER, "The WS-Management service cannot process the request because the "
+                         f"request contained an invalid timeout field in the SOAP header: {timeout_text}",
+                         subcode="a:InvalidMessageInformationHeader", action=ACTION_ADDRESSING_FAULT)
     envelope_text = _text(header, _q(NS_WSMAN, "MaxEnvelopeSize"))
     return WsmanRequest(
         action=_text(header, _q(NS_ADDRESSING, "Action")),
@@ -261,7 +277,10 @@ def parse_command_line(body: ET.Element) -> tuple[str, str]:
     if line is None:
         raise invalid_body("The Command request has no rsp:CommandLine.")
     arguments = " ".join((arg.text or "") for arg in line.iterfind(_q(NS_SHELL, "Arguments")))
-    return _text(line, _q(NS_SHELL, "Command")), arguments
+    command = _text(line, _q(NS_SHELL, "Command"))
+    if not command:
+        raise invalid_parameter()  # an empty command (masterzen/winrm#80)
+    return command, arguments
 
 
 def parse_send(body: ET.Element) -> list[StdinChunk]:
@@ -283,8 +302,10 @@ def parse_send(body: ET.Element) -> list[StdinChunk]:
 def parse_receive(body: ET.Element) -> str:
     """The CommandId a Receive asks output for."""
     desired = body.find(f"{_q(NS_SHELL, 'Receive')}/{_q(NS_SHELL, 'DesiredStream')}")
-    if desired is None or not desired.get("CommandId"):
-        raise invalid_body("The Receive request has no rsp:DesiredStream with a CommandId.")
+    if desired is None:
+        raise invalid_body("The Receive request has no rsp:DesiredStream.")
+    if not desired.get("CommandId"):
+        raise invalid_parameter()  # what Windows answers a Receive without CommandId (test_winrs_fail_poll_process)
     return desired.get("CommandId", "")
 
 

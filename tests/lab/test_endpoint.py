@@ -66,7 +66,18 @@ def ntlm_lab() -> Iterator[LabEndpoints]:
 
 @pytest.fixture(scope="module")
 def mixed_lab() -> Iterator[LabEndpoints]:
-    yield from _lab(EndpointConfig(auth=frozenset({"ntlm", "basic"}), users={USER: PASSWORD}))
+    # Basic over HTTP needs AllowUnencrypted=true too on Windows (clients.md D10).
+    yield from _lab(EndpointConfig(auth=frozenset({"ntlm", "basic"}), users={USER: PASSWORD}, allow_unencrypted=True))
+
+
+def test_basic_over_http_needs_allow_unencrypted_too() -> None:
+    # Service/Auth/Basic=true alone is not enough over HTTP: with AllowUnencrypted=false Windows answers 401.
+    config = EndpointConfig(auth=frozenset({"ntlm", "basic"}), users={"LAB\\d10": "pw-d10"})
+    with LabEndpoints(config, handler) as lab:
+        lab.add_node("D10")
+        url = f"http://127.0.0.1:{lab.port('D10')}/wsman"
+        with pytest.raises(InvalidCredentialsError):
+            winrm.Session(url, auth=("LAB\\d10", "pw-d10"), transport="basic", ca_trust_path=None).run_cmd("x")
 
 
 @pytest.fixture(scope="module")
