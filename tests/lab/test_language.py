@@ -3,6 +3,8 @@ its culture, never a SID; ssomanage's language is the BizTalk build's (``biztalk
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +13,13 @@ from ssocheck.facts import probe
 from ssocheck.facts.base import Fact
 from ssocheck.facts.clusterpolicy import ClusterAccess
 from ssocheck.facts.sso import ServiceAccountGroups, SsoDatabase
+from ssocheck.lab.farm import LabFarm
 from ssocheck.lab.powershell import PowerShellHost
 from ssocheck.lab.session import identity_for
 from ssocheck.lab.state import build_farm, deep_merge, load_scenario
+from ssocheck.model import ExitCode
+from ssocheck.snapshot import load_snapshot
+from tests.support.lab import evaluate_inventory, run_cli
 
 PARAMS = {"sso_service_account": "CORP\\svc_sso"}
 FACTS: list[type[Fact[Any]]] = [ServiceAccountGroups, ClusterAccess, SsoDatabase]
@@ -59,3 +65,19 @@ def test_ssomanage_speaks_the_biztalk_builds_language_not_windows() -> None:
 def test_an_unknown_display_language_is_served_in_english() -> None:
     groups = {g["sid"]: g["name"] for g in answer("xx-XX").facts["service_account_groups"]["groups"]}
     assert groups["S-1-1-0"] == "Everyone"
+
+
+@pytest.mark.e2e
+def test_a_mixed_language_farm_shows_localised_names_and_still_passes(tmp_path: Path) -> None:
+    # Over the wire: the snapshot holds each node's own names for the same SIDs, and every check passes on SIDs.
+    with LabFarm("localised-nodes-fr-fr", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        code, out, err = run_cli(["collect", "-i", inventory, "-o", tmp_path / "snap.json"])
+        assert code == 0, out + err
+        report = evaluate_inventory(inventory)
+    text = {n.name: json.dumps(n.facts, ensure_ascii=False) for n in load_snapshot(tmp_path / "snap.json").nodes}
+    assert "BUILTIN\\\\Administrateurs" in text["NODE1"] and "Tout le monde" in text["NODE1"]
+    assert "VORDEFINIERT\\\\Benutzer" in text["BTSNODE1"] and "Jeder" in text["BTSNODE1"]
+    assert "BUILTIN\\\\Administrators" not in text["NODE1"]
+    assert report.exit_code() == ExitCode.OK, [(r.check_id, r.node, r.message) for r in report.results
+                                               if r.status.value != "pass"]
