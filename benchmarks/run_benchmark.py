@@ -86,12 +86,35 @@ class ProcessRun:
     cpu_s: float  # user + system CPU of the child
 
 
+# The environment of every child (farm, floor, run, evaluation): None inherits this process's. run_benchmark sets it
+# to give the children a bytecode cache (child_env), as an installed ssocheck has one.
+_CHILD_ENV: dict[str, str] | None = None
+
+
+def child_env(pycache: Path | None) -> dict[str, str] | None:
+    """The children's environment: with ``pycache``, Python writes and reads its bytecode cache there.
+
+    ``pip install`` byte-compiles a package, so an installed ssocheck starts from ``.pyc`` files, as pywinrm does
+    in the floor. A source checkout run with PYTHONDONTWRITEBYTECODE=1 (set on some CI and sandbox machines)
+    would compile its ~70 modules again in every ``ssocheck run`` (about 0.2 s on 2 cores) while the floor's
+    pywinrm, installed, does not: that measures the checkout, not the tool. The cache is filled by the
+    unmeasured warm-up pair; ``--no-bytecode-cache`` measures with the inherited environment instead.
+    """
+    if pycache is None:
+        return None
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
 def run_process(args: Sequence[str], stdout: IO[bytes] | int, stderr: IO[bytes] | int,
                 cwd: Path | None = None, timeout_s: float = PROCESS_TIMEOUT_S) -> ProcessRun:
     """Run ``args`` and reap it with ``os.wait4``: its rusage is that child's alone (RUSAGE_CHILDREN would
     also count the farm server, which is another child of this process)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(list(args), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd)
+    proc = subprocess.Popen(list(args), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=cwd,
+                            env=_CHILD_ENV)
     # A watchdog instead of Popen.wait(timeout): Popen.wait would reap the child and lose its rusage.
     watchdog = threading.Timer(timeout_s, proc.kill)
     watchdog.start()
@@ -117,6 +140,7 @@ class FarmProcess:
         self.proc = subprocess.Popen(
             [sys.executable, str(FARM_SERVER), "--nodes", str(nodes), "--inventory", str(self.inventory)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, text=True, cwd=workdir,
+            env=_CHILD_ENV,
         )
         timer = threading.Timer(startup_timeout_s, self.proc.kill)
         timer.start()
@@ -328,7 +352,7 @@ def measure_evaluation(out_dir: Path, workdir: Path) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--evaluate", str(out_dir / "ssocheck-snapshot.json"),
          "--report-json", str(out_dir / "ssocheck-report.json"), "--eval-out", str(eval_dir)],
-        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S, check=False,
+        capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S, check=False, env=_CHILD_ENV,
     )
     if result.returncode != 0:
         raise RuntimeError(f"evaluation failed: {result.stderr[-1000:]}")
@@ -497,20 +521,27 @@ def machine() -> dict[str, Any]:
 
 
 def run_benchmark(nodes: Sequence[int], workers: int, repeat: int, out: Path | None,
-                  keep: Path | None = None, warmup: bool = True, label: str = "") -> dict[str, Any]:
+                  keep: Path | None = None, warmup: bool = True, label: str = "",
+                  bytecode_cache: bool = True) -> dict[str, Any]:
     """Measure every N, print nothing; return (and write to ``out``) the JSON document."""
+    global _CHILD_ENV
     started = time.perf_counter()
     rows = []
-    for n in nodes:
-        _log(f"N={n}: starting the farm ...")
-        rows.append(bench_one(n, workers, repeat, keep, warmup))
+    with tempfile.TemporaryDirectory(prefix="ssocheck-bench-pycache-") as pycache:
+        _CHILD_ENV = child_env(Path(pycache) if bytecode_cache else None)
+        try:
+            for n in nodes:
+                _log(f"N={n}: starting the farm ...")
+                rows.append(bench_one(n, workers, repeat, keep, warmup))
+        finally:
+            _CHILD_ENV = None
     doc = {
         "schema": SCHEMA,
         "generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "label": label,
         "machine": machine(),
         "settings": {"nodes": list(nodes), "workers": workers, "repeat": repeat, "warmup": warmup,
-                     "transport": "ntlm",
+                     "bytecode_cache": bytecode_cache, "transport": "ntlm",
                      "scheme": "http", "message_encryption": "always", "floor_command": FLOOR_COMMAND,
                      "formats": list(REPORT_FORMATS)},
         "targets": TARGETS,
@@ -545,6 +576,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="keep the work files (reports, logs) here")
     parser.add_argument("--no-warmup", action="store_true", help="skip the unmeasured floor + run pair per N")
     parser.add_argument("--label", default="", help="free text stored in the JSON (what was measured)")
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="children inherit this environment (PYTHONDONTWRITEBYTECODE=1: compile on every run)")
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--evaluate", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--report-json", type=Path, help=argparse.SUPPRESS)
@@ -557,7 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.repeat < 1 or args.workers < 1:
         parser.error("--repeat and --workers must be at least 1")
 
-    doc = run_benchmark(args.nodes, args.workers, args.repeat, args.out, args.keep, not args.no_warmup, args.label)
+    doc = run_benchmark(args.nodes, args.workers, args.repeat, args.out, args.keep, not args.no_warmup, args.label,
+                        bytecode_cache=not args.no_bytecode_cache)
     m = doc["machine"]
     print(f"ssocheck {m['ssocheck']} ({m['git_commit']}), Python {m['python']}, pywinrm {m['pywinrm']}, "
           f"{m['cpu_count']} cores; workers {args.workers}, median of {args.repeat}; NTLM + message encryption")

@@ -18,6 +18,8 @@ import math
 import re
 from typing import Any
 
+from ssocheck import fastjson
+
 # The probe caps its own JSON writer at 16 levels; 64 leaves room for snapshot and baseline wrappers.
 MAX_DEPTH = 64
 # One fact value (all its strings and keys together); a healthy node's largest (a secedit export) is ~100 KB.
@@ -86,6 +88,9 @@ def clean_text(text: str, limit: int = 2000) -> str:
 
 def dumps(value: Any, **kwargs: Any) -> str:
     """``json.dumps`` that refuses NaN/Infinity: what ssocheck writes is always strict JSON."""
+    if isinstance(kwargs.get("indent"), int) and set(kwargs) <= {"indent", "sort_keys"}:
+        # The snapshot and the baseline: indented, which json.dumps encodes in pure Python (fastjson: same text).
+        return fastjson.dumps(value, indent=kwargs["indent"], sort_keys=bool(kwargs.get("sort_keys")), allow_nan=False)
     return json.dumps(value, allow_nan=False, **kwargs)
 
 

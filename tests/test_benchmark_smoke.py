@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -80,3 +82,19 @@ def test_benchmark_smoke_run_counts_one_command_per_node(tmp_path: Path, capsys:
     assert row["evaluation"]["unhealthy_count"] == 0
     assert row["evaluation"]["statuses"]["pass"] > 0
     assert row["run"]["peak_rss_mb"] > 0
+    assert doc["settings"]["bytecode_cache"] is True
+
+
+def test_children_get_a_bytecode_cache_even_when_this_process_may_not_write_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # An installed ssocheck starts from .pyc files like the floor's pywinrm; PYTHONDONTWRITEBYTECODE=1 in the
+    # benchmark's own environment must not make every measured run compile the package again.
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = run_benchmark.child_env(tmp_path / "pyc")
+    assert env is not None and "PYTHONDONTWRITEBYTECODE" not in env
+    probe = "import sys, ssocheck.fastjson; print(sys.dont_write_bytecode, sys.pycache_prefix)"
+    for _ in range(2):  # the first run writes the cache, the second reads it
+        answer = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert answer.stdout.split() == ["False", str(tmp_path / "pyc")]
+    assert list((tmp_path / "pyc").rglob("fastjson*.pyc")), "the child wrote no bytecode cache"
+    assert run_benchmark.child_env(None) is None  # --no-bytecode-cache: the children inherit the environment

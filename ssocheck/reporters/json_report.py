@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from ssocheck import fastjson
 from ssocheck.model import Report
 from ssocheck.reporters.common import redacted
 
@@ -16,4 +16,5 @@ def render(report: Report, **_other: Any) -> str:
     JSON cannot carry (a datetime, a set) is written as its string form rather than losing the report.
     """
     # Redacted before serialising: json.dumps escapes non-ASCII, which write_atomic's redaction would miss.
-    return json.dumps(redacted(report).to_dict(), indent=2, sort_keys=True, default=str) + "\n"
+    # fastjson: json.dumps's text (indent=2, sorted keys, default=str), without its pure-Python indent encoder.
+    return fastjson.dumps(redacted(report).to_dict(), indent=2, sort_keys=True, default=str) + "\n"

@@ -389,3 +389,23 @@ def test_dtc001_clustered_dtc_cid_cloned_from_a_node_fails() -> None:
     assert res["NODE1"].status is Status.FAIL and "clustered DTC" in res["NODE1"].message
     assert res["BTSNODE1"].status is Status.FAIL
     assert res["BTSNODE2"].status is Status.PASS
+
+
+def test_dtc002_builds_partner_lists_only_for_a_level_microsoft_does_not_recommend(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # One partner list per DTC instance over every other node made DTC002 quadratic (a quarter of evaluating a
+    # 500-node farm); a recommended level is never blamed, so a healthy farm needs none.
+    built: list[str] = []
+    real = msdtc._partners
+
+    def counting(*args: Any) -> dict[str, str]:
+        built.append(args[2])
+        partners: dict[str, str] = real(*args)
+        return partners
+
+    monkeypatch.setattr(msdtc, "_partners", counting)
+    healthy = farm({f"BTSNODE{i}": [dtc()] for i in range(3, 40)})
+    assert set(statuses(run(msdtc.MsdtcSecurityConsistent, healthy)).values()) == {Status.PASS}
+    assert built == []
+    res = run(msdtc.MsdtcSecurityConsistent, farm({"BTSNODE3": [dtc(rpc=NO_AUTH)]}))
+    assert built == ["BTSNODE3"] and res["BTSNODE3"].status is Status.FAIL

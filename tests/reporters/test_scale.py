@@ -8,9 +8,14 @@ in the README (Reports at scale); this test keeps them true.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from html import unescape
+from typing import Any
 
-from ssocheck.reporters import REPORTERS
+import pytest
+
+from ssocheck.model import Report
+from ssocheck.reporters import REPORTERS, common
 from tests.support.bigfarm import big_report, node_names
 
 
@@ -47,3 +52,28 @@ def test_500_node_console_stays_readable() -> None:
     assert len(text.splitlines()) < 120
     assert "nodes (493): BTSNODE0001..BTSNODE0099, BTSNODE0101..BTSNODE0249" in text
     assert len(node_names(500)) == 500
+
+
+def test_the_four_reporters_of_one_report_derive_its_order_and_outages_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Report is never mutated and the four reporters of a run render the same one: the node order, the sorted
+    # results and the outages are computed once for it (a dozen times each before, on 11,500 results at 500 nodes).
+    calls: list[str] = []
+
+    def counted(name: str) -> Callable[[Report], Any]:
+        real = getattr(common, name)
+
+        def wrapper(report: Report) -> Any:
+            calls.append(name)
+            return real(report)
+        return wrapper
+
+    for name in ("_node_order", "_outages"):
+        monkeypatch.setattr(common, name, counted(name))
+    report = big_report(60)
+    first = {fmt: REPORTERS[fmt].render(report) for fmt in ("console", "junit", "html", "json")}
+    assert sorted(calls) == ["_node_order", "_outages"]
+    # Another report is not answered from the first one's values, and the same report renders the same text.
+    other = big_report(12, healthy=True)
+    assert REPORTERS["console"].render(other) != first["console"]
+    assert sorted(calls) == ["_node_order", "_node_order", "_outages", "_outages"]
+    assert {fmt: REPORTERS[fmt].render(report) for fmt in first} == first
