@@ -15,7 +15,7 @@ from ssocheck.facts.sso import EntssoRegistry, same_version, version_key
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import DOCS_CLUSTER_MSS, DOCS_MOVE_MSS, KB_SSO_VERSION, find_entsso_resource, strict_majority
+from .common import CLUSTERED, DOCS_CLUSTER_MSS, DOCS_MOVE_MSS, KB_SSO_VERSION, find_entsso_resource, strict_majority
 
 DOCS_BIZTALK_VERSION = "https://learn.microsoft.com/en-us/biztalk/core/what-version-of-biztalk-server-do-i-have"
 DOCS_BIZTALK_VERSIONS = "https://learn.microsoft.com/archive/technet-wiki/7915.biztalk-server-versions"
@@ -202,6 +202,7 @@ class NoUnclusteredHostOnSsoCluster(NodeCheck):
     """
 
     id = "BTS004"
+    topologies = CLUSTERED
     name = "no-unclustered-biztalk-host-on-sso-cluster"
     severity = Severity.HIGH
     roles = ("sso-cluster",)

@@ -12,7 +12,7 @@ from ssocheck.facts.cluster import Cluster, ClusterNode, ClusterResource, Cluste
 from ssocheck.model import Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import BLOG_FAILOVER, DOCS_CLUSTER_MSS, find_entsso_resource, host, resource_role
+from .common import BLOG_FAILOVER, CLUSTERED, DOCS_CLUSTER_MSS, find_entsso_resource, host, resource_role
 
 DOCS_GENERIC_SERVICE = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/generic-service-private-properties"
 DOCS_PS_CLUSTER = "https://learn.microsoft.com/en-us/powershell/module/failoverclusters/"
@@ -63,6 +63,7 @@ class UseNetworkName(EntssoResourceCheck):
     """
 
     id = "CLU003"
+    topologies = CLUSTERED
     name = "use-network-name"
     severity = Severity.CRITICAL
     roles = ("sso-cluster",)
@@ -173,6 +174,7 @@ class ClusterNodesUp(GroupCheck):
     """
 
     id = "CLU001"
+    topologies = CLUSTERED
     name = "cluster-nodes-up"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
@@ -231,6 +233,7 @@ class EntssoGenericService(EntssoResourceCheck):
     """
 
     id = "CLU002"
+    topologies = CLUSTERED
     name = "entsso-generic-service"
     severity = Severity.CRITICAL
     roles = ("sso-cluster",)
@@ -279,6 +282,7 @@ class EntssoResourceDependency(EntssoResourceCheck):
     """
 
     id = "CLU004"
+    topologies = CLUSTERED
     name = "entsso-resource-dependency"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
@@ -329,6 +333,7 @@ class EntssoPossibleOwners(EntssoResourceCheck):
     """
 
     id = "CLU005"
+    topologies = CLUSTERED
     name = "entsso-possible-owners"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
@@ -381,6 +386,7 @@ class NoEntssoRegistryCheckpoint(GroupCheck):
     """
 
     id = "CLU006"
+    topologies = CLUSTERED
     name = "no-entsso-registry-checkpoint"
     severity = Severity.MEDIUM
     roles = ("sso-cluster",)

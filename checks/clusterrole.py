@@ -23,7 +23,7 @@ from ssocheck.facts.sso import ServiceAccountGroups
 from ssocheck.model import Phase, Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import BLOG_NO_ENDPOINTS, DOCS_CLUSTER_MSS, DOCS_MSDTC, find_entsso_resource
+from .common import BLOG_NO_ENDPOINTS, CLUSTERED, DOCS_CLUSTER_MSS, DOCS_MSDTC, find_entsso_resource
 
 DOCS_STATUS_DNS = "https://learn.microsoft.com/en-us/previous-versions/windows/desktop/mscs/network-name-statusdns"
 DOCS_TG_CLUSTERING = "https://learn.microsoft.com/en-us/biztalk/technical-guides/clustering-the-master-secret-server"
@@ -55,6 +55,7 @@ class SsoNetworkNameHealth(GroupCheck):
     """
 
     id = "CLU007"
+    topologies = CLUSTERED
     name = "sso-network-name-health"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
@@ -149,6 +150,7 @@ class SsoAccountClusterAccess(GroupCheck):
     """
 
     id = "CLU008"
+    topologies = CLUSTERED
     name = "sso-account-cluster-access"
     severity = Severity.MEDIUM
     roles = ("sso-cluster",)
@@ -208,6 +210,7 @@ class EntssoFailurePolicyCheck(GroupCheck):
     """
 
     id = "CLU009"
+    topologies = CLUSTERED
     name = "entsso-failure-policy"
     severity = Severity.MEDIUM
     roles = ("sso-cluster",)
@@ -351,6 +354,7 @@ class DtcUsedByEntsso(GroupCheck):
     """
 
     id = "DTC005"
+    topologies = CLUSTERED
     name = "dtc-used-by-entsso"
     severity = Severity.HIGH
     roles = ("sso-cluster",)

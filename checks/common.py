@@ -27,6 +27,13 @@ BLOG_FAILOVER = (
 )
 KB_SSO_VERSION = "KB 2908466: the ENTSSO Server and Administration registry values give the installed SSO version"
 
+# --------------------------------------------------------------------------- topologies
+
+# The checks of a clustered master secret server (its failover cluster, its ENTSSO Generic Service, the cluster's
+# DTC): they mean something when the MSS is clustered, on its own cluster or on the SQL cluster; a standalone MSS has
+# none of it, so there they are `skip` "not applicable to topology standalone" (the runner decides, from this).
+CLUSTERED = ("dedicated-cluster", "sql-cluster")
+
 # --------------------------------------------------------------------------- SSO constants
 
 ENTSSO_FOLDER = "C:\\Program Files\\Common Files\\Enterprise Single Sign-On"

@@ -24,7 +24,7 @@ from ssocheck.facts.services import Services
 from ssocheck.model import Severity
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
-from .common import DOCS_CLUSTER_MSS, DOCS_MSDTC, strict_majority
+from .common import CLUSTERED, DOCS_CLUSTER_MSS, DOCS_MSDTC, strict_majority
 
 DOCS_SET_DTC = "https://learn.microsoft.com/en-us/powershell/module/msdtc/set-dtcnetworksetting"
 DOCS_CMOM = "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-cmom/"
@@ -407,6 +407,7 @@ class ClusteredMsdtcResource(GroupCheck):
     """
 
     id = "DTC004"
+    topologies = CLUSTERED
     name = "clustered-msdtc-resource"
     severity = Severity.HIGH
     roles = ("sso-cluster",)

@@ -55,6 +55,7 @@ from ssocheck.model import Phase, Severity
 from .common import (
     BLOG_FAILOVER,
     BLOG_NO_ENDPOINTS,
+    CLUSTERED,
     DOCS_BACKUP,
     DOCS_CLUSTER_MSS,
     DOCS_HA_MSS,
@@ -253,6 +254,7 @@ class MasterSecretRestored(GroupCheck):
     """
 
     id = "SSO008"
+    topologies = CLUSTERED
     name = "master-secret-restored"
     severity = Severity.CRITICAL
     roles = ("sso-cluster",)
@@ -536,6 +538,7 @@ class NoLocalEntssoOnPassiveNode(NodeCheck):
     """
 
     id = "SSO011"
+    topologies = CLUSTERED
     name = "no-local-entsso-on-passive-node"
     severity = Severity.HIGH
     roles = ("sso-cluster",)
@@ -592,6 +595,7 @@ class EntssoManualOnClusterNodes(NodeCheck):
     """
 
     id = "SSO021"
+    topologies = CLUSTERED
     name = "entsso-manual-on-cluster-nodes"
     severity = Severity.HIGH
     roles = ("sso-cluster",)

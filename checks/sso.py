@@ -53,6 +53,7 @@ from ssocheck.parsers.ssomanage import THIS_COMPUTER
 
 # Relative: the pack installs as ssocheck_checks but type-checks as checks.
 from .common import (
+    CLUSTERED,
     DOCS_BACKUP,
     DOCS_CLUSTER_MSS,
     DOCS_MOVE_MSS,
@@ -926,6 +927,7 @@ class OperatorCanRestore(GroupCheck):
     """
 
     id = "SSO014"
+    topologies = CLUSTERED
     name = "operator-can-restore"
     severity = Severity.HIGH
     phases = (Phase.PRE,)

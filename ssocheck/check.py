@@ -14,11 +14,11 @@ from typing import Any, ClassVar, TypeVar
 
 from ssocheck.errors import FactError
 from ssocheck.facts.base import Fact, FactParseError
+from ssocheck.model import TOPOLOGIES, Phase, Severity, Status
 
 # Expectations lives with the model (inventory and snapshot need it without the check API); re-exported
 # here because it is part of what a check sees (Context.expect).
 from ssocheck.model import Expectations as Expectations
-from ssocheck.model import Phase, Severity, Status
 
 T = TypeVar("T")
 
@@ -150,6 +150,9 @@ class Check:
     # True only for the one check that changes state (BTS001); it is off unless explicitly allowed.
     writes: ClassVar[bool] = False
     shape: ClassVar[str] = ""
+    # The master secret server topologies (model.TOPOLOGIES) the check means something in. The runner alone
+    # decides applicability from it: in any other topology the check is `skip` with the reason, never run.
+    topologies: ClassVar[tuple[str, ...]] = TOPOLOGIES
 
     def applies_to(self, node: NodeFacts) -> bool:
         """True when the node's roles are in this check's scope."""

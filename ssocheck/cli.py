@@ -26,7 +26,7 @@ import click
 
 from ssocheck import __version__, pipeline, provenance
 from ssocheck.errors import ConfigError, SsocheckError
-from ssocheck.model import ExitCode, Phase, Report, Severity
+from ssocheck.model import ExitCode, Phase, Report, Severity, topologies_text
 from ssocheck.secrets import RedactingFilter, redact
 
 if TYPE_CHECKING:
@@ -537,19 +537,19 @@ def runbook_command(report_file: Path | None, inventory: Path | None, snapshot_f
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
               show_default=True)
 def list_checks(fmt: str) -> None:
-    """List every check with its ID, severity, phases and scope."""
+    """List every check with its ID, severity, phases, scope and the MSS topologies it applies to."""
     metas = pipeline.catalog()
     if fmt == "json":
         click.echo(json.dumps([m.to_dict() for m in metas], indent=2))
         return
     rows = [
         [m.id, m.name, m.severity.value, " ".join(p.value for p in m.phases), f"{', '.join(m.roles)} ({m.shape})",
-         m.title]
+         topologies_text(m.topologies), m.title]
         for m in metas
     ]
     from tabulate import tabulate
 
-    headers = ["ID", "Name", "Severity", "Phases", "Scope", "What it proves"]
+    headers = ["ID", "Name", "Severity", "Phases", "Scope", "Topologies", "What it proves"]
     click.echo(_safe(tabulate(rows, headers=headers, tablefmt="github" if fmt == "markdown" else "simple")))
 
 

@@ -51,6 +51,8 @@ def _schema_at(*keys: str) -> dict[str, Any]:
 TRANSPORTS: tuple[str, ...] = tuple(_schema_at("connection", "transport")["enum"])
 SCHEMES: tuple[str, ...] = tuple(_schema_at("connection", "scheme")["enum"])
 PHASES: tuple[str, ...] = tuple(_schema_at("phase")["enum"])
+TOPOLOGIES: tuple[str, ...] = tuple(_schema_at("topology")["enum"])
+DEFAULT_TOPOLOGY: str = _schema_at("topology")["default"]
 NODE_NAME = re.compile(_schema_at("nodes", "[]", "name")["pattern"])
 # sso.restore_operator: DOMAIN\user or user@dns.domain, no spaces around the separators.
 RESTORE_OPERATOR = re.compile(
@@ -319,6 +321,9 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     domain = r.sub("domain")
     biztalk = r.sub("biztalk")
     mgmt = biztalk.sub("management_database")
+    topology = r.get("topology", str, DEFAULT_TOPOLOGY)
+    if topology not in TOPOLOGIES:
+        raise r.error("topology", f"{short(topology)} is not a topology; use {', '.join(TOPOLOGIES)}")
     expect = Expectations(
         group=r.get("group", str, required=True),
         cluster_network_name=r.get("cluster_network_name", str, required=True),
@@ -333,6 +338,7 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         biztalk_mgmt_db_server=mgmt.get("server", str, None),
         biztalk_mgmt_db_name=mgmt.get("name", str, None),
         restore_operator=_restore_operator(sso),
+        topology=topology,
     )
     mgmt.finish()
     biztalk.finish()

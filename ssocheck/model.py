@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import enum
+import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 
@@ -64,6 +66,20 @@ class ExitCode(enum.IntEnum):
 
 ROLES = ("biztalk", "sso-cluster", "sql")
 
+# Where the master secret server runs (Microsoft's high-availability page for the MSS names these three; README
+# "Topologies"): on its own failover cluster (the default, what the migration guide builds), clustered next to SQL
+# Server on the existing SQL failover cluster, or on one SSO server with a prepared manual promotion of a standby.
+# The inventory's JSON Schema is the one list (its ``topology`` enum, first = default); read from it here.
+_TOPOLOGY_SCHEMA: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))["properties"]["topology"]
+TOPOLOGIES: tuple[str, ...] = tuple(_TOPOLOGY_SCHEMA["enum"])
+DEFAULT_TOPOLOGY: str = _TOPOLOGY_SCHEMA["default"]
+
+
+def topologies_text(topologies: tuple[str, ...]) -> str:
+    """A check's topologies for a table: ``all`` when it applies to every one, else their names."""
+    return "all" if set(topologies) >= set(TOPOLOGIES) else ", ".join(topologies)
+
 
 @dataclass(frozen=True)
 class Expectations:
@@ -91,6 +107,8 @@ class Expectations:
     sso_cluster_nodes: tuple[str, ...] = ()
     # The account that will run 'ssoconfig -restoreSecret' in the window (SSO014); None: SSO014 is skipped.
     restore_operator: str | None = None
+    # Where the MSS runs (TOPOLOGIES): decides which checks apply (runner) and is recorded in every report.
+    topology: str = DEFAULT_TOPOLOGY
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -110,6 +128,7 @@ class Expectations:
             "biztalk_nodes": list(self.biztalk_nodes),
             "sso_cluster_nodes": list(self.sso_cluster_nodes),
             "restore_operator": self.restore_operator,
+            "topology": self.topology,
         }
 
     def probe_params(self) -> dict[str, Any]:
@@ -146,6 +165,8 @@ class CheckMeta:
     facts: tuple[str, ...]
     pack: str = "builtin"
     writes: bool = False
+    # The MSS topologies the check applies to; in any other the runner gives it `skip` with the reason.
+    topologies: tuple[str, ...] = TOPOLOGIES
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (used by ``list --format json`` and the JSON report)."""
@@ -164,6 +185,7 @@ class CheckMeta:
             "facts": list(self.facts),
             "pack": self.pack,
             "writes": self.writes,
+            "topologies": list(self.topologies),
         }
 
 
@@ -261,6 +283,8 @@ class Report:
     provenance: Mapping[str, Any] = field(default_factory=dict)
     # Set when Ctrl-C/SIGTERM stopped the collection: whatever the results say, the run proves nothing whole.
     interrupted: bool = False
+    # The inventory's MSS topology (TOPOLOGIES) the checks were evaluated for.
+    topology: str = DEFAULT_TOPOLOGY
 
     def counts(self) -> dict[Status, int]:
         """Number of results per status (every status present, zero if none)."""
@@ -306,6 +330,7 @@ class Report:
             "schema": "ssocheck-report/1",
             "tool_version": self.tool_version,
             "phase": self.phase.value,
+            "topology": self.topology,
             "group": self.group,
             "source": self.source,
             "started_at": self.started_at,

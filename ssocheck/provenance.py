@@ -1,10 +1,10 @@
 """How a report was produced: the run's inputs and scope, so the report can serve as a change record.
 
 Every report (console header, HTML banner, JSON ``provenance``, JUnit suite properties) carries the same
-record: the command line (secrets redacted), the phase, which checks ran out of how many are installed
-("6 of 27") and the ``--select``/``--skip`` patterns, the inventory or snapshot file and its SHA-256,
-the baseline file with when and by which version it was saved, the waivers file and its SHA-256,
-whether state-changing tests were allowed, the tool version, who ran it and from which host.
+record: the command line (secrets redacted), the phase, the master secret server topology, which checks ran
+out of how many are installed ("6 of 27") and the ``--select``/``--skip`` patterns, the inventory or
+snapshot file and its SHA-256, the baseline file with when and by which version it was saved, the waivers
+file and its SHA-256, whether state-changing tests were allowed, the tool version, who ran it and from which host.
 
 A run that did not evaluate every installed check, or that ``--node`` limited to some of the inventory's
 nodes, is **partial**: its banner and verdict say ``PARTIAL`` (``6 of 27 checks``, ``2 of 4 nodes``) and name
@@ -111,7 +111,9 @@ def for_run(report: Report, **inputs: Any) -> Report:
 
     installed = [lc.meta.id for lc in load_checks()]
     selected = sorted(c for c in report.checks if c != COLLECTION_CHECK)  # the collection is not a check
-    return attach(report, gather(selected=selected, installed=installed, **inputs))
+    record = gather(selected=selected, installed=installed, **inputs)
+    record["topology"] = report.topology  # which checks applied: part of what the verdict covers
+    return attach(report, record)
 
 
 def attach(report: Report, record: Mapping[str, Any]) -> Report:
@@ -202,6 +204,7 @@ def lines(report: Report) -> list[tuple[str, str]]:
         kept = [str(n) for n in (prov.get("nodes") or {}).get("selected") or ()]
         out.append(("Nodes", f"PARTIAL: {len(kept)} of {len(kept) + len(left_out)} nodes ("
                              + " ".join(f"--node {n}" for n in kept) + f"; not checked: {', '.join(left_out)})"))
+    out.append(("Topology", f"master secret server {report.topology}"))
     for key, label in (("inventory", "Inventory"), ("snapshot", "Snapshot")):
         entry = prov.get(key)
         if isinstance(entry, Mapping):

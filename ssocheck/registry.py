@@ -16,7 +16,7 @@ from typing import Any
 from ssocheck.check import Check, GroupCheck, NodeCheck
 from ssocheck.errors import PluginLoadError
 from ssocheck.facts.base import Fact
-from ssocheck.model import ROLES, CheckMeta, Phase, Severity
+from ssocheck.model import ROLES, TOPOLOGIES, CheckMeta, Phase, Severity
 
 ENTRY_POINT_GROUP = "ssocheck.checks"
 ID_PATTERN = re.compile(r"^[A-Z]{3}\d{3}$")
@@ -48,6 +48,7 @@ def _meta(cls: type[Check], pack: str) -> CheckMeta:
         facts=tuple(f.name for f in cls.facts),
         pack=pack,
         writes=cls.writes,
+        topologies=tuple(cls.topologies),
     )
 
 
@@ -70,6 +71,8 @@ def validate(cls: Any, pack: str) -> CheckMeta:
         raise bad("phases must be a non-empty tuple of Phase")
     if not cls.roles or not all(r in ROLES for r in cls.roles):
         raise bad(f"roles must be a non-empty subset of {ROLES}")
+    if not cls.topologies or not all(t in TOPOLOGIES for t in cls.topologies):
+        raise bad(f"topologies must be a non-empty subset of {TOPOLOGIES}")
     if not all(isinstance(f, type) and issubclass(f, Fact) for f in cls.facts):
         raise bad("facts must be Fact subclasses")
     if not (cls.__doc__ or "").strip():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ssocheck.errors import ConfigError
-from ssocheck.model import CheckMeta, NodeInfo, Phase, Report, Result, Severity, Status
+from ssocheck.model import DEFAULT_TOPOLOGY, TOPOLOGIES, CheckMeta, NodeInfo, Phase, Report, Result, Severity, Status
 
 SCHEMA = "ssocheck-report/1"
 # A report file is JSON text written by ssocheck: far below this; a bigger file is refused before parsing.
@@ -67,6 +67,7 @@ def report_from_dict(doc: Any, origin: str = "report") -> Report:
         duration_s=float(doc.get("duration_s") or 0.0),
         fail_on=fail_on,
         provenance=dict(doc.get("provenance") or {}),
+        topology=str(doc.get("topology") or DEFAULT_TOPOLOGY),  # reports written before topologies existed
     )
 
 
@@ -96,4 +97,5 @@ def _meta(m: Mapping[str, Any]) -> CheckMeta:
         guide_step=str(m.get("guide_step", "-")), references=tuple(map(str, m.get("references") or ())),
         facts=tuple(map(str, m.get("facts") or ())), pack=str(m.get("pack", "builtin")),
         writes=bool(m.get("writes", False)),
+        topologies=tuple(map(str, m.get("topologies") or TOPOLOGIES)),
     )

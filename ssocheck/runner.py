@@ -2,7 +2,8 @@
 
 Rules enforced here rather than in each check:
 
-* checks outside the run's phase, or that change state without permission, are ``skip`` with a reason;
+* checks that do not apply to the inventory's topology, run outside their phase, or change state without
+  permission, are ``skip`` with a reason (topology first: a cluster check on a standalone MSS never runs);
 * a node whose facts are missing gets ``error`` for every check that needs them;
 * a group check never passes on a partial set of nodes: if any node in scope lacks a fact, the
   verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands),
@@ -176,7 +177,14 @@ def evaluate(
         metas[meta.id] = meta
         in_scope = [n for n in node_facts if check.applies_to(n)]
         skip_reason = None
-        if ctx.phase not in check.phases:
+        if ctx.expect.topology not in check.topologies:
+            # The one place applicability per topology is decided. Said on the nodes in the check's scope; a
+            # topology without any (standalone has no sso-cluster node) says it on every node, so the report
+            # shows each cluster check as not applicable instead of leaving it out.
+            skip_reason = (f"not applicable to topology {ctx.expect.topology} "
+                           f"(applies to {', '.join(check.topologies)})")
+            in_scope = in_scope or list(node_facts)
+        elif ctx.phase not in check.phases:
             skip_reason = f"not run in phase {ctx.phase.value} (runs in {', '.join(p.value for p in check.phases)})"
         elif check.writes and not ctx.allow_changes:
             skip_reason = "changes state; runs only with --allow-changes"
@@ -207,4 +215,5 @@ def evaluate(
         results=tuple(results),
         sections=sections or {},
         duration_s=duration,
+        topology=ctx.expect.topology,
     )

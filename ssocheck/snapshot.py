@@ -14,7 +14,7 @@ from typing import Any
 from ssocheck import __version__, strictjson
 from ssocheck.check import NodeFacts
 from ssocheck.errors import SnapshotError
-from ssocheck.model import ROLES, Expectations, NodeInfo
+from ssocheck.model import ROLES, TOPOLOGIES, Expectations, NodeInfo
 from ssocheck.nodefilter import NodeFilter
 from ssocheck.nodefilter import from_dict as node_filter_from_dict
 from ssocheck.output import write_atomic
@@ -128,6 +128,8 @@ def snapshot_from_dict(doc: Any, source: str) -> Snapshot:
     for key in ("group", "cluster_network_name", "master_secret_server", "sso_service_account"):
         if not isinstance(getattr(expect, key), str) or not getattr(expect, key):
             raise bad_field(source, f"expectations.{key}", "must be a non-empty string")
+    if expect.topology not in TOPOLOGIES:
+        raise bad_field(source, "expectations.topology", f"must be one of {', '.join(TOPOLOGIES)}")
     raw_nodes = doc.get("nodes")
     if not isinstance(raw_nodes, list) or not raw_nodes:
         raise bad_field(source, "nodes", "missing or empty")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ssocheck.model import Phase, Severity
+from ssocheck.model import TOPOLOGIES, Phase, Severity
 from ssocheck.registry import load_checks
 
 CATALOG = Path(__file__).parent / "data" / "catalog.tsv"
@@ -31,6 +31,7 @@ SCOPES = {
     "biztalk + sso-cluster": {"biztalk", "sso-cluster"},
     "sso-cluster + biztalk": {"biztalk", "sso-cluster"},
 }
+TOPOLOGY_SETS = {"all": set(TOPOLOGIES), "clustered": {"dedicated-cluster", "sql-cluster"}}
 
 
 def test_catalog_data_is_complete() -> None:
@@ -50,6 +51,7 @@ def test_catalog_check_registered_as_stated(row: dict[str, str]) -> None:
     assert meta.shape == expected_shape
     if row["scope"] != "-":
         assert set(meta.roles) == SCOPES[row["scope"]]
+    assert set(meta.topologies) == TOPOLOGY_SETS[row["topologies"]], "the topologies the catalog states"
     assert meta.title and meta.remediation and meta.guide_step
     assert meta.references, f"{meta.id} has no references"
 

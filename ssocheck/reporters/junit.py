@@ -3,7 +3,7 @@
 Layout (see the JUnit conventions of the design notes):
 
 * ``<testsuites name="ssocheck <phase>">`` with totals, one ``<testsuite>`` per node: name = node,
-  hostname = address, timestamp = run start, package = the node's roles, properties group / phase /
+  hostname = address, timestamp = run start, package = the node's roles, properties group / phase / topology /
   roles / tool_version / source (suite level only; CI ignores them but tooling reads them, and the
   group tells two BizTalk groups' files apart when a CI job merges them);
 * one ``<testcase>`` per result: classname ``ssocheck.<first role>.<NODE_with_underscores>``, the same
@@ -132,6 +132,7 @@ def _suite(report: Report, node: NodeInfo, results: list[Result], warn_as: str) 
             **_provenance_properties(report),
             "group": xml_safe(report.group),
             "phase": report.phase.value,
+            "topology": report.topology,
             "roles": xml_safe(",".join(node.roles)),
             "tool_version": xml_safe(report.tool_version),
             "source": xml_safe(report.source),

@@ -16,7 +16,7 @@ Series (all gauges; ``group`` and ``phase`` on every one):
 * ``ssocheck_node_collected{node}``: 1 when the node's facts were collected, 0 when it was not.
 * ``ssocheck_run_verdict{verdict}`` 1, ``ssocheck_run_exit_code``, ``ssocheck_run_timestamp_seconds`` (end of
   the run, Unix time: alert when it is older than a day, the nightly job stopped), ``ssocheck_run_duration_seconds``.
-* ``ssocheck_info{version}`` 1.
+* ``ssocheck_info{version,topology}`` 1: the ssocheck version and the master secret server topology checked.
 """
 
 from __future__ import annotations
@@ -101,8 +101,8 @@ def render(report: Report, **_: Any) -> str:
         families.append(stamp)
     duration = _Family("ssocheck_run_duration_seconds", "How long the last run took (collection and evaluation).")
     duration.add(run, round(report.duration_s, 3))
-    info = _Family("ssocheck_info", "The ssocheck version that wrote this file.")
-    info.add({"version": report.tool_version}, 1)
+    info = _Family("ssocheck_info", "The ssocheck version that wrote this file and the MSS topology it checked.")
+    info.add({"version": report.tool_version, "topology": report.topology}, 1)
     families += [duration, info]
     return "\n".join(line for family in families for line in family.lines()) + "\n"
 

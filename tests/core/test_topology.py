@@ -1,0 +1,193 @@
+"""The master secret server topology (issue 16): inventory field, one applicability rule in the runner, recorded in
+every report and in the snapshot."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ssocheck import provenance
+from ssocheck.check import Context, NodeCheck, NodeFacts, Outcome, passed
+from ssocheck.errors import InventoryError, PluginLoadError, SnapshotError
+from ssocheck.inventory import SCHEMA, load_inventory
+from ssocheck.model import DEFAULT_TOPOLOGY, TOPOLOGIES, Phase, Severity, Status
+from ssocheck.registry import build, load_checks
+from ssocheck.report_file import report_from_dict
+from ssocheck.reporters import console, html, junit, prometheus
+from ssocheck.runner import evaluate
+from ssocheck.snapshot import NodeSnapshot, Snapshot, load_snapshot
+from tests.core.test_inventory import base, write
+from tests.core.test_runner import EXPECT
+
+
+class ClusterOnly(NodeCheck):
+    """Means something on a clustered MSS only."""
+
+    id = "TST101"
+    name = "cluster-only"
+    severity = Severity.HIGH
+    roles = ("sso-cluster",)
+    topologies = ("dedicated-cluster", "sql-cluster")
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        return passed("clustered")
+
+
+class Everywhere(NodeCheck):
+    """Applies in every topology."""
+
+    id = "TST102"
+    name = "everywhere"
+    severity = Severity.LOW
+
+    def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
+        return passed("fine")
+
+
+def _snapshot(topology: str, *nodes: tuple[str, tuple[str, ...]]) -> Snapshot:
+    expect = dataclasses.replace(EXPECT, topology=topology)
+    return Snapshot(expect, [NodeSnapshot(name=n, roles=r, facts={}) for n, r in nodes], "2026-01-01T00:00:00Z")
+
+
+def _results(snapshot: Snapshot) -> dict[tuple[str, str], Any]:
+    report = evaluate(build([("test", [ClusterOnly, Everywhere])]), snapshot, Context(Phase.PRE, snapshot.expect))
+    assert report.topology == snapshot.expect.topology
+    return {(r.check_id, r.node): r for r in report.results}
+
+
+# -- inventory -------------------------------------------------------------------------------------------------------
+
+
+def test_schema_is_the_one_list_and_the_default_is_dedicated_cluster(tmp_path: Path) -> None:
+    assert TOPOLOGIES == tuple(SCHEMA["properties"]["topology"]["enum"]) == (
+        "dedicated-cluster", "sql-cluster", "standalone")
+    assert DEFAULT_TOPOLOGY == SCHEMA["properties"]["topology"]["default"] == "dedicated-cluster"
+    assert load_inventory(write(tmp_path, base())).expect.topology == "dedicated-cluster"
+
+
+@pytest.mark.parametrize("topology", ["dedicated-cluster", "sql-cluster"])
+def test_each_clustered_topology_is_read(tmp_path: Path, topology: str) -> None:
+    doc = base()
+    doc["topology"] = topology
+    inv = load_inventory(write(tmp_path, doc))
+    assert inv.expect.topology == topology
+    assert inv.expect.to_dict()["topology"] == topology
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("cluster", "'cluster' is not a topology; use dedicated-cluster, sql-cluster, standalone"),
+    ("Standalone", "is not a topology"),
+    (["standalone"], "must be a str"),
+    (True, "not a boolean"),
+    ("", "must not be empty"),
+])
+def test_a_bad_topology_is_one_line_naming_the_field(tmp_path: Path, value: Any, words: str) -> None:
+    doc = base()
+    doc["topology"] = value
+    path = write(tmp_path, doc)
+    with pytest.raises(InventoryError) as info:
+        load_inventory(path)
+    message = str(info.value)
+    assert "\n" not in message and str(path) in message and "topology" in message and words in message, message
+
+
+# -- applicability: decided once, by the runner --------------------------------------------------------------------
+
+
+def test_a_check_applies_in_its_topologies() -> None:
+    for topology in ("dedicated-cluster", "sql-cluster"):
+        res = _results(_snapshot(topology, ("BTS1", ("biztalk",)), ("NODE1", ("sso-cluster",))))
+        assert res["TST101", "NODE1"].status is Status.PASS
+        assert ("TST101", "BTS1") not in res  # out of the check's role scope, as before
+
+
+def test_outside_its_topologies_a_check_is_skipped_with_the_reason_never_run() -> None:
+    res = _results(_snapshot("standalone", ("BTS1", ("biztalk",)), ("NODE1", ("sso-cluster",))))
+    skip = res["TST101", "NODE1"]
+    assert skip.status is Status.SKIP
+    assert skip.message == "not applicable to topology standalone (applies to dedicated-cluster, sql-cluster)"
+    assert res["TST102", "BTS1"].status is res["TST102", "NODE1"].status is Status.PASS
+
+
+def test_without_a_node_in_scope_the_not_applicable_skip_is_said_on_every_node() -> None:
+    # A standalone farm has no sso-cluster node: the cluster checks still show, as not applicable, not vanish.
+    res = _results(_snapshot("standalone", ("BTS1", ("biztalk",)), ("SSO1", ("biztalk",))))
+    assert {(k, v.status) for k, v in res.items() if k[0] == "TST101"} == {
+        (("TST101", "BTS1"), Status.SKIP), (("TST101", "SSO1"), Status.SKIP)}
+    assert all("not applicable to topology standalone" in res["TST101", n].message for n in ("BTS1", "SSO1"))
+
+
+def test_topology_comes_before_the_phase() -> None:
+    snapshot = _snapshot("standalone", ("NODE1", ("sso-cluster",)))
+    post_only = type("PostCluster", (ClusterOnly,), {"id": "TST103", "phases": (Phase.POST,),
+                                                      "__doc__": "Post, clustered."})
+    report = evaluate(build([("test", [post_only])]), snapshot, Context(Phase.PRE, snapshot.expect))
+    assert [r.message.split(" (")[0] for r in report.results] == ["not applicable to topology standalone"]
+
+
+def test_a_pack_declaring_an_unknown_topology_is_refused() -> None:
+    bad = type("Bad", (Everywhere,), {"id": "TST104", "topologies": ("cloud",), "__doc__": "Bad."})
+    with pytest.raises(PluginLoadError, match="topologies must be a non-empty subset"):
+        build([("test", [bad])])
+
+
+def test_the_builtin_cluster_checks_are_not_applicable_to_standalone() -> None:
+    metas = {lc.meta.id: lc.meta for lc in load_checks()}
+    clustered = {cid for cid, m in metas.items() if "standalone" not in m.topologies}
+    assert {"CLU001", "CLU002", "CLU003", "DTC004", "DTC005", "SSO011"} <= clustered
+    assert all(m.topologies == TOPOLOGIES for cid, m in metas.items() if cid not in clustered)
+    assert all(set(metas[cid].topologies) == {"dedicated-cluster", "sql-cluster"} for cid in clustered)
+
+
+# -- recorded in every report and in the snapshot ------------------------------------------------------------------
+
+
+def _report(topology: str) -> Any:
+    snapshot = _snapshot(topology, ("BTS1", ("biztalk",)), ("NODE1", ("sso-cluster",)))
+    report = evaluate(build([("test", [ClusterOnly, Everywhere])]), snapshot, Context(Phase.PRE, snapshot.expect))
+    return provenance.attach(report, {**provenance.gather(argv=["ssocheck", "run"]), "topology": report.topology})
+
+
+@pytest.mark.parametrize("topology", TOPOLOGIES)
+def test_every_report_format_records_the_topology(topology: str) -> None:
+    report = _report(topology)
+    doc = report.to_dict()
+    assert doc["topology"] == doc["provenance"]["topology"] == topology
+    assert doc["checks"]["TST101"]["topologies"] == ["dedicated-cluster", "sql-cluster"]
+    assert report_from_dict(json.loads(json.dumps(doc))).topology == topology
+    header = console.render(report, width=120, color=False).splitlines()[:8]
+    assert f"  Topology: master secret server {topology}" in header
+    assert f"master secret server {topology}" in html.render(report)
+    assert f'ssocheck_info{{version="{report.tool_version}",topology="{topology}"}} 1' in prometheus.render(report)
+    suites = ET.fromstring(junit.render(report)).findall("testsuite")
+    assert suites and all(s.find("properties/property[@name='topology']").get("value") == topology  # type: ignore
+                          for s in suites)
+
+
+def test_an_older_report_without_topology_reads_as_dedicated_cluster() -> None:
+    doc = _report("sql-cluster").to_dict()
+    del doc["topology"]
+    for meta in doc["checks"].values():
+        del meta["topologies"]
+    old = report_from_dict(doc)
+    assert old.topology == "dedicated-cluster" and old.checks["TST101"].topologies == TOPOLOGIES
+
+
+def test_the_snapshot_keeps_the_topology_and_refuses_an_unknown_one(tmp_path: Path) -> None:
+    snapshot = _snapshot("standalone", ("BTS1", ("biztalk",)))
+    path = tmp_path / "snap.json"
+    snapshot.save(path)
+    assert load_snapshot(path).expect.topology == "standalone"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    del doc["expectations"]["topology"]  # written before topologies existed
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert load_snapshot(path).expect.topology == "dedicated-cluster"
+    doc["expectations"]["topology"] = "cloud"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(SnapshotError, match=r"expectations\.topology: must be one of dedicated-cluster"):
+        load_snapshot(path)
