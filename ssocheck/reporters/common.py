@@ -237,6 +237,41 @@ def _outages(report: Report) -> list[Outage]:
     return [Outage(n, tuple(own[n.name]), tuple(dependents[n.name])) for n in down]
 
 
+# From this many nodes with the same cause up, reports name the cause once for all of them: an interrupted
+# 500-node run leaves hundreds of nodes "not contacted", a wrong password hundreds "not tried", and one
+# block per node would bury the rest of the report (a 666-line console, a 470 KB page).
+OUTAGE_GROUP_MIN = 4
+
+
+def outage_cause(node: NodeInfo) -> str:
+    """The node's collection error with its own name and address taken out, so that nodes with the same
+    cause compare equal: ``BTSNODE0209: not contacted: ...`` -> ``not contacted: ...``."""
+    text = node.error or ""
+    if text.startswith(f"{node.name}: "):
+        text = text[len(node.name) + 2:]
+    for own, placeholder in ((node.name, "<node>"), (node.address, "<address>")):
+        if own:
+            text = re.sub(rf"(?<![\w.-]){re.escape(own)}(?![\w-])", placeholder, text, flags=re.IGNORECASE)
+    return text
+
+
+def outage_groups(report: Report) -> list[list[Outage]]:
+    """The outages in inventory order, those of :data:`OUTAGE_GROUP_MIN` or more nodes with the same
+    :func:`outage_cause` as one list (where the first of them is), every other outage alone."""
+    down = outages(report)
+    by_cause: dict[str, list[Outage]] = {}
+    for outage in down:
+        by_cause.setdefault(outage_cause(outage.node), []).append(outage)
+    groups: list[list[Outage]] = []
+    for outage in down:
+        same = by_cause[outage_cause(outage.node)]
+        if len(same) < OUTAGE_GROUP_MIN:
+            groups.append([outage])
+        elif same[0] is outage:
+            groups.append(same)
+    return groups
+
+
 def _missing_nodes(result: Result) -> list[str]:
     missing = result.evidence.get("missing_nodes")
     if isinstance(missing, (list, tuple)) and all(isinstance(m, str) for m in missing):
@@ -424,7 +459,8 @@ def next_step(report: Report) -> str:
         parts.append(f"fix {_plural(distinct, 'failing check')} ({_plural(counted, 'failure')}; see the details), "
                      "then run again")
     if down:
-        parts.append(f"{_plural(len(down), 'node')} not reached ({', '.join(down)}): fix the connection and run "
+        # Folded: an interrupted 500-node run has hundreds (every report lists them all elsewhere).
+        parts.append(f"{_plural(len(down), 'node')} not reached ({fold_names(down, 10)}): fix the connection and run "
                      "again, until then its state is unknown")
     elif counts[Status.ERROR]:
         parts.append(f"{_plural(counts[Status.ERROR], 'check')} could not decide (state unknown, not healthy): "

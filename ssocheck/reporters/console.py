@@ -36,7 +36,8 @@ from ssocheck.reporters.common import (
     next_step,
     node_list,
     node_order,
-    outages,
+    outage_cause,
+    outage_groups,
     redacted,
     remediation_text,
     severity_for,
@@ -99,7 +100,7 @@ def render(report: Report, *, color: bool = False, verbose: bool = False, width:
     if phrase:
         lines.append(f"failing: {phrase}")
     lines.append(_wrap(f"next: {next_step(report)}", width, "", "  "))
-    lines += _node_errors(report, paint)
+    lines += _node_errors(report, paint, width)
     details = _details(report, paint, width)
     lines += details
     lines += _sections(report)
@@ -160,12 +161,16 @@ def _rows(report: Report, shown: list[Result], paint: _Painter) -> list[list[str
     # Sort key: (severity rank, status rank); outages and shared causes have no severity of their own and
     # come first (-1): they explain many rows and say what to fix before anything else can be judged.
     rows: list[tuple[tuple[int, int], list[str]]] = []
-    for outage in outages(report):
-        # Always a row, even when no selected check applies to the node: it is the run's error.
-        stopped = f": {_plural(len(outage.results), 'check')} could not decide" if outage.results else ""
+    for same_cause in outage_groups(report):
+        # Always a row, even when no selected check applies to the node: it is the run's error. Many nodes
+        # with the same cause share one row.
+        stopped_n = sum(len(outage.results) for outage in same_cause)
+        stopped = f": {_plural(stopped_n, 'check')} could not decide" if stopped_n else ""
+        where, on = _t(same_cause[0].node.name), ""
+        if len(same_cause) > 1:
+            where, on = f"{len(same_cause)} nodes", f" (on {_t(fold_names([o.node.name for o in same_cause]))})"
         rows.append(((-1, STATUS_RANK[Status.ERROR]), [
-            "COLLECTION", "-", _t(outage.node.name), paint.status(Status.ERROR),
-            f"not collected{stopped} (see below)",
+            "COLLECTION", "-", where, paint.status(Status.ERROR), f"not collected{stopped} (see below){on}",
         ]))
     rest = [r for r in shown if (r.check_id, r.node) not in explained]
     for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
@@ -217,26 +222,32 @@ def _verdict(report: Report, paint: _Painter) -> str:
     return paint(provenance.verdict_label(report), **_VERDICT_STYLE[report.verdict()])
 
 
-def _node_errors(report: Report, paint: _Painter) -> list[str]:
+def _node_errors(report: Report, paint: _Painter, width: int) -> list[str]:
     broken = [n for n in report.nodes if n.error]
     if not broken:
         return []
     lines = ["", paint("Nodes whose facts could not be collected:", bold=True)]
-    for outage in outages(report):
-        node = outage.node
-        affected = len(outage.own)
+    for group in outage_groups(report):
+        node = group[0].node
+        affected = sum(len(outage.own) for outage in group)
         note = f" ({_plural(affected, 'check')} could not run)" if affected else ""
-        lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(node.error or '')}{note}")
-        if outage.dependents:
+        if len(group) == 1:
+            lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(node.error or '')}{note}")
+        else:
+            # One cause for many nodes: said once, the nodes listed exactly (ranges of clone names).
+            lines.append(f"  {paint.status(Status.ERROR)} {len(group)} nodes: {_t(outage_cause(node))}{note}")
+            lines.append(_wrap(_t(compact_names([o.node.name for o in group])), width, "    ", "    "))
+        dependents = [r for outage in group for r in outage.dependents]
+        if dependents:
             # Checks grouped by the nodes they stopped on: usually one line ("BTS002, DTC001 on BTSNODE1, NODE1").
             by_check: dict[str, list[str]] = {}
-            for r in outage.dependents:
+            for r in dependents:
                 by_check.setdefault(r.check_id, []).append(r.node)
             by_nodes: dict[str, list[str]] = {}
             for cid, names in by_check.items():
                 by_nodes.setdefault(", ".join(names), []).append(cid)
-            lines.append(f"    and {_plural(len(outage.dependents), 'group check result')} on other nodes, "
-                         "which need its facts to be proven:")
+            lines.append(f"    and {_plural(len(dependents), 'group check result')} on other nodes, "
+                         f"which need {'its' if len(group) == 1 else 'their'} facts to be proven:")
             lines += [f"      {_t(', '.join(cids))} on {_t(fold_names(names.split(', ')))}"
                       for names, cids in by_nodes.items()]
     return lines

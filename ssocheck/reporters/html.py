@@ -56,7 +56,8 @@ from ssocheck.reporters.common import (
     next_step,
     node_list,
     node_order,
-    outages,
+    outage_cause,
+    outage_groups,
     redacted,
     remediation_text,
     sorted_results,
@@ -152,6 +153,7 @@ class _Unreachable:
     error: str
     checks: list[str]
     dependents: list[tuple[str, str]]  # (check IDs, nodes): group checks on other nodes it left unproven
+    nodes: str = ""  # when several nodes share this cause: all of them (``name`` is then "N nodes")
 
 
 @dataclass
@@ -216,10 +218,10 @@ def render(report: Report, **_other: Any) -> str:
     large = len(nodes) > MATRIX_NODES
     anchors: dict[tuple[str, str], str] = {}
     # Every error an unreachable node explains says the same thing: one block per node instead of one per check.
-    down = outages(report)
-    unreachable = [_unreachable(f"node{i}", outage) for i, outage in enumerate(down)]
-    for block, outage in zip(unreachable, down, strict=True):
-        anchors.update({(r.check_id, r.node): block.anchor for r in outage.results})
+    down = outage_groups(report)  # and one block for many nodes with the same cause
+    unreachable = [_unreachable(f"node{i}", same) for i, same in enumerate(down)]
+    for block, same in zip(unreachable, down, strict=True):
+        anchors.update({(r.check_id, r.node): block.anchor for outage in same for r in outage.results})
     rest = [r for r in results if r.status is not Status.PASS and (r.check_id, r.node) not in anchors]
     findings: list[_Finding] = []
     for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
@@ -283,16 +285,21 @@ def _changed_state(report: Report) -> bool:
     return isinstance(audit, list) and any(isinstance(a, Mapping) and a.get("changes_state") for a in audit)
 
 
-def _unreachable(anchor: str, outage: Outage) -> _Unreachable:
+def _unreachable(anchor: str, same: Sequence[Outage]) -> _Unreachable:
     # Group checks grouped by the nodes they stopped on, so the usual case is one line.
     by_check: dict[str, list[str]] = {}
-    for r in outage.dependents:
+    for r in (r for outage in same for r in outage.dependents):
         by_check.setdefault(r.check_id, []).append(r.node)
     by_nodes: dict[str, list[str]] = {}
     for cid, names in by_check.items():
-        by_nodes.setdefault(compact_names(names), []).append(cid)
-    return _Unreachable(anchor, outage.node.name, outage.node.error or "", [r.check_id for r in outage.own],
-                        [(", ".join(cids), names) for names, cids in by_nodes.items()])
+        by_nodes.setdefault(compact_names(list(dict.fromkeys(names))), []).append(cid)
+    dependents = [(", ".join(cids), names) for names, cids in by_nodes.items()]
+    first = same[0].node
+    if len(same) == 1:
+        return _Unreachable(anchor, first.name, first.error or "", [r.check_id for r in same[0].own], dependents)
+    checks = sorted({r.check_id for outage in same for r in outage.own})
+    return _Unreachable(anchor, f"{len(same)} nodes", outage_cause(first), checks, dependents,
+                        nodes=compact_names([outage.node.name for outage in same]))
 
 
 def _matrix(report: Report, node_names: list[str], anchors: Mapping[tuple[str, str], str]) -> list[_Row]:

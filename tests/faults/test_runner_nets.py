@@ -190,3 +190,22 @@ def test_a_group_check_may_not_judge_a_node_it_was_not_given() -> None:
     statuses, verdict, messages = _run(group_check("BAD108", body), _node("A"), _node("B"), _node("C", None))
     assert statuses == {"A": Status.ERROR, "B": Status.ERROR, "C": Status.ERROR} and verdict == "INCOMPLETE"
     assert messages["C"].startswith("cannot evaluate: color")
+
+
+def test_a_group_check_crash_beside_a_down_node_stays_an_error() -> None:
+    statuses, _, messages = _run(group_check("BAD111", _raise), _node("A"), _node("R1", error="R1: refused"))
+    assert statuses == {"A": Status.ERROR, "R1": Status.SKIP} and "check crashed" in messages["A"]
+
+
+def test_a_not_proven_message_names_a_few_missing_nodes_and_counts_the_rest() -> None:
+    # An interrupted 500-node run: ~300 nodes not collected. Naming every one with its reason in every
+    # "not proven" message made each 38 KB long and the JSON report 121 MB.
+    down = [_node(f"R{i:03d}", error=f"R{i:03d}: not contacted: the run was interrupted") for i in range(40)]
+    statuses, _, messages = _run(group_check("BAD112", lambda ns: [passed("same")]), _node("A"), *down)
+    assert statuses["A"] is Status.SKIP
+    assert messages["A"].startswith("not proven: facts missing for R000 (") and "R002 (" in messages["A"]
+    assert "R003" not in messages["A"] and "and 37 more nodes" in messages["A"] and len(messages["A"]) < 600
+    report = evaluate(build([("t", [group_check("BAD113", lambda ns: [passed("same")])])]),
+                      Snapshot(EXPECT, [_node("A"), *down], "2026-11-30T00:00:00Z"), Context(Phase.PRE, EXPECT))
+    mine = next(r for r in report.results if r.node == "A" and r.check_id == "BAD113")
+    assert mine.evidence["missing_nodes"] == [n.name for n in down]  # every one, for the machines
