@@ -20,6 +20,11 @@ is one real defect class found in the probe:
     an entry named ``keys`` hides the ``Keys`` property, by design since PowerShell 1.0
     (PowerShell/PowerShell#3176, #7758, about_Hash_Tables). ``sso_secret_keys`` has a ``keys`` entry, so the
     JSON writer's ``foreach ($k in $o.Keys)`` wrote garbage for it. Use ``.PSBase.Keys``.
+``array-wrap``
+    ``@(Get-SsoParam 'list')``: a list parameter is returned as ONE array object (unary comma), and ``@()``
+    wraps a command's single array output in a second array (PowerShell/PowerShell#4257), so the loop ran once
+    over ``'NODE1 NODE2'``: rpc_callback never found its own name on a two-node cluster. Assign to a variable,
+    then enumerate ``@($var)``.
 ``assembly-load``
     A type from an assembly PowerShell does not load by itself (System.Web.Extensions' JavaScriptSerializer,
     BizTalk's ExplorerOM) used where no ``LoadWithPartialName``/``Add-Type -AssemblyName`` of that assembly
@@ -37,6 +42,7 @@ RULES: dict[str, str] = {
     "regex-anchor": "whole-string pattern ending in $, which also matches before a final newline; use \\z",
     "dictionary-member": "dictionary property read with property syntax where an entry can hide it; use .PSBase",
     "assembly-load": "type from an assembly that is not loaded in this block (LoadWithPartialName / Add-Type)",
+    "array-wrap": "@(Get-SsoParam ...) wraps a list parameter in a second array; assign it, then use @($var)",
 }
 
 # Namespace prefix -> the assembly that holds it; none of them is loaded by powershell.exe at start-up.
@@ -163,6 +169,9 @@ def check(script: str, code: str) -> list[Found]:
         if name in hashed or name in ("keys", "values"):
             found.append(("dictionary-member", m.start(2) - 1, f".{m.group(2)}: a hashtable entry named "
                           f"'{name}' hides the property; use .PSBase.{m.group(2)}"))
+    for m in re.finditer(r"@\(\s*Get-SsoParam\b", code, re.I):
+        found.append(("array-wrap", m.start(), "@(Get-SsoParam ...): a list comes back as one array object and "
+                      "@() wraps it again (PowerShell/PowerShell#4257); assign it to a variable, then use @($var)"))
     loads: list[tuple[int, str]] = []
     for m in _LOAD.finditer(script):
         if code[m.start()] != " ":

@@ -73,6 +73,25 @@ $prereq['failoverclusters_module'] = (@(Get-Module -ListAvailable -Name Failover
 $ns = @(Get-WmiObject -Namespace 'root' -Class '__NAMESPACE' -Filter "Name='MSCluster'" -ErrorAction SilentlyContinue)
 $prereq['mscluster_wmi'] = ($ns.Length -gt 0)
 $prereq['get_winevent'] = ($null -ne (Get-Command Get-WinEvent -ErrorAction SilentlyContinue))
+if ($prereq['get_winevent']) {
+    # The event facts take Get-WinEvent's "no events" error as an empty answer by its error id; whether PowerShell
+    # 2.0's -ErrorAction Stop keeps that id on the caught record is unconfirmed: ask a query that matches nothing.
+    $noMatchSeen = $false
+    try {
+        $nothing = @{ LogName = 'Application'; Id = 65535; StartTime = [DateTime]::Now.AddSeconds(-1) }
+        $null = @(Get-WinEvent -FilterHashtable $nothing -MaxEvents 1 -ErrorAction Stop)
+        $noMatchSeen = $true
+    } catch {
+        $noMatch = [string]$_.FullyQualifiedErrorId
+        $inner = $_.Exception.ErrorRecord
+        if ($null -ne $inner) { $noMatch = $noMatch + ' ' + [string]$inner.FullyQualifiedErrorId }
+        $noMatchSeen = ($noMatch -like '*NoMatching*')
+    }
+    $prereq['winevent_no_match_empty'] = $noMatchSeen
+}
+# BTS001's 64-bit parent reads the 32-bit worker's answer with System.Web.Extensions (.NET 3.5 or 4).
+$webExtensions = [System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')
+$prereq['system_web_extensions'] = ($null -ne $webExtensions)
 $ssomanage = $false
 foreach ($folder in @($env:CommonProgramFiles, ${env:CommonProgramFiles(x86)})) {
     if (-not $folder) { continue }
@@ -167,6 +186,11 @@ def needs(prereq: dict[str, Any], elevated: bool | None, transport: str, roles: 
                         "install RSAT-Clustering-PowerShell or start the cluster service"))
     out.append(Need("sso_events", "Get-WinEvent (.NET 3.5)", bool(prereq.get("get_winevent")),
                     "install .NET Framework 3.5.1"))
+    if "winevent_no_match_empty" in prereq:
+        out.append(Need("sso_events, system_failure_events", "Get-WinEvent's 'no events' recognised by its error id",
+                        bool(prereq.get("winevent_no_match_empty")),
+                        "the event facts would fail here: report this node's PowerShell version "
+                        "(docs/windows-notes.md, to confirm on the first real run)"))
     if sso:
         out.append(Need("service_account_groups", "a domain member (S4U logon)", bool(prereq.get("domain_member")),
                         "join the node to the domain"))
@@ -176,6 +200,10 @@ def needs(prereq: dict[str, Any], elevated: bool | None, transport: str, roles: 
         out.append(Need("port_create_test (BTS001)", "a delegating transport",
                         (transport.lower() == "credssp") if allow_changes else None,
                         "set transport: credssp and run Enable-WSManCredSSP -Role Server on the node"))
+        if "system_web_extensions" in prereq:
+            out.append(Need("port_create_test (BTS001)", "System.Web.Extensions (.NET 3.5 or 4)",
+                            bool(prereq.get("system_web_extensions")) if allow_changes else None,
+                            "install .NET Framework 3.5.1 (the 32-bit port test's answer is read with it)"))
     return out
 
 

@@ -192,6 +192,8 @@ BAD: list[tuple[str, str]] = [
     ("assembly-load", "$w = {\n    [void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')"
                       "\n}\n$r = New-Object System.Web.Script.Serialization.JavaScriptSerializer"),
     ("assembly-load", "$c = New-Object Microsoft.BizTalk.ExplorerOM.BtsCatalogExplorer"),
+    ("array-wrap", "foreach ($s in @(Get-SsoParam 'rpc_callback_sources')) { }"),
+    ("array-wrap", "$n = @( Get-SsoParam 'targets' ).Count"),
 ]
 
 GOOD: list[str] = [
@@ -285,6 +287,8 @@ GOOD: list[str] = [
     "# $a -match '(broken' is only a comment\n$v = 1",
     "$s = 'a -match ''(broken'' in a string'",
     "foreach ($k in $o.PSBase.Keys) { }",
+    "$sources = Get-SsoParam 'rpc_callback_sources'\nforeach ($s in @($sources)) { }",
+    "$n = [string](Get-SsoParam 'cluster_network_name')",
     "$n = $list.Count + @($h.get_Keys()).Count",
     "[void][System.Reflection.Assembly]::LoadWithPartialName('System.Web.Extensions')\n"
     "$r = New-Object System.Web.Script.Serialization.JavaScriptSerializer",

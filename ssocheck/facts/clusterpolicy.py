@@ -66,7 +66,8 @@ def _opt_uint(raw: Any, what: str) -> int | None:
 
 class EntssoFailurePolicy(Fact[FailurePolicy]):
     """The ENTSSO resource's RestartAction, RestartThreshold, RestartPeriod, PendingTimeout and its group's
-    FailoverThreshold / FailoverPeriod (common properties, Get-ClusterResource / Get-ClusterGroup), plus the
+    FailoverThreshold / FailoverPeriod (common properties, Get-ClusterResource / Get-ClusterGroup, or WMI
+    ``root\\MSCluster`` on a node without the FailoverClusters module, ``source`` says which), plus the
     local ENTSSO service's recovery actions (``HKLM\\SYSTEM\\CurrentControlSet\\Services\\ENTSSO``
     ``FailureActions``, base64). Raw value::
 
@@ -78,27 +79,66 @@ class EntssoFailurePolicy(Fact[FailurePolicy]):
     name = "entsso_failure_policy"
     description = "ENTSSO cluster resource restart/failover policy and the local service's SCM recovery actions"
     script = r"""
-Import-Module FailoverClusters
 $list = New-Object System.Collections.ArrayList
-foreach ($r in @(Get-ClusterResource)) {
-    if ([string]$r.ResourceType.Name -ne 'Generic Service') { continue }
-    $svc = ''
-    foreach ($p in @($r | Get-ClusterParameter -Name ServiceName -ErrorAction SilentlyContinue)) { $svc = [string]$p.Value }
-    if ($svc -ne 'ENTSSO') { continue }
-    $g = Get-ClusterGroup -Name ([string]$r.OwnerGroup.Name)
-    [void]$list.Add(@{
-        name = [string]$r.Name
-        group = [string]$r.OwnerGroup.Name
-        restart_action = [uint32]$r.RestartAction
-        restart_threshold = [uint32]$r.RestartThreshold
-        restart_period = [uint32]$r.RestartPeriod
-        pending_timeout = [uint32]$r.PendingTimeout
-        failover_threshold = [uint32]$g.FailoverThreshold
-        failover_period = [uint32]$g.FailoverPeriod
-    })
+if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0) {
+    $source = 'FailoverClusters'
+    Import-Module FailoverClusters
+    foreach ($r in @(Get-ClusterResource)) {
+        if ([string]$r.ResourceType.Name -ne 'Generic Service') { continue }
+        $svc = ''
+        foreach ($p in @($r | Get-ClusterParameter -Name ServiceName -ErrorAction SilentlyContinue)) { $svc = [string]$p.Value }
+        if ($svc -ne 'ENTSSO') { continue }
+        $g = Get-ClusterGroup -Name ([string]$r.OwnerGroup.Name)
+        [void]$list.Add(@{
+            name = [string]$r.Name
+            group = [string]$r.OwnerGroup.Name
+            restart_action = [uint32]$r.RestartAction
+            restart_threshold = [uint32]$r.RestartThreshold
+            restart_period = [uint32]$r.RestartPeriod
+            pending_timeout = [uint32]$r.PendingTimeout
+            failover_threshold = [uint32]$g.FailoverThreshold
+            failover_period = [uint32]$g.FailoverPeriod
+        })
+    }
+} else {
+    # No RSAT-Clustering-PowerShell: the same common properties from WMI root\MSCluster, as the cluster fact does
+    # (MSCluster_Resource RestartAction/RestartThreshold/RestartPeriod/PendingTimeout, MSCluster_ResourceGroup
+    # FailoverThreshold/FailoverPeriod; the provider wants Packet Privacy). The group through its association.
+    $source = 'wmi'
+    $all = @()
+    try {
+        $all = @(Get-WmiObject -Namespace 'root\MSCluster' -Authentication PacketPrivacy -Class MSCluster_Resource -ErrorAction Stop)
+    } catch {
+        throw ('the FailoverClusters module is missing (RSAT-Clustering-PowerShell) and WMI root\MSCluster does not answer (not a cluster node, or its cluster service is down): ' + $_.Exception.Message)
+    }
+    foreach ($r in $all) {
+        if ([string]$r.Type -ne 'Generic Service') { continue }
+        $svc = ''
+        if ($null -ne $r.PrivateProperties) { $svc = [string]$r.PrivateProperties.ServiceName }
+        if ($svc -ne 'ENTSSO') { continue }
+        $g = $null
+        foreach ($related in @($r.GetRelated('MSCluster_ResourceGroup'))) { if ($null -eq $g) { $g = $related } }
+        $entry = @{
+            name = [string]$r.Name
+            group = ''
+            restart_action = [uint32]$r.RestartAction
+            restart_threshold = [uint32]$r.RestartThreshold
+            restart_period = [uint32]$r.RestartPeriod
+            pending_timeout = [uint32]$r.PendingTimeout
+            failover_threshold = $null
+            failover_period = $null
+        }
+        # No group found: unknown, not 0 (a 0 threshold would read as "the role never fails over").
+        if ($null -ne $g) {
+            $entry['group'] = [string]$g.Name
+            $entry['failover_threshold'] = [uint32]$g.FailoverThreshold
+            $entry['failover_period'] = [uint32]$g.FailoverPeriod
+        }
+        [void]$list.Add($entry)
+    }
 }
 $actions = Get-SsoRegValue 'Registry::HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Services\ENTSSO' 'FailureActions'
-$value = @{ resources = @($list.ToArray()); scm_failure_actions = $actions }
+$value = @{ resources = @($list.ToArray()); scm_failure_actions = $actions; source = $source }
 """
 
     @classmethod
@@ -134,6 +174,10 @@ $value = @{ resources = @($list.ToArray()); scm_failure_actions = $actions }
 
 # --------------------------------------------------------------------------- cluster access
 
+ACCESS_NEEDS_MODULE = ("the FailoverClusters module is missing, and Get-ClusterAccess needs it: install "
+                       "RSAT-Clustering-PowerShell (Install-WindowsFeature RSAT-Clustering-PowerShell; Windows "
+                       "Server 2008 R2: Add-WindowsFeature RSAT-Clustering)")
+
 
 @dataclass(frozen=True)
 class AccessEntry:
@@ -150,12 +194,19 @@ class ClusterAccess(Fact[tuple[AccessEntry, ...]]):
 
     Raw value: ``[{"identity": "CORP\\\\svc_sso", "sid": "S-1-5-21-..." | null, "access": "Allow",
     "rights": "Full"}]``. The property names IdentityReference / AccessControlType / ClusterRights are
-    those the cmdlet's objects print; a value that cannot be read is an empty string.
+    those the cmdlet's objects print; a value that cannot be read is an empty string. A node without the
+    FailoverClusters module fails this fact with :data:`ACCESS_NEEDS_MODULE` (the cluster fact and the
+    failure policy fall back to WMI; the access list has no reading we could trust there).
     """
 
     name = "cluster_access"
     description = "The cluster's access list (Get-ClusterAccess), with SIDs"
     script = r"""
+# Get-ClusterAccess has no WMI counterpart the probe could read without guessing how access masks map to
+# Full/Read, so a node without the module says so (the cause and the fix) instead of Import-Module's error.
+if (@(Get-Module -ListAvailable -Name FailoverClusters).Length -eq 0) {
+    throw 'the FailoverClusters module is missing, and Get-ClusterAccess needs it: install RSAT-Clustering-PowerShell (Install-WindowsFeature RSAT-Clustering-PowerShell; Windows Server 2008 R2: Add-WindowsFeature RSAT-Clustering)'
+}
 Import-Module FailoverClusters
 $list = New-Object System.Collections.ArrayList
 foreach ($a in @(Get-ClusterAccess)) {

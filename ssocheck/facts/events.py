@@ -229,7 +229,11 @@ foreach ($id in $ids) {
         $found = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'ENTSSO'; Id = $id; StartTime = $since } -MaxEvents $cap -ErrorAction Stop)
     } catch {
         # "No events were found" / "no such provider" are empty answers; anything else (access, a broken log) is real.
-        if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
+        # The id is on the record, or (PowerShell 2.0 and -ErrorAction Stop, unconfirmed) on the record the
+        # ActionPreferenceStopException carries: accept either, never the localised message.
+        $noMatch = [string]$_.FullyQualifiedErrorId
+        if ($null -ne $_.Exception.ErrorRecord) { $noMatch = $noMatch + ' ' + [string]$_.Exception.ErrorRecord.FullyQualifiedErrorId }
+        if ($noMatch -notlike '*NoMatching*') { throw }
     }
     foreach ($e in $found) {
         $strings = New-Object System.Collections.ArrayList
@@ -309,7 +313,11 @@ foreach ($q in $queries) {
     try {
         $found = @(Get-WinEvent -FilterHashtable @{ LogName = 'System'; ProviderName = $q[0]; Id = $q[1]; StartTime = $since } -MaxEvents $cap -ErrorAction Stop)
     } catch {
-        if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
+        # The id is on the record, or (PowerShell 2.0 and -ErrorAction Stop, unconfirmed) on the record the
+        # ActionPreferenceStopException carries: accept either, never the localised message.
+        $noMatch = [string]$_.FullyQualifiedErrorId
+        if ($null -ne $_.Exception.ErrorRecord) { $noMatch = $noMatch + ' ' + [string]$_.Exception.ErrorRecord.FullyQualifiedErrorId }
+        if ($noMatch -notlike '*NoMatching*') { throw }
     }
     foreach ($e in $found) {
         $strings = New-Object System.Collections.ArrayList

@@ -55,6 +55,8 @@ class SsoEndpoint(Fact[EndpointProbe]):
     params = ("cluster_network_name",)
     script = r"""
 $target = [string](Get-SsoParam 'cluster_network_name')
+# Dns.GetHostAddresses('') returns this node's own addresses: an empty name must not test the node itself.
+if (-not $target) { throw 'cluster_network_name is empty in the inventory' }
 $timeoutMs = 3000
 $forwardError = $null
 $resolved = @()

@@ -341,7 +341,11 @@ $ptWorker = {
             try {
                 $entries = @(Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'ENTSSO'; StartTime = $since } -MaxEvents 20 -ErrorAction Stop)
             } catch {
-                if (([string]$_.FullyQualifiedErrorId) -notlike 'NoMatching*') { throw }
+                # The id is on the record, or (PowerShell 2.0 and -ErrorAction Stop, unconfirmed) on the record the
+                # ActionPreferenceStopException carries: accept either, never the localised message.
+                $noMatch = [string]$_.FullyQualifiedErrorId
+                if ($null -ne $_.Exception.ErrorRecord) { $noMatch = $noMatch + ' ' + [string]$_.Exception.ErrorRecord.FullyQualifiedErrorId }
+                if ($noMatch -notlike '*NoMatching*') { throw }
             }
             $list = New-Object System.Collections.ArrayList
             foreach ($ev in $entries) {

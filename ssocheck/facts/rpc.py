@@ -130,7 +130,8 @@ if (Test-Path -LiteralPath $internetKey) {
 $dynamicText = $null
 $dynamicError = $null
 try {
-    $lines = @(& netsh.exe int ipv4 show dynamicport tcp 2>&1)
+    # A child scope with 'Continue', as for ssomanage: with the probe's 'Stop' a stderr line would abort the read.
+    $lines = @(& { $ErrorActionPreference = 'Continue'; & netsh.exe int ipv4 show dynamicport tcp 2>&1 })
     $dynamicText = [string]::Join("`n", @(foreach ($l in $lines) { [string]$l }))
     if ($LASTEXITCODE -ne 0) { $dynamicError = 'netsh exit code ' + $LASTEXITCODE; $dynamicText = $null }
 } catch {
@@ -219,13 +220,19 @@ class RpcCallbackPaths(Fact[RpcCallback]):
     script = r"""
 $me = ([string]$env:COMPUTERNAME).ToUpperInvariant()
 $isSource = $false
-foreach ($s in @(Get-SsoParam 'rpc_callback_sources')) {
+# A list parameter comes back as ONE array object; @(Get-SsoParam ...) would wrap it in a second array and the loop
+# would see 'NODE1 NODE2' as one name (PowerShell/PowerShell#4257). Assign first, then enumerate the variable.
+$sources = Get-SsoParam 'rpc_callback_sources'
+$targets = Get-SsoParam 'rpc_callback_targets'
+foreach ($s in @($sources)) {
+    if (-not $s) { continue }
     if (([string]$s).Split('.')[0].ToUpperInvariant() -eq $me) { $isSource = $true }
 }
 $paths = New-Object System.Collections.ArrayList
 if ($isSource) {
     $pending = New-Object System.Collections.ArrayList
-    foreach ($t in @(Get-SsoParam 'rpc_callback_targets')) {
+    foreach ($t in @($targets)) {
+        if (-not $t) { continue }
         $target = [string]$t
         if ($target.Split('.')[0].ToUpperInvariant() -eq $me) { continue }
         $client = New-Object System.Net.Sockets.TcpClient

@@ -324,10 +324,10 @@ if ($account.Contains('\')) {
 try {
     $s4u = New-Object System.Security.Principal.WindowsIdentity($upn)
 } catch {
-    throw ('S4U logon for ' + $upn + ' failed (a Kerberos domain controller must answer S4U2Self for this node): ' + $_.Exception.Message)
+    throw ('S4U logon for ' + $upn + ' failed (a Kerberos domain controller must answer S4U2Self for this node; an account of another domain than this node''s must be written as its UPN, user@dns.domain, in the inventory): ' + $_.Exception.Message)
 }
 try {
-    if ($s4u.User.Value -ne $sid) { throw ('the S4U logon for ' + $upn + ' is ' + $s4u.User.Value + ', not ' + $account + ' (' + $sid + ')') }
+    if ($s4u.User.Value -ne $sid) { throw ('the S4U logon for ' + $upn + ' is ' + $s4u.User.Value + ', not ' + $account + ' (' + $sid + '): write the account as its UPN (user@dns.domain) in the inventory') }
     # Logon-type SIDs of this S4U logon, not of the service's own logon: NETWORK, INTERACTIVE, BATCH, SERVICE,
     # LOCAL, logon session (S-1-5-5-x-y), authentication package (S-1-5-64-x), asserted identity (S-1-18-x).
     $logonSid = '^(S-1-5-[2346]|S-1-2-0|S-1-2-1|S-1-5-5-.*|S-1-5-64-.*|S-1-18-.*|S-1-16-.*)\z'

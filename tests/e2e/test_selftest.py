@@ -37,6 +37,21 @@ def test_prerequisites_follow_rights_modules_and_transport() -> None:
     assert bts[0].holds is False and "Enable-WSManCredSSP -Role Server" in bts[0].fix
 
 
+def test_prerequisites_name_the_unconfirmed_powershell_behaviours() -> None:
+    ok = {"get_winevent": True, "winevent_no_match_empty": True, "system_web_extensions": True,
+          "domain_member": True, "ssomanage": True}
+    assert all(n.holds is not False for n in needs(ok, True, "credssp", ("biztalk",), allow_changes=True))
+    events = [n for n in needs({**ok, "winevent_no_match_empty": False}, True, "ntlm", ("biztalk",))
+              if n.holds is False]
+    assert [n.fact for n in events] == ["sso_events, system_failure_events"]
+    web = {n.holds for n in needs({**ok, "system_web_extensions": False}, True, "credssp", ("biztalk",))
+           if "System.Web.Extensions" in n.needs}
+    assert web == {None}  # a read-only run does not need it
+    web = {n.holds for n in needs({**ok, "system_web_extensions": False}, True, "credssp", ("biztalk",),
+                                  allow_changes=True) if "System.Web.Extensions" in n.needs}
+    assert web == {False}
+
+
 def test_self_test_snippet_passes_the_powershell_gate() -> None:
     from ssocheck import pslint
     from ssocheck.facts.probe import build_probe

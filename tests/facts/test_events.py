@@ -208,7 +208,7 @@ def test_snippet_is_read_only_ps2_and_filters_the_documented_ids() -> None:
     # Server-side filtered and capped per ID (review probe.md D3): never a client-side walk of the whole log.
     assert "Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'ENTSSO'; Id = $id;" in script
     assert "-MaxEvents $cap" in script and "$cap = 20" in script
-    assert "'NoMatching*'" in script  # "no matches" is an empty list, not an error
+    assert "'*NoMatching*'" in script  # "no matches" is an empty list, not an error
     ids = {int(i) for i in re.findall(r"\b1\d{4}\b", script.split("\n", 2)[1])}
     assert ids == {10501, 10520, 10521, 10523, 10524, 10529, 10532, 10533, 10534, 10536, 10550, 10565, 10575,
                    10589, 10599, 10611, 10728, 10767,

@@ -93,6 +93,18 @@ def test_port_test_parent_loads_the_serializer_it_uses() -> None:
     assert [f for f in pslint.lint(shipped, allow_writes=True) if f.rule == "assembly-load"]
 
 
+# ---- list parameters: Get-SsoParam returns a list as one array object ------------------------------------------
+
+def test_list_parameters_are_enumerated_once() -> None:
+    from ssocheck.facts.rpc import RpcCallbackPaths
+
+    assert not [f for f in pslint.lint(RpcCallbackPaths.script) if f.rule == "array-wrap"]
+    # As shipped: @(Get-SsoParam 'rpc_callback_sources') looped once over 'NODE1 NODE2' (PowerShell#4257), so no
+    # cluster node of a two-node cluster found itself among the sources and NET00x was an error on every one.
+    shipped = RpcCallbackPaths.script.replace("@($sources)", "@(Get-SsoParam 'rpc_callback_sources')")
+    assert [f for f in pslint.lint(shipped) if f.rule == "array-wrap"]
+
+
 # ---- Constrained Language Mode: what runs before the probe's own language-mode check ---------------------------
 
 # PowerShell's CoreTypes (src/System.Management.Automation/engine/parser/TypeResolver.cs): the only types whose

@@ -139,3 +139,23 @@ def test_dot_user_is_the_nodes_local_account() -> None:
     # A local account is never in the domain's SSO Administrators group, even where the lab account would be.
     db, keys = _secret_and_db(None, "NODE1", local)
     assert SsoDatabase.parse(db).error_code == "0xC0002A13" and "not allowed" in keys
+
+
+def test_without_the_module_the_failure_policy_comes_from_wmi_and_the_access_list_names_the_cause() -> None:
+    # On Windows both snippets used to start with Import-Module FailoverClusters, while the farm answered them
+    # through its WMI view: CLU008/CLU009 passed here and would have been errors on such a node.
+    from ssocheck.facts.clusterpolicy import ACCESS_NEEDS_MODULE, ClusterAccess, EntssoFailurePolicy
+    from ssocheck.lab.emulation import clusterrole
+
+    assert ACCESS_NEEDS_MODULE in ClusterAccess.script and clusterrole.ACCESS_NEEDS_MODULE == ACCESS_NEEDS_MODULE
+    assert "Get-WmiObject -Namespace 'root\\MSCluster'" in EntssoFailurePolicy.script
+    farm = load_scenario("cluster-node-without-failoverclusters-module")
+    host = PowerShellHost(farm)
+    script = probe.build_probe([EntssoFailurePolicy, ClusterAccess], PARAMS)
+    names = ["entsso_failure_policy", "cluster_access"]
+    with_module = probe.parse_answer(host.answer_probe(farm, farm.nodes["NODE1"], script, NTLM), names)
+    without = probe.parse_answer(host.answer_probe(farm, farm.nodes["NODE2"], script, NTLM), names)
+    assert not with_module.fact_errors
+    assert EntssoFailurePolicy.parse(without.facts["entsso_failure_policy"]).resources == \
+        EntssoFailurePolicy.parse(with_module.facts["entsso_failure_policy"]).resources
+    assert ACCESS_NEEDS_MODULE in without.fact_errors["cluster_access"]

@@ -27,6 +27,10 @@ GROUP_DEFAULTS = {"FailoverThreshold": 4294967295, "FailoverPeriod": 6}
 SC_ACTIONS = {"none": 0, "restart": 1, "reboot": 2, "run": 3}
 WELL_KNOWN = {"BUILTIN\\ADMINISTRATORS": "S-1-5-32-544", "NT AUTHORITY\\SYSTEM": "S-1-5-18",
               "NT SERVICE\\CLUSSVC": "S-1-5-80-3675059962-2530356524-4133380018-1378396823-2186591380"}
+# The snippet's text (facts/clusterpolicy.py), duplicated: the lab does not import the client's code.
+ACCESS_NEEDS_MODULE = ("the FailoverClusters module is missing, and Get-ClusterAccess needs it: install "
+                       "RSAT-Clustering-PowerShell (Install-WindowsFeature RSAT-Clustering-PowerShell; Windows "
+                       "Server 2008 R2: Add-WindowsFeature RSAT-Clustering)")
 DEFAULT_ACCESS = [{"identity": "BUILTIN\\Administrators", "access": "Allow", "rights": "Full"},
                   {"identity": "NT SERVICE\\ClusSvc", "access": "Allow", "rights": "Full"}]
 
@@ -70,7 +74,12 @@ def entsso_failure_policy(farm: FarmState, node: NodeState, params: Mapping[str,
     calls=('Get-ClusterAccess', '.Translate',),
 )
 def cluster_access(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Get-ClusterAccess entries, each identity translated to a SID (directory accounts, well-known names)."""
+    """Get-ClusterAccess entries, each identity translated to a SID (directory accounts, well-known names).
+
+    Unlike the cluster fact, the snippet has no WMI fallback: a node without the FailoverClusters module fails
+    with the snippet's own message."""
+    if not bool(dict(node.extra.get("modules") or {}).get("FailoverClusters", bool(node.cluster))) and node.cluster:
+        raise EmulationError(ACCESS_NEEDS_MODULE)
     cluster_view(farm, node, params)
     doc = farm.cluster_of(node) or {}
     entries = doc.get("access")

@@ -5,7 +5,7 @@ code); the farm writes it with the escape table of the received JSON writer (:mo
 writer that mangles a value is seen by the client's comparison exactly as on Windows. Prerequisites come from the
 node's state: ``modules: {FailoverClusters: false}``, membership in a cluster, the SSO administration tools
 (``Administration`` value of the ENTSSO key), the ENTSSO service, ``get_winevent: false`` for a node without
-.NET 3.5.
+.NET 3.5, ``system_web_extensions: false`` for a node without System.Web.Extensions.
 """
 
 from __future__ import annotations
@@ -55,5 +55,8 @@ def doctor_selftest(farm: FarmState, node: NodeState, params: Mapping[str, Any])
         "ssomanage": any(node.registry.value(k, "Administration") for k in ENTSSO_KEYS),
         "entsso_running": entsso is not None and entsso.state.lower() == "running",
         "domain_member": True,
+        "system_web_extensions": bool(node.extra.get("system_web_extensions", True)),
     }
+    if prereq["get_winevent"]:
+        prereq["winevent_no_match_empty"] = True
     return {"table": dict(TABLE), "prereq": prereq}
