@@ -124,9 +124,10 @@ class Event:
     strings: list[str] = field(default_factory=list)
     level: str = "Information"
     source: str = "ENTSSO"
-    # Rendered text in the node's language, for an event that carries no insertion strings (forwarded or
-    # exported events): the emulator then answers the text instead of the strings.
-    message: str | None = None
+    # Rendered text, for an event that carries no insertion strings (forwarded or exported events): the emulator
+    # then answers the text instead of the strings. A mapping {language: text} holds the text as each display
+    # language renders it (Windows renders event messages in the node's language); the node's ``locale`` picks one.
+    message: str | dict[str, str] | None = None
 
 
 @dataclass

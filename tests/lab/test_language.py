@@ -81,3 +81,16 @@ def test_a_mixed_language_farm_shows_localised_names_and_still_passes(tmp_path: 
     assert "BUILTIN\\\\Administrators" not in text["NODE1"]
     assert report.exit_code() == ExitCode.OK, [(r.check_id, r.node, r.message) for r in report.results
                                                if r.status.value != "pass"]
+
+
+def test_event_messages_are_rendered_in_the_display_language() -> None:
+    from ssocheck.lab.emulation.secret import sso_events
+
+    for locale, start in ((None, "Got the current secret"), ("de-DE", "Das aktuelle Geheimnis"),
+                          ("fr-FR", "Got the current secret")):  # no French text given: the English one
+        base = load_scenario("localised-events")
+        overlay = {"nodes": {"BTSNODE2": {"locale": locale}}}
+        farm = build_farm(deep_merge(base.document, overlay), base.name)
+        events = sso_events(farm, farm.nodes["BTSNODE2"], {})
+        message = next(e["message"] for e in events if e["id"] == 10533 and "message" in e)
+        assert message.startswith(start), (locale, message)

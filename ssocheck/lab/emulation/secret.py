@@ -15,6 +15,7 @@ from typing import Any
 
 from ssocheck.lab.emulation import EmulationError, emulates, identity_of, utc_text
 from ssocheck.lab.emulation.sso import is_sso_admin
+from ssocheck.lab.language import language
 from ssocheck.lab.state import FarmState, NodeState
 
 # The same IDs and cap the probe's snippet asks Windows for (the lab never imports the facts themselves).
@@ -44,10 +45,20 @@ def sso_events(farm: FarmState, node: NodeState, params: Mapping[str, Any]) -> l
             continue
         counts[event.id] = counts.get(event.id, 0) + 1
         if event.message is not None and not event.strings:
-            out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [], "message": event.message})
+            out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [],
+                        "message": rendered(event.message, node)})
             continue
         out.append({"id": int(event.id), "time": utc_text(event.time), "strings": [str(s) for s in event.strings]})
     return out
+
+
+def rendered(message: str | Mapping[str, str], node: NodeState) -> str:
+    """An event's text as the node renders it: in its display language when the scenario gives several (the event
+    log renders messages from the provider's resources in the viewer's UI language), else the text as given."""
+    if isinstance(message, str):
+        return message
+    texts = {str(k): str(v) for k, v in message.items()}
+    return texts.get(language(node)) or texts.get("en-US") or next(iter(texts.values()), "")
 
 
 @emulates(
