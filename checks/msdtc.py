@@ -242,9 +242,10 @@ class MsdtcSecurityConsistent(GroupCheck):
             found_all = {inst.label: inst.effective() for inst in state.instances}
             # The RPC values behind each AuthenticationLevel, so a difference can be traced to the registry.
             rpc_values = {inst.label: inst.rpc_effective() for inst in state.instances}
-            if deviations:
+            if deviations or (warnings and not undecided):
+                # A failure names the warnings too; warnings alone (nothing undecided) are a warning.
                 devs = list(deviations.values()) + list(warnings.values())
-                yield failed(
+                yield (failed if deviations else warned)(
                     "; ".join(d.text() for d in devs),
                     node=node.name,
                     expected={d.key: d.expected for d in devs},
@@ -261,18 +262,6 @@ class MsdtcSecurityConsistent(GroupCheck):
                     expected="the values shared by the BizTalk nodes",
                     found=found_all,
                     biztalk_disagreement=ties,
-                )
-            elif warnings:
-                devs = list(warnings.values())
-                yield warned(
-                    "; ".join(d.text() for d in devs),
-                    node=node.name,
-                    expected={d.key: d.expected for d in devs},
-                    found={d.key: d.found for d in devs},
-                    baseline=dict(baseline),
-                    notes=notes,
-                    settings=found_all,
-                    rpc_values=rpc_values,
                 )
             else:
                 labels = ", ".join(f"{inst.label} ({inst.effective()[AUTH_LEVEL]})" for inst in state.instances)

@@ -50,6 +50,23 @@ class AuditEntry:
     duration_s: float
     outcome: str
 
+    @classmethod
+    def of(cls, node: str, facts: Sequence[type[Fact[Any]]], script: str, changes_state: bool, started_at: str,
+           duration_s: float, outcome: str) -> AuditEntry:
+        """The entry of ``script`` (the probe of ``facts``) sent to ``node``: its hash, size and purpose."""
+        return cls(
+            node=node,
+            purpose=("state-changing test: " + ", ".join(f.name for f in facts)) if changes_state
+            else "fact probe (read-only)",
+            sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
+            size=len(script),
+            facts=tuple(f.name for f in facts),
+            changes_state=changes_state,
+            started_at=started_at,
+            duration_s=duration_s,
+            outcome=outcome,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
@@ -158,20 +175,7 @@ def collect_node(
                      if f.name in snap.facts and (left := f.leftovers(snap.facts[f.name]))]
         if problems:
             outcome = "error: " + redact("; ".join(problems))
-    audit = AuditEntry(
-        node=node.name,
-        purpose=("state-changing test: " + ", ".join(f.name for f in facts))
-        if changes_state
-        else "fact probe (read-only)",
-        sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
-        size=len(script),
-        facts=tuple(f.name for f in facts),
-        changes_state=changes_state,
-        started_at=started_at,
-        duration_s=snap.duration_s,
-        outcome=outcome,
-    )
-    return snap, audit
+    return snap, AuditEntry.of(node.name, facts, script, changes_state, started_at, snap.duration_s, outcome)
 
 
 def _given_up_entry(
@@ -189,19 +193,7 @@ def _given_up_entry(
     if changes_state:
         # The command may have run (or half run) on the node: say so, the operator must look.
         outcome += "; the state-changing command may have run partly: check the node for leftovers"
-    audit = AuditEntry(
-        node=node.name,
-        purpose=("state-changing test: " + ", ".join(f.name for f in facts)) if changes_state
-        else "fact probe (read-only)",
-        sha256=hashlib.sha256(script.encode("ascii")).hexdigest(),
-        size=len(script),
-        facts=tuple(f.name for f in facts),
-        changes_state=changes_state,
-        started_at=started_at,
-        duration_s=snap.duration_s,
-        outcome=outcome,
-    )
-    return snap, audit
+    return snap, AuditEntry.of(node.name, facts, script, changes_state, started_at, snap.duration_s, outcome)
 
 
 def _collect_all(

@@ -108,15 +108,9 @@ def install() -> None:
                     abort.register(sock)
                 return sock
 
-        class TrackedHTTPSConnection(connection.HTTPSConnection):
-            def _new_conn(self) -> socket.socket:
-                abort = current()
-                if abort is not None and abort.cancelled:
-                    raise OSError(f"abandoned: {abort.reason}")
-                sock = super()._new_conn()
-                if abort is not None:
-                    abort.register(sock)
-                return sock
+        # The same tracking for HTTPS: TrackedHTTPConnection._new_conn's super() is HTTPSConnection's here (MRO).
+        class TrackedHTTPSConnection(TrackedHTTPConnection, connection.HTTPSConnection):
+            pass
 
         connectionpool.HTTPConnectionPool.ConnectionCls = TrackedHTTPConnection
         connectionpool.HTTPSConnectionPool.ConnectionCls = TrackedHTTPSConnection

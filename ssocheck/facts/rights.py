@@ -30,6 +30,25 @@ class UserRightsAssignment:
         return []
 
 
+def _secedit_export(read: str) -> str:
+    """The snippet part both facts share: ``secedit /export`` of the user rights to a fresh temp file (the one
+    write any ssocheck probe does: its own temp file), the PowerShell line ``read`` that reads it (UTF-16, what
+    secedit writes), and the file deleted in a ``finally``."""
+    return r"""
+$tmp = [System.IO.Path]::GetTempFileName()
+try {
+    $secedit = [System.IO.Path]::Combine([Environment]::SystemDirectory, 'secedit.exe')
+    $said = & { $ErrorActionPreference = 'Continue'; & $secedit /export /areas USER_RIGHTS /cfg $tmp /quiet 2>&1 }
+    $code = $LASTEXITCODE
+    if ($code -ne 0) {
+        throw ('secedit /export failed with exit code ' + $code + ': ' + [string]::Join(' ', [string[]]@($said)))
+    }
+""" + "    " + read + "\n" + r"""} finally {
+    [System.IO.File]::Delete($tmp)
+}
+"""
+
+
 class UserRights(Fact[UserRightsAssignment]):
     """The node's user rights assignment: ``secedit /export /areas USER_RIGHTS`` (local policy as applied).
 
@@ -41,20 +60,7 @@ class UserRights(Fact[UserRightsAssignment]):
 
     name = "user_rights"
     description = "User rights assignment (secedit /export /areas USER_RIGHTS)"
-    script = r"""
-$tmp = [System.IO.Path]::GetTempFileName()
-try {
-    $secedit = [System.IO.Path]::Combine([Environment]::SystemDirectory, 'secedit.exe')
-    $said = & { $ErrorActionPreference = 'Continue'; & $secedit /export /areas USER_RIGHTS /cfg $tmp /quiet 2>&1 }
-    $code = $LASTEXITCODE
-    if ($code -ne 0) {
-        throw ('secedit /export failed with exit code ' + $code + ': ' + [string]::Join(' ', [string[]]@($said)))
-    }
-    $value = [System.IO.File]::ReadAllText($tmp, [System.Text.Encoding]::Unicode)
-} finally {
-    [System.IO.File]::Delete($tmp)
-}
-"""
+    script = _secedit_export("$value = [System.IO.File]::ReadAllText($tmp, [System.Text.Encoding]::Unicode)")
 
     @classmethod
     def parse(cls, raw: Any) -> UserRightsAssignment:
@@ -109,20 +115,7 @@ class LogonRightAccounts(Fact[dict[str, list[RightHolder]]]):
 
     name = "logon_right_accounts"
     description = "Holders of (Deny) Log on as a service, translated to SIDs and names on the node (LSA)"
-    script = r"""
-$tmp = [System.IO.Path]::GetTempFileName()
-try {
-    $secedit = [System.IO.Path]::Combine([Environment]::SystemDirectory, 'secedit.exe')
-    $said = & { $ErrorActionPreference = 'Continue'; & $secedit /export /areas USER_RIGHTS /cfg $tmp /quiet 2>&1 }
-    $code = $LASTEXITCODE
-    if ($code -ne 0) {
-        throw ('secedit /export failed with exit code ' + $code + ': ' + [string]::Join(' ', [string[]]@($said)))
-    }
-    $lines = [System.IO.File]::ReadAllLines($tmp, [System.Text.Encoding]::Unicode)
-} finally {
-    [System.IO.File]::Delete($tmp)
-}
-$value = @{}
+    script = _secedit_export("$lines = [System.IO.File]::ReadAllLines($tmp, [System.Text.Encoding]::Unicode)") + r"""$value = @{}
 foreach ($right in @('SeServiceLogonRight', 'SeDenyServiceLogonRight')) {
     $holders = New-Object System.Collections.ArrayList
     foreach ($line in $lines) {

@@ -305,8 +305,8 @@ class ServiceAccountGroups(Fact[AccountGroups]):
     name = "service_account_groups"
     description = "The SSO service account's SID and all its groups (S4U logon token on the node, nested)"
     params = ("sso_service_account",)
-    script = r"""
-$account = [string](Get-SsoParam 'sso_service_account')
+    # Everything after the line that reads the account: restore_operator_groups runs the same part for its account.
+    s4u_groups = r"""
 try {
     $sid = (New-Object System.Security.Principal.NTAccount($account)).Translate([System.Security.Principal.SecurityIdentifier]).Value
 } catch {
@@ -346,6 +346,7 @@ $name = $account
 try { $name = (New-Object System.Security.Principal.SecurityIdentifier($sid)).Translate([System.Security.Principal.NTAccount]).Value } catch { $name = $account }
 $value = @{ account = $name; sid = $sid; resolved_by = 's4u'; upn = $upn; groups = @($groups.ToArray()) }
 """
+    script = "\n$account = [string](Get-SsoParam 'sso_service_account')" + s4u_groups
 
     @classmethod
     def parse(cls, raw: Any) -> AccountGroups:
@@ -366,11 +367,6 @@ $value = @{ account = $name; sid = $sid; resolved_by = 's4u'; upn = $upn; groups
         return AccountGroups(account, sid.upper(), tuple(groups), resolved_by)
 
 
-_SVC_PARAM_LINE = "$account = [string](Get-SsoParam 'sso_service_account')\n"
-if _SVC_PARAM_LINE not in ServiceAccountGroups.script:  # pragma: no cover - guards the reuse below
-    raise AssertionError("ServiceAccountGroups.script no longer reads sso_service_account as expected")
-
-
 class RestoreOperatorGroups(Fact[AccountGroups | None]):
     """The restore operator's SID and every group its logon token holds on this node (SSO014).
 
@@ -389,7 +385,7 @@ class RestoreOperatorGroups(Fact[AccountGroups | None]):
     script = (
         "$account = [string](Get-SsoParam 'restore_operator')\n"
         "if (-not $account) {\n    $value = @{ account = $null }\n} else {\n"
-        + ServiceAccountGroups.script.replace(_SVC_PARAM_LINE, "")
+        + ServiceAccountGroups.s4u_groups
         + "}\n"
     )
 
