@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ssocheck import __version__, pipeline, provenance
+from ssocheck.completion import register as register_completion
 from ssocheck.errors import ConfigError, SsocheckError
 from ssocheck.model import ExitCode, Phase, Report, Severity, topologies_text
 from ssocheck.secrets import RedactingFilter, redact
+
+register_completion()  # _SSOCHECK_COMPLETE=powershell_source|powershell_complete beside click's bash/zsh/fish
 
 if TYPE_CHECKING:
     from ssocheck.waivers import Waiver

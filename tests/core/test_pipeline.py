@@ -117,7 +117,8 @@ CLI_MAY_IMPORT = {"ssocheck", "ssocheck.pipeline", "ssocheck.errors", "ssocheck.
                   # front-end features over finished reports: run --watch, diff, runbook
                   "ssocheck.watch", "ssocheck.compare", "ssocheck.report_file", "ssocheck.runbook_text",
                   "ssocheck.lab.farm", "ssocheck.lab.state",  # `ssocheck lab` and `demo` serve the farm
-                  "ssocheck.sanitize"}  # `sanitize`, `collect --sanitize`: rewrite a finished snapshot
+                  "ssocheck.sanitize",  # `sanitize`, `collect --sanitize`: rewrite a finished snapshot
+                  "ssocheck.completion"}  # PowerShell tab completion (click has none)
 
 
 def test_cli_imports_only_the_pipeline_from_the_core() -> None:
