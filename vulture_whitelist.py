@@ -57,3 +57,7 @@ frame
 from ssocheck.safeyaml import _repr
 
 _repr.maxstring, _repr.maxother, _repr.maxdict, _repr.maxlist, _repr.maxset, _repr.maxtuple, _repr.maxlevel
+# click's ShellComplete reads source_template when it prints the completion script (_SSOCHECK_COMPLETE=powershell_source).
+from ssocheck.completion import PowerShellComplete
+
+PowerShellComplete.source_template
