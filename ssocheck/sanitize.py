@@ -9,9 +9,11 @@ Replaced: host, cluster and network names and domain names (NetBIOS and DNS), ac
 domain SIDs (``S-1-5-21-a-b-c``; the RID is kept, it is what says "Domain Admins"), GUIDs (MSDTC CIDs among them),
 IPv4 addresses other than loopback/any/masks, the user part of ``C:\\Users\\NAME`` paths, and hexadecimal hashes.
 Kept: well-known SIDs and accounts (``S-1-5-18``, ``NT AUTHORITY\\SYSTEM``, ``BUILTIN\\Administrators``), which
-identify no farm and which the checks recognise by value. A pseudonym is never shorter than its original, so a
-length rule (a NetBIOS name over 15 characters) judges the same. The mapping is returned to the caller and written
-only when asked (``--mapping FILE``, mode 0600): it is the key that undoes the sanitising.
+identify no farm and which the checks recognise by value. A name's pseudonym has the original's length (``H1xxx``
+for ``NODE1``; only a one- or two-letter name gets a longer one), so a length rule (a NetBIOS name over 15
+characters) judges the same and a message that quotes a length or cuts raw text at a width reads the same once
+mapped back (tests/core/test_sanitize.py compares every message of every scenario). The mapping is returned to
+the caller and written only when asked (``--mapping FILE``, mode 0600): it is the key that undoes the sanitising.
 """
 
 from __future__ import annotations
@@ -76,8 +78,13 @@ class Pseudonymizer:
             pseudo = f"{self.names[first.lower()]}.dom{self._next('dns')}.example"
         else:
             prefix = {"host": "HOST", "domain": "DOMAIN", "account": "user", "dnslabel": "name"}[kind]
-            pseudo = f"{prefix}{self._next(kind):02d}"
-        if len(pseudo) < len(name):  # length rules (NetBIOS <= 15) must judge the same
+            number = self._next(kind)
+            pseudo = f"{prefix}{number:02d}"
+            if len(pseudo) > len(name):  # a short name gets a short pseudonym: H1 for NODE1 (then "H1xxx")
+                pseudo = f"{prefix[0]}{number}"
+        # Exactly the original's length where it fits: length rules (NetBIOS <= 15) judge the same, and so the
+        # messages that quote a length ("5 characters") or cut raw text at a width say the same after mapping.
+        if len(pseudo) < len(name):
             pseudo += "x" * (len(name) - len(pseudo))
         self.names[key] = pseudo
         self._pattern = None
