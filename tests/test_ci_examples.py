@@ -516,3 +516,15 @@ def test_bare_name_rule() -> None:
         assert _BARE_NAME.match(bad), bad
     for fine in ("./wheels/ssocheck-0.1.0-py3-none-any.whl", "-r", "ssocheck/requirements.txt", "'.[kerberos]'"):
         assert not _BARE_NAME.match(fine), fine
+
+
+def test_every_ci_example_has_a_windows_agent_variant_and_the_readmes_say_where_ssocheck_comes_from() -> None:
+    for linux, windows in zip(LINUX_FILES, WINDOWS_FILES, strict=True):
+        text = (CI_DIR / windows).read_text(encoding="utf-8")
+        assert (CI_DIR / linux).is_file() and re.search(r"\b(powershell|pwsh)\b", text, re.I), windows
+        assert not re.search(r"^\s*(- )?(bash|sh)\s*[:(]", text, re.M), f"{windows}: a bash/sh step on Windows"
+    readme = (CI_DIR.parent.parent / "README.md").read_text(encoding="utf-8")
+    ci_readme = (CI_DIR / "README.md").read_text(encoding="utf-8")
+    for text in (readme, ci_readme):
+        assert "not published on the public package index" in text and "--require-hashes" in text
+    assert "**Tested on** Linux" in readme and "Windows jump host" in readme and "Windows agent" in readme
