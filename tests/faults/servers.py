@@ -61,6 +61,7 @@ class HostileServer:
         self.n = n
         self.interval = interval
         self.requests = 0
+        self.connections = 0  # accepted so far: lets a test wait until the client is really talking to us
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._socks: list[socket.socket] = []
@@ -98,6 +99,7 @@ class HostileServer:
             except OSError:
                 return
             self._track(conn)
+            self.connections += 1
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:

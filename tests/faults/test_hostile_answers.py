@@ -285,3 +285,23 @@ def test_an_echoed_password_is_not_nightly_drift(hostile: tuple[HostileHost, Pat
         host.rewrite = {}
     assert code == 0, out + err
     assert not [form for form, spelled in _forms(PASSWORD).items() if spelled in out + err]
+
+
+def test_an_answer_over_the_size_cap_is_that_nodes_error(hostile: tuple[HostileHost, Path], control: dict[Any, Any],
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cap is 32 MiB (README, Reliability); sending that over WinRM in a test is slow, so the cap is
+    # lowered to 256 KiB (a healthy node's answer here is under 40 KiB) and NODE2 answers 600 KiB.
+    from ssocheck.transport import winrm
+
+    monkeypatch.setattr(winrm, "MAX_ANSWER_BYTES", 256 * 1024)
+
+    def oversized(doc: dict[str, Any]) -> str:
+        doc["padding"] = "x" * (600 * 1024)
+        return json.dumps(doc)
+
+    hostile[0].rewrite = {BAD: oversized}
+    try:
+        code, stdout, stderr = _run(hostile[1], tmp_path)
+    finally:
+        hostile[0].rewrite = {}
+    _assert_one_node_problem(tmp_path, control, code, stdout, stderr, "the answer exceeds")

@@ -25,7 +25,7 @@ BOUND_S = 8.0  # from the signal to the process exit, on a loaded 2-core machine
 
 
 @pytest.fixture(scope="module")
-def stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, HostileServer]]:
     """healthy-pre with NODE2 behind a trickling server and a node_timeout far beyond the test."""
     work = tmp_path_factory.mktemp("interrupts")
     with LabFarm("healthy-pre", workdir=work / "farm") as farm, HostileServer("trickle") as server:
@@ -38,7 +38,7 @@ def stalled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         # NODE2 first and one worker: the other nodes are still queued when the signal comes.
         doc["nodes"].sort(key=lambda n: n["name"] != "NODE2")
         inv.write_text(yaml.safe_dump(doc))
-        yield inv
+        yield inv, server
 
 
 def _start(inv: Path, out: Path) -> subprocess.Popen[str]:
@@ -48,15 +48,28 @@ def _start(inv: Path, out: Path) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def _wait_for_collection(proc: subprocess.Popen[str], seconds: float = 2.5) -> None:
-    time.sleep(seconds)  # the first node (NODE2, trickling) is in flight; the others are queued
-    assert proc.poll() is None, proc.communicate()
+def _start_and_wait_for_collection(stalled: tuple[Path, HostileServer], out: Path) -> subprocess.Popen[str]:
+    """Start a run and return once its first node (NODE2, trickling) is in flight, the others queued.
+
+    Waiting for the trickling server's connection, not a fixed time: on a busy machine the interpreter's
+    start-up took longer than the 2.5 s sleep this replaced, and a signal before ssocheck's handler is
+    Python's own (a traceback, exit 1), which failed the test for the wrong reason.
+    """
+    inv, server = stalled
+    before = server.connections
+    proc = _start(inv, out)
+    deadline = time.monotonic() + 60
+    while server.connections <= before and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # the request is out; the answer trickles
+    assert proc.poll() is None and server.connections > before, proc.communicate()
+    return proc
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_the_first_signal_stops_cleanly_with_reports_and_exit_130(sig: int, stalled: Path, tmp_path: Path) -> None:
-    proc = _start(stalled, tmp_path)
-    _wait_for_collection(proc)
+def test_the_first_signal_stops_cleanly_with_reports_and_exit_130(sig: int, stalled: tuple[Path, HostileServer],
+                                                                 tmp_path: Path) -> None:
+    proc = _start_and_wait_for_collection(stalled, tmp_path)
     sent = time.monotonic()
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=30)
@@ -77,9 +90,8 @@ def test_the_first_signal_stops_cleanly_with_reports_and_exit_130(sig: int, stal
     json.loads((tmp_path / "ssocheck-snapshot.json").read_text())
 
 
-def test_a_second_signal_exits_at_once(stalled: Path, tmp_path: Path) -> None:
-    proc = _start(stalled, tmp_path)
-    _wait_for_collection(proc)
+def test_a_second_signal_exits_at_once(stalled: tuple[Path, HostileServer], tmp_path: Path) -> None:
+    proc = _start_and_wait_for_collection(stalled, tmp_path)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
