@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from ssocheck import __version__, pipeline, provenance
+from ssocheck.completion import check_ids, scenarios
 from ssocheck.completion import register as register_completion
 from ssocheck.errors import ConfigError, SsocheckError
 from ssocheck.model import ExitCode, Phase, Report, Severity, topologies_text
@@ -134,9 +135,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _selection_options(func: _F) -> _F:
-    func = click.option("--skip", "skip", multiple=True, metavar="ID", help="Skip a check (ID or prefix).")(func)
+    func = click.option("--skip", "skip", multiple=True, metavar="ID", help="Skip a check (ID or prefix).",
+                        shell_complete=check_ids)(func)
     func = click.option(
-        "--select", "only", multiple=True, metavar="ID", help="Run only these checks (ID or prefix, e.g. SSO)."
+        "--select", "only", multiple=True, metavar="ID", help="Run only these checks (ID or prefix, e.g. SSO).",
+        shell_complete=check_ids,
     )(func)
     func = click.option(
         "--phase",
@@ -557,7 +560,7 @@ def list_checks(fmt: str) -> None:
 
 
 @main.command()
-@click.argument("check_id")
+@click.argument("check_id", shell_complete=check_ids)
 def explain(check_id: str) -> None:
     """Show everything about one check: what it proves, why, how to fix it."""
     from ssocheck.guide import describe as guide_describe
@@ -818,7 +821,7 @@ def _stop_on_ctrl_c_or_sigterm() -> Iterator[None]:
 
 
 @lab.command(name="serve")
-@click.argument("scenario")
+@click.argument("scenario", shell_complete=scenarios)
 @click.option("--inventory-out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path(".ssocheck-lab/inventory.yml"), show_default=True,
               help="Write an inventory for this farm here (password file beside it, mode 0600); removed on stop.")

@@ -21,6 +21,7 @@ Shells").
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from click.shell_completion import CompletionItem, ShellComplete, add_completion_class
 
@@ -90,6 +91,27 @@ class PowerShellComplete(ShellComplete):
         args, incomplete = self.get_completion_args()
         lines = [self.format_completion(item) for item in self.get_completions(args, incomplete)]
         return "\n".join(line for line in lines if line)
+
+
+def check_ids(_ctx: Any, _param: Any, incomplete: str) -> list[CompletionItem]:
+    """Check IDs (and their family prefixes, for ``--select SSO``) starting with ``incomplete``, titles as help.
+
+    Offered by every shell: ``explain ID``, ``--select``/``--skip``.
+    """
+    from ssocheck.registry import load_checks
+
+    metas = [lc.meta for lc in load_checks()]
+    wanted = incomplete.upper()
+    families = sorted({m.id[:3] for m in metas if m.id.startswith(wanted) and len(wanted) < 3})
+    items = [CompletionItem(f, help=f"every {f} check") for f in families]
+    return items + [CompletionItem(m.id, help=m.title) for m in metas if m.id.startswith(wanted)]
+
+
+def scenarios(_ctx: Any, _param: Any, incomplete: str) -> list[CompletionItem]:
+    """Built-in lab scenarios starting with ``incomplete`` (``ssocheck lab serve NAME``)."""
+    from ssocheck.lab.state import list_scenarios
+
+    return [CompletionItem(name, help=text) for name, text in list_scenarios() if name.startswith(incomplete)]
 
 
 def register() -> None:

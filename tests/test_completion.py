@@ -74,6 +74,19 @@ def test_powershell_completion_answers_commands_options_and_choices() -> None:
     assert _complete("run", "-i", "") == []
 
 
+def test_check_ids_and_scenarios_complete_in_powershell_and_bash() -> None:
+    clu = _complete("explain", "clu00")
+    assert clu and all(re.fullmatch(r"CLU00\d", c) for c in clu) and "CLU003" in clu
+    selected = _complete("run", "--select", "S")
+    assert selected[:3] == ["SQL", "SSO", "SYS"] and "SSO001" in selected and "CLU001" not in selected
+    assert "DTC001" in _complete("check", "--skip", "DTC")
+    assert set(_complete("lab", "serve", "healthy")) >= {"healthy-pre", "healthy-post"}
+    # bash gets the same candidates through click's own protocol (type,value lines).
+    out = _ssocheck({"_SSOCHECK_COMPLETE": "bash_complete", "COMP_WORDS": "ssocheck explain SSO00",
+                     "COMP_CWORD": "2"})
+    assert "plain,SSO001" in out.stdout.splitlines()
+
+
 def test_powershell_completion_help_is_one_line_per_candidate() -> None:
     out = _ssocheck({"_SSOCHECK_COMPLETE": "powershell_complete", "COMP_WORDS": "ssocheck\nrun\n--",
                      "COMP_CWORD": "2"})

@@ -71,6 +71,7 @@ def test_wheel_holds_what_a_user_needs_and_no_tests(wheel: Path) -> None:
     assert any(n.startswith("ssocheck/reporters/templates/") and n.endswith(".j2") for n in names)
     assert any(n.startswith("ssocheck/lab/scenarios/") and n.endswith(".yaml") for n in names)
     assert "ssocheck/schemas/snapshot.schema.json" in names and "ssocheck/schemas/report.schema.json" in names
+    assert "ssocheck/schemas/inventory.schema.json" in names  # the files `init` writes name it for editors
     assert "ssocheck/py.typed" in names
     assert any(n.startswith("ssocheck_checks/") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "benchmarks/", "examples/"))]
