@@ -249,10 +249,15 @@ def outage_cause(node: NodeInfo) -> str:
     text = node.error or ""
     if text.startswith(f"{node.name}: "):
         text = text[len(node.name) + 2:]
-    for own, placeholder in ((node.name, "<node>"), (node.address, "<address>")):
-        if own:
-            text = re.sub(rf"(?<![\w.-]){re.escape(own)}(?![\w-])", placeholder, text, flags=re.IGNORECASE)
-    return text
+    return name_neutral(name_neutral(text, node.name, "<node>"), node.address, "<address>")
+
+
+def name_neutral(text: str, own: str, placeholder: str = "<node>") -> str:
+    """``text`` with every whole-word ``own`` (a node's name or address) replaced by ``placeholder``, so that
+    the same words about many nodes compare equal."""
+    if not own:
+        return text
+    return re.sub(rf"(?<![\w.-]){re.escape(own)}(?![\w-])", placeholder, text, flags=re.IGNORECASE)
 
 
 def outage_groups(report: Report) -> list[list[Outage]]:

@@ -35,7 +35,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ssocheck import guide, provenance, runbook
-from ssocheck.model import Report, Result, Status
+from ssocheck.model import COLLECTION_CHECK, Report, Result, Status
 from ssocheck.reporters.common import (
     FOLD_NAMES,
     STATUS_ORDER,
@@ -53,6 +53,7 @@ from ssocheck.reporters.common import (
     group_same_finding,
     guide_text,
     meta_for,
+    name_neutral,
     next_step,
     node_list,
     node_order,
@@ -222,6 +223,9 @@ def render(report: Report, **_other: Any) -> str:
     unreachable = [_unreachable(f"node{i}", same) for i, same in enumerate(down)]
     for block, same in zip(unreachable, down, strict=True):
         anchors.update({(r.check_id, r.node): block.anchor for outage in same for r in outage.results})
+        # The node's own COLLECTION error is the outage itself: shown once, as its block (as in the console),
+        # not a second time as a finding of its own (500 such findings were 770 KB of a 2 MB page).
+        anchors.update({(COLLECTION_CHECK, outage.node.name): block.anchor for outage in same})
     rest = [r for r in results if r.status is not Status.PASS and (r.check_id, r.node) not in anchors]
     findings: list[_Finding] = []
     for group in group_by_cause([r for r in rest if r.status is Status.ERROR]):
@@ -453,7 +457,10 @@ def _sections(sections: Mapping[str, Any], large: bool = False) -> list[_Section
 def _audit_grouped(entries: list[Mapping[str, Any]]) -> _Section:
     buckets: dict[tuple[str, ...], list[Mapping[str, Any]]] = {}
     for e in entries:
-        key = tuple(_cell_text(e.get(k)) for k in ("purpose", "sha256", "size", "changes_state", "outcome"))
+        key = tuple(_cell_text(e.get(k)) for k in ("purpose", "sha256", "size", "changes_state"))
+        # An error outcome names its node ("error: BTSNODE0001: ..."): without the name, 500 nodes that
+        # failed alike are one row, not 500 (660 KB of a page whose target is 1 MB).
+        key += (name_neutral(_cell_text(e.get("outcome")), str(e.get("node", ""))),)
         buckets.setdefault(key, []).append(e)
     rows = []
     for (purpose, sha, size, changes, outcome), members in buckets.items():

@@ -77,3 +77,16 @@ def test_the_four_reporters_of_one_report_derive_its_order_and_outages_once(monk
     assert REPORTERS["console"].render(other) != first["console"]
     assert sorted(calls) == ["_node_order", "_node_order", "_outages", "_outages"]
     assert {fmt: REPORTERS[fmt].render(report) for fmt in first} == first
+
+
+def test_500_nodes_that_failed_alike_are_one_audit_row() -> None:
+    from dataclasses import replace
+
+    report = big_report(500, healthy=True)
+    audit = [dict(entry, outcome=f"error: {entry['node']}: no probe answer in the output: (empty); exit code 1")
+             for entry in report.sections["audit"]]
+    page = REPORTERS["html"].render(replace(report, sections={"audit": audit}))
+    table = page[page.index('id="section-audit"'):]
+    assert table.count("<tr><td") == 1, table[:3000]
+    assert "error: &lt;node&gt;: no probe answer in the output" in table and ">500<" in table
+    assert len(page.encode("utf-8")) < 200_000

@@ -100,6 +100,9 @@ def test_500_nodes_3_down_cost_3_errors_in_every_format(collected: dict[str, Any
     failing = [(c.get("classname"), c.get("name", "").split()[0]) for c in root.iter("testcase")
                if c.find("error") is not None]
     assert sorted(failing) == [(f"ssocheck.biztalk.{node}", "COLLECTION") for node in DOWN]
+    # The HTML names each down node once: its block, not also a COLLECTION finding of its own.
+    page = (out / "ssocheck-report.html").read_text(encoding="utf-8")
+    assert "Findings (3)" in page and page.count("facts could not be collected</h3>") == 3
 
 
 def test_500_nodes_select_clu_with_down_biztalk_nodes_is_not_green(collected: dict[str, Any],
@@ -150,3 +153,4 @@ def test_many_nodes_down_for_one_cause_are_one_block_and_messages_stay_short(col
     assert (out / "ssocheck-report.json").stat().st_size < 40_000_000
     page = (out / "ssocheck-report.html").read_text(encoding="utf-8")
     assert page.count("facts could not be collected</h3>") == 1 and "BTSNODE0101..BTSNODE0400" in page
+    assert "Findings (1)" in page and len(page.encode("utf-8")) < 500_000
