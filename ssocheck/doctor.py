@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
 from ssocheck.errors import TransportError
-from ssocheck.facts.probe import BEGIN, DOCTOR_SCRIPT, END
+from ssocheck.facts.probe import BEGIN, CAUSE_LANGUAGE_MODE, DOCTOR_SCRIPT, END
 from ssocheck.inventory import Inventory, Node
 from ssocheck.secrets import Secret
 from ssocheck.transport.winrm import endpoint_url, run_script
@@ -25,11 +25,12 @@ class DoctorRow:
     ps_version: str | None
     detail: str
     identity: str | None = None  # the account the node says the session runs as (WindowsIdentity.Name)
+    language_mode: str | None = None  # what the node reported; None from an older answer (FullLanguage then)
 
     @property
     def ok(self) -> bool:
-        """True when the node answered a PowerShell command."""
-        return self.ps_version is not None
+        """True when the node answered a PowerShell command in a language mode the probe can run in."""
+        return self.ps_version is not None and self.language_mode in (None, "FullLanguage")
 
 
 def connection_summary(inv: Inventory) -> str:
@@ -79,8 +80,10 @@ def probe_node(inv: Inventory, node: Node, password: Secret) -> DoctorRow:
         try:
             doc = json.loads(out.split(BEGIN, 1)[1].split(END, 1)[0])
             user = doc.get("user")
-            return DoctorRow(node.name, url, True, True, str(doc.get("ps_version")), "ok",
-                             str(user) if user else None)
+            mode = str(doc["language_mode"]) if doc.get("language_mode") else None
+            detail = "ok" if mode in (None, "FullLanguage") else CAUSE_LANGUAGE_MODE.format(mode=mode)
+            return DoctorRow(node.name, url, True, True, str(doc.get("ps_version")), detail,
+                             str(user) if user else None, mode)
         except json.JSONDecodeError:
             pass
     return DoctorRow(node.name, url, True, True, None,
@@ -97,9 +100,13 @@ def _own_detail(node: str, text: str) -> str:
 
 def summary(rows: list[DoctorRow] | tuple[DoctorRow, ...]) -> list[str]:
     """The lines under the table: how many nodes answered and, when some did not, what to look at first."""
-    answered = sum(r.ok for r in rows)
+    answered = sum(r.ps_version is not None for r in rows)
     lines = [f"doctor: {answered} of {len(rows)} node{'s' if len(rows) != 1 else ''} answered PowerShell"]
     auth = [r.node for r in rows if r.reachable and not r.authenticated]
+    restricted = [r.node for r in rows if r.ps_version is not None and not r.ok]
+    if restricted:
+        lines.append(f"  Constrained Language Mode on {', '.join(restricted)}: the probe cannot run there (AppLocker "
+                     "or WDAC policy); exempt the WinRM account's PowerShell from the policy")
     down = [r.node for r in rows if not r.reachable]
     if auth:
         lines.append(f"  authentication failed on {', '.join(auth)}: check connection.username and the password "
@@ -107,7 +114,7 @@ def summary(rows: list[DoctorRow] | tuple[DoctorRow, ...]) -> list[str]:
     if down:
         lines.append(f"  not reached: {', '.join(down)}: check the address and port, DNS, the firewall, and that a "
                      "WinRM listener runs there (README, prerequisites)")
-    if answered == len(rows):
+    if all(r.ok for r in rows):
         lines.append("  next: ssocheck run -i INVENTORY --phase pre")
     return lines
 

@@ -37,6 +37,8 @@ EXPECTED: dict[str, Any] = {
     "trailing_newline": "line\n",
     # A hashtable entry named 'keys' hides the Keys property: a writer iterating $o.Keys sends garbage here.
     "member_names": {"keys": ["k1"], "values": "v"},
+    # A byte[] (a REG_BINARY value) is written as base64, also after a function returned it.
+    "bytes": "AP8=",
 }
 
 
@@ -46,6 +48,8 @@ class DoctorSelfTest(Fact[dict[str, Any]]):
     name = "doctor_selftest"
     description = "Probe self-test: JSON round trip of tricky values and per-fact prerequisites"
     script = r"""
+# Returned the way Get-SsoRegValue returns a REG_BINARY value: whole, with the unary comma.
+function Get-SsoSelfTestBytes { return ,([byte[]](0, 255)) }
 $controls = New-Object System.Text.StringBuilder
 foreach ($c in 0..31) { [void]$controls.Append([char]$c) }
 [void]$controls.Append([char]127)
@@ -67,6 +71,7 @@ $table = @{
     date = New-Object System.DateTime(2026, 1, 2, 3, 4, 5, [System.DateTimeKind]::Utc)
     trailing_newline = 'line' + [char]10
     member_names = @{ keys = @('k1'); values = 'v' }
+    bytes = (Get-SsoSelfTestBytes)
 }
 $prereq = @{}
 $prereq['failoverclusters_module'] = (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0)
@@ -201,9 +206,11 @@ def needs(prereq: dict[str, Any], elevated: bool | None, transport: str, roles: 
                         (transport.lower() == "credssp") if allow_changes else None,
                         "set transport: credssp and run Enable-WSManCredSSP -Role Server on the node"))
         if "system_web_extensions" in prereq:
+            # Present: nothing to say. Missing: a problem only when changes are allowed, a note otherwise.
+            present = bool(prereq.get("system_web_extensions"))
             out.append(Need("port_create_test (BTS001)", "System.Web.Extensions (.NET 3.5 or 4)",
-                            bool(prereq.get("system_web_extensions")) if allow_changes else None,
-                            "install .NET Framework 3.5.1 (the 32-bit port test's answer is read with it)"))
+                            True if present else (False if allow_changes else None),
+                            "install .NET Framework 3.5.1: the 32-bit port test's answer is read with it"))
     return out
 
 

@@ -159,7 +159,11 @@ function Get-SsoRegValue([string]$path, [string]$name) {
     if ($null -eq $item) { return $null }
     $prop = $item.PSObject.Properties[$name]
     if ($null -eq $prop) { return $null }
-    return $prop.Value
+    # The unary comma hands an array back whole (about_Return, "Return values and the Pipeline"): a plain
+    # 'return' of the value would enumerate a REG_BINARY byte[] into single bytes (the caller got object[], which
+    # the writer sends as a list of numbers instead of base64, so entsso_failure_policy's FailureActions failed to
+    # parse) and a one-line REG_MULTI_SZ into a plain string.
+    return ,$prop.Value
 }
 
 # Elevation: False when the account is not a local administrator or UAC filtered its token (a local account
@@ -205,11 +209,16 @@ $SsoResult['clock_utc'] = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ss.fffZ'
 """
 
 DOCTOR_SCRIPT = (
-    "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
+    # Constrained Language Mode refuses [Console] and WindowsIdentity (not CoreTypes): the mode is read first, the
+    # documented way (about_Language_Modes), the identity only in FullLanguage, and the line goes out with
+    # Write-Output, so a CLM node answers and doctor names the cause instead of "unexpected answer".
+    "$m = [string]$ExecutionContext.SessionState.LanguageMode; $u = ''; "
+    "if ($m -eq 'FullLanguage') { $u = [Security.Principal.WindowsIdentity]::GetCurrent().Name }; "
+    "Write-Output ('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
     "'\",\"computer\":\"' + $env:COMPUTERNAME + "
     # Who the WinRM logon runs as, as the node sees it (DOMAIN\\user); the backslash JSON-escaped.
-    "'\",\"user\":\"' + [Security.Principal.WindowsIdentity]::GetCurrent().Name.Replace('\\', '\\\\') + "
-    "'\"}<<SSOCHECK-END>>')"
+    "'\",\"user\":\"' + $u.Replace('\\', '\\\\') + "
+    "'\",\"language_mode\":\"' + $m + '\"}<<SSOCHECK-END>>')"
 )
 
 

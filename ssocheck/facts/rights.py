@@ -35,7 +35,11 @@ def _secedit_export(read: str) -> str:
     write any ssocheck probe does: its own temp file), the PowerShell line ``read`` that reads it (UTF-16, what
     secedit writes), and the file deleted in a ``finally``."""
     return r"""
-$tmp = [System.IO.Path]::GetTempFileName()
+# %TEMP% of a WinRM shell opened without a profile (pywinrm sends WINRS_NOPROFILE) may not exist for an account that
+# never logged on there: then %windir%\Temp, which administrators (secedit needs one) may write.
+try { $tmp = [System.IO.Path]::GetTempFileName() } catch {
+    $tmp = [System.IO.Path]::Combine([System.IO.Path]::Combine([string]$env:windir, 'Temp'), 'ssocheck-' + [Guid]::NewGuid().ToString('N', $SsoInv) + '.inf')
+}
 try {
     $secedit = [System.IO.Path]::Combine([Environment]::SystemDirectory, 'secedit.exe')
     $said = & { $ErrorActionPreference = 'Continue'; & $secedit /export /areas USER_RIGHTS /cfg $tmp /quiet 2>&1 }

@@ -59,11 +59,16 @@ BOOTSTRAP = (
     "Invoke-Expression $ssoProbe"
 )
 DOCTOR_SCRIPT = (
-    "[Console]::Out.Write('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
+    # Constrained Language Mode refuses [Console] and WindowsIdentity (not CoreTypes): the mode is read first, the
+    # documented way (about_Language_Modes), the identity only in FullLanguage, and the line goes out with
+    # Write-Output, so a CLM node answers and doctor names the cause instead of "unexpected answer".
+    "$m = [string]$ExecutionContext.SessionState.LanguageMode; $u = ''; "
+    "if ($m -eq 'FullLanguage') { $u = [Security.Principal.WindowsIdentity]::GetCurrent().Name }; "
+    "Write-Output ('<<SSOCHECK-BEGIN>>{\"ps_version\":\"' + $PSVersionTable.PSVersion.ToString() + "
     "'\",\"computer\":\"' + $env:COMPUTERNAME + "
     # Who the WinRM logon runs as, as the node sees it (DOMAIN\\user); the backslash JSON-escaped.
-    "'\",\"user\":\"' + [Security.Principal.WindowsIdentity]::GetCurrent().Name.Replace('\\', '\\\\') + "
-    "'\"}<<SSOCHECK-END>>')"
+    "'\",\"user\":\"' + $u.Replace('\\', '\\\\') + "
+    "'\",\"language_mode\":\"' + $m + '\"}<<SSOCHECK-END>>')"
 )
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -372,8 +377,9 @@ class PowerShellHost:
         if not text:
             return _result()
         if _squash(text) == _squash(DOCTOR_SCRIPT):
-            doc = {"ps_version": node.ps_version, "computer": _computer_name(node)}
-            if identity is not None:
+            mode = str(node.extra.get("language_mode") or "FullLanguage")
+            doc = {"ps_version": node.ps_version, "computer": _computer_name(node), "user": "", "language_mode": mode}
+            if identity is not None and mode == "FullLanguage":
                 doc["user"] = _windows_account(farm, identity.principal)
             return _result(BEGIN + json.dumps(doc, ensure_ascii=True, separators=(",", ":")) + END)
         lowered = text.lower()

@@ -89,6 +89,20 @@ def test_doctor_self_test_says_why_a_run_will_not_work(tmp_path: Path) -> None:
     assert node1.startswith("NODE1: NO - ") and "local administrator rights" in node1 and "NOT elevated" in node1
 
 
+def test_doctor_names_constrained_language_mode(tmp_path: Path) -> None:
+    # The doctor script and the bootstrap use only what Constrained Language Mode allows, so such a node answers
+    # and both doctor parts name the cause (before, [Console]::Out.Write failed: "unexpected answer").
+    with LabFarm("constrained-language-mode", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        code, out, err = run_cli(["doctor", "-i", inventory, "--self-test"])
+    assert code == 3, out + err
+    assert "Constrained Language Mode on BTSNODE2" in out
+    row = next(ln for ln in out.splitlines() if ln.startswith("BTSNODE2 "))
+    assert "ConstrainedLanguage mode" in row
+    node = next(ln for ln in out.splitlines() if ln.startswith("BTSNODE2: "))
+    assert node.startswith("BTSNODE2: NO - ") and "ConstrainedLanguage" in node
+
+
 def test_probe_print_shows_exactly_what_a_run_sends(tmp_path: Path) -> None:
     with LabFarm("healthy-post", workdir=tmp_path / "farm") as farm:
         inventory = farm.write_inventory(tmp_path / "inventory.yml")

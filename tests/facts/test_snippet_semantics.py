@@ -82,6 +82,16 @@ def test_writers_read_dictionary_keys_through_psbase() -> None:
         assert "$o.PSBase.Keys" in body and "$o.Keys" not in body, name
 
 
+def test_registry_values_come_back_whole() -> None:
+    # 'return $prop.Value' enumerated a REG_BINARY byte[] into bytes: FailureActions reached the writer as object[],
+    # was sent as [24,0,...] and entsso_failure_policy failed to parse on every node with SCM recovery actions.
+    body = _function(PREAMBLE, "Get-SsoRegValue")
+    assert re.search(r"(?m)^\s*return ,\$prop\.Value$", body) and not re.search(r"(?m)^\s*return \$prop", body)
+    from ssocheck.selftest import EXPECTED, DoctorSelfTest
+
+    assert EXPECTED["bytes"] == "AP8=" and "return ,([byte[]](0, 255))" in DoctorSelfTest.script
+
+
 # ---- BTS001's 32-bit relaunch: the parent decodes the child's JSON ----------------------------------------------
 
 def test_port_test_parent_loads_the_serializer_it_uses() -> None:

@@ -254,7 +254,11 @@ def test_doctor_script(host: PowerShellHost, farm: FarmState) -> None:
     assert result.exit_code == 0
     text = result.stdout.decode()
     assert text.startswith(probe.BEGIN) and text.endswith(probe.END)
-    assert json.loads(text[len(probe.BEGIN) : -len(probe.END)]) == {"ps_version": "2.0", "computer": "NODE7"}
+    assert json.loads(text[len(probe.BEGIN) : -len(probe.END)]) == {
+        "ps_version": "2.0", "computer": "NODE7", "user": "", "language_mode": "FullLanguage"}
+    restricted = with_overlay(farm, {"nodes": {"NODE1": {"language_mode": "ConstrainedLanguage"}}})
+    text = run_ps(PowerShellHost(restricted), "NODE1", probe.DOCTOR_SCRIPT).stdout.decode()
+    assert json.loads(text[len(probe.BEGIN) : -len(probe.END)])["language_mode"] == "ConstrainedLanguage"
 
 
 @pytest.mark.parametrize(

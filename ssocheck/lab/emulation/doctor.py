@@ -5,7 +5,7 @@ code); the farm writes it with the escape table of the received JSON writer (:mo
 writer that mangles a value is seen by the client's comparison exactly as on Windows. Prerequisites come from the
 node's state: ``modules: {FailoverClusters: false}``, membership in a cluster, the SSO administration tools
 (``Administration`` value of the ENTSSO key), the ENTSSO service, ``get_winevent: false`` for a node without
-.NET 3.5, ``system_web_extensions: false`` for a node without System.Web.Extensions.
+.NET 3.5, ``assemblies: {System.Web.Extensions: false}`` (lab/assemblies.py) for a node without it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ssocheck.lab.assemblies import missing
 from ssocheck.lab.emulation import emulates
 from ssocheck.lab.state import FarmState, NodeState
 
@@ -36,6 +37,8 @@ TABLE: dict[str, Any] = {
     "trailing_newline": "line\n",
     # A hashtable entry named 'keys' hides the Keys property: a writer iterating $o.Keys sends garbage here.
     "member_names": {"keys": ["k1"], "values": "v"},
+    # A byte[] (a REG_BINARY value) is written as base64, also after a function returned it.
+    "bytes": "AP8=",
 }
 ENTSSO_KEYS = (r"HKLM\SOFTWARE\Microsoft\ENTSSO", r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO")
 
@@ -55,7 +58,7 @@ def doctor_selftest(farm: FarmState, node: NodeState, params: Mapping[str, Any])
         "ssomanage": any(node.registry.value(k, "Administration") for k in ENTSSO_KEYS),
         "entsso_running": entsso is not None and entsso.state.lower() == "running",
         "domain_member": True,
-        "system_web_extensions": bool(node.extra.get("system_web_extensions", True)),
+        "system_web_extensions": "system.web.extensions" not in missing(node),
     }
     if prereq["get_winevent"]:
         prereq["winevent_no_match_empty"] = True
