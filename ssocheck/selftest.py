@@ -39,6 +39,8 @@ EXPECTED: dict[str, Any] = {
     "member_names": {"keys": ["k1"], "values": "v"},
     # A byte[] (a REG_BINARY value) is written as base64, also after a function returned it.
     "bytes": "AP8=",
+    # JSON has no NaN: the writer sends null.
+    "nan": None,
 }
 
 
@@ -72,6 +74,7 @@ $table = @{
     trailing_newline = 'line' + [char]10
     member_names = @{ keys = @('k1'); values = 'v' }
     bytes = (Get-SsoSelfTestBytes)
+    nan = [double]::NaN
 }
 $prereq = @{}
 $prereq['failoverclusters_module'] = (@(Get-Module -ListAvailable -Name FailoverClusters).Length -gt 0)

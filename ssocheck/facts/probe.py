@@ -107,7 +107,10 @@ function ConvertTo-SsoJson($o, [int]$depth) {
         return $o.ToString($SsoInv)
     }
     if ($o -is [double] -or $o -is [single] -or $o -is [decimal]) {
-        return ([double]$o).ToString('R', $SsoInv)
+        # JSON has no NaN or Infinity ('R' writes them as words): one such value would make the answer unparsable.
+        $d = [double]$o
+        if ([double]::IsNaN($d) -or [double]::IsInfinity($d)) { return 'null' }
+        return $d.ToString('R', $SsoInv)
     }
     if ($o -is [datetime]) { return (ConvertTo-SsoJsonString ($o.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', $SsoInv))) }
     if ($o -is [string] -or $o -is [char] -or $o -is [guid] -or $o -is [enum]) { return (ConvertTo-SsoJsonString ([string]$o)) }

@@ -73,6 +73,16 @@ def test_fast_path_takes_only_text_that_needs_no_escaping(text: str) -> None:
     assert taken == all(ord(c) in _PLAIN for c in text), f"fast path {'took' if taken else 'refused'} {text!r}"
 
 
+def test_writer_sends_no_nan() -> None:
+    # Double.ToString('R') writes NaN/Infinity as words, which no JSON parser accepts: one such value (a cluster
+    # private property, a WMI real) would have made the node's whole answer unreadable.
+    body = _function(PREAMBLE, "ConvertTo-SsoJson")
+    assert "[double]::IsNaN($d) -or [double]::IsInfinity($d)) { return 'null' }" in body
+    from ssocheck.selftest import EXPECTED, DoctorSelfTest
+
+    assert EXPECTED["nan"] is None and "nan = [double]::NaN" in DoctorSelfTest.script
+
+
 def test_writers_read_dictionary_keys_through_psbase() -> None:
     # sso_secret_keys answers {"present": .., "keys": [...], "view": ..}: with `$o.Keys` PowerShell returns that
     # entry, not the hashtable's keys, and the fact came back as garbage on every SSO cluster node.

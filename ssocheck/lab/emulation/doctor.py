@@ -39,6 +39,8 @@ TABLE: dict[str, Any] = {
     "member_names": {"keys": ["k1"], "values": "v"},
     # A byte[] (a REG_BINARY value) is written as base64, also after a function returned it.
     "bytes": "AP8=",
+    # JSON has no NaN: the writer sends null.
+    "nan": None,
 }
 ENTSSO_KEYS = (r"HKLM\SOFTWARE\Microsoft\ENTSSO", r"HKLM\SOFTWARE\Wow6432Node\Microsoft\ENTSSO")
 
