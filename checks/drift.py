@@ -31,7 +31,7 @@ class FactDrift(GroupCheck):
     id = "DRF001"
     name = "fact-drift"
     severity = Severity.CRITICAL
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     phases = (Phase.NIGHTLY,)
     facts = ()  # compares every fact the run collected
     guide_step = "-"

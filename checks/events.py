@@ -50,7 +50,7 @@ class SsoAndClusterFailureEvents(NodeCheck):
     id = "EVT001"
     name = "sso-and-cluster-failure-events"
     severity = Severity.HIGH
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     phases = (Phase.POST, Phase.NIGHTLY)
     facts = (SsoEvents, SystemFailureEvents)
     guide_step = "21, 23"

@@ -40,7 +40,7 @@ class MsdtcCidUnique(GroupCheck):
     id = "DTC001"
     name = "msdtc-cid-unique"
     severity = Severity.CRITICAL
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     facts = (MsdtcCids,)
     guide_step = "1"
     remediation = (
@@ -200,7 +200,7 @@ class MsdtcSecurityConsistent(GroupCheck):
     id = "DTC002"
     name = "msdtc-security-consistent"
     severity = Severity.HIGH
-    roles = ("biztalk", "sso-cluster")
+    roles = ("biztalk", "sso-cluster", "sso-server")
     facts = (MsdtcSecurity,)
     guide_step = "2"
     remediation = (
@@ -358,7 +358,7 @@ class MsdtcServiceRunning(NodeCheck):
     id = "DTC003"
     name = "msdtc-service-running"
     severity = Severity.HIGH
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     facts = (Services,)
     guide_step = "22"
     remediation = (

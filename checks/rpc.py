@@ -309,7 +309,7 @@ class RpcSecurityPolicy(GroupCheck):
     id = "NET003"
     name = "rpc-security-policy"
     severity = Severity.MEDIUM
-    roles = ("biztalk", "sso-cluster")
+    roles = ("biztalk", "sso-cluster", "sso-server")
     phases = (Phase.PRE, Phase.NIGHTLY)
     facts = (RpcSettings,)
     guide_step = "2"
@@ -380,7 +380,7 @@ class SsoDbReachableFromClusterNodes(NodeCheck):
     id = "SQL001"
     name = "ssodb-reachable-from-cluster-nodes"
     severity = Severity.HIGH
-    roles = ("sso-cluster",)
+    roles = ("sso-cluster", "sso-server")
     facts = (SsoDbReachability,)
     guide_step = "7"
     remediation = (

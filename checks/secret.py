@@ -464,7 +464,7 @@ class SingleMasterSecretServer(GroupCheck):
     id = "SSO010"
     name = "single-master-secret-server"
     severity = Severity.HIGH
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     phases = (Phase.POST, Phase.NIGHTLY)
     facts = (Services, SsoEvents)
     guide_step = "18"
@@ -511,6 +511,18 @@ class SingleMasterSecretServer(GroupCheck):
                     yield failed(f"no cluster node acts as master secret server: {why}", node=node.name, **evidence)
                 else:
                     yield passed(why, node=node.name, **evidence)
+                continue
+            if ctx.expect.topology == "standalone" and same_host(node.name, ctx.expect.cluster_network_name):
+                # A standalone master secret server (standalone.server) is the one node that must act as MSS.
+                evidence["expected"] = "acts as master secret server (the standalone master secret server)"
+                if acting:
+                    yield passed(f"{why} (the standalone master secret server)", node=node.name, **evidence)
+                elif acting is None:
+                    yield warned(f"cannot confirm that the standalone master secret server acts as one: {why}",
+                                 node=node.name, **evidence)
+                else:
+                    yield failed(f"the standalone master secret server does not act as one: {why}", node=node.name,
+                                 **evidence)
                 continue
             evidence["expected"] = "does not act as master secret server (not a cluster node)"
             if acting:

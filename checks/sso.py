@@ -94,7 +94,7 @@ class EntssoServiceAccount(NodeCheck):
     id = "SSO004"
     name = "entsso-service-account"
     severity = Severity.HIGH
-    roles = ("biztalk", "sso-cluster")
+    roles = ("biztalk", "sso-cluster", "sso-server")
     facts = (Services,)
     guide_step = "4, 6"
     remediation = (
@@ -108,7 +108,9 @@ class EntssoServiceAccount(NodeCheck):
     def evaluate(self, node: NodeFacts, ctx: Context) -> Outcome:
         svc = node.get(Services).get("ENTSSO")
         want = ctx.expect.sso_service_account
-        if not node.has_role("sso-cluster") and ctx.expect.biztalk_sso_service_account:
+        # The BizTalk nodes' own account applies to them only; an MSS (cluster node or standalone server) has the
+        # designated one (Microsoft recommends a unique account for the MSS's SSO service).
+        if not node.has_role("sso-cluster", "sso-server") and ctx.expect.biztalk_sso_service_account:
             want = ctx.expect.biztalk_sso_service_account
         if svc is None:
             return failed("the ENTSSO service is not installed", expected=want, found=None)
@@ -278,7 +280,7 @@ class ServiceAccountInSsoAdmins(GroupCheck):
     id = "SSO002"
     name = "service-account-in-sso-admins"
     severity = Severity.CRITICAL
-    roles = ("biztalk", "sso-cluster")
+    roles = ("biztalk", "sso-cluster", "sso-server")
     facts = (SsoDatabase, ServiceAccountGroups)
     guide_step = "4"
     remediation = (
@@ -461,7 +463,7 @@ class LogonAsServiceRight(NodeCheck):
     id = "SSO003"
     name = "logon-as-service-right"
     severity = Severity.CRITICAL
-    roles = ("sso-cluster",)
+    roles = ("sso-cluster", "sso-server")
     facts = (UserRights, ServiceAccountGroups, LogonRightAccounts)
     guide_step = "4"
     remediation = (
@@ -559,7 +561,7 @@ class SsoDatabaseJoined(GroupCheck):
     id = "SSO005"
     name = "sso-database-joined"
     severity = Severity.CRITICAL
-    roles = ("biztalk", "sso-cluster")
+    roles = ("biztalk", "sso-cluster", "sso-server")
     facts = (EntssoRegistry,)
     guide_step = "6"
     remediation = (
@@ -772,7 +774,7 @@ class SsoGroupsAreDomainGroups(GroupCheck):
     id = "SSO012"
     name = "sso-groups-are-domain-groups"
     severity = Severity.CRITICAL
-    roles = ("sso-cluster",)
+    roles = ("sso-cluster", "sso-server")
     facts = (SsoDatabase, ServiceAccountGroups)
     guide_step = "4"
     remediation = (

@@ -78,7 +78,7 @@ class ClockSkew(GroupCheck):
     id = "SYS001"
     name = "clock-skew"
     severity = Severity.MEDIUM
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     facts = (TimeSync,)
     guide_step = "-"
     remediation = (
@@ -158,7 +158,7 @@ class NetbiosNameLength(GroupCheck):
     id = "SYS002"
     name = "netbios-name-length"
     severity = Severity.MEDIUM
-    roles = ("biztalk", "sso-cluster", "sql")
+    roles = ("biztalk", "sso-cluster", "sql", "sso-server")
     facts = (HostNames,)
     guide_step = "-"
     remediation = (

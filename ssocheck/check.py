@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypeVar
 
 from ssocheck.errors import FactError
 from ssocheck.facts.base import Fact, FactParseError
-from ssocheck.model import TOPOLOGIES, Phase, Severity, Status
+from ssocheck.model import ROLES, TOPOLOGIES, Phase, Severity, Status
 
 # Expectations lives with the model (inventory and snapshot need it without the check API); re-exported
 # here because it is part of what a check sees (Context.expect).
@@ -142,7 +142,7 @@ class Check:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     phases: ClassVar[tuple[Phase, ...]] = ALL_PHASES
-    roles: ClassVar[tuple[str, ...]] = ("biztalk", "sso-cluster", "sql")
+    roles: ClassVar[tuple[str, ...]] = ROLES
     facts: ClassVar[tuple[type[Fact[Any]], ...]] = ()
     remediation: ClassVar[str] = ""
     guide_step: ClassVar[str] = "-"

@@ -312,6 +312,72 @@ def _restore_operator(sso: _Reader) -> str | None:
     return value
 
 
+def _mss_names(r: _Reader, topology: str) -> tuple[str, str | None]:
+    """(the master secret server's name after the move, the standby SSO server or None) for ``topology``.
+
+    Clustered: the cluster network name. Standalone: ``standalone.server``, which the checks then use wherever
+    they expect the post-move name (SSO database, BizTalk nodes' secret source, endpoint reachability); a
+    ``cluster_network_name`` there would name a second MSS, so it is refused (as the schema's ``allOf`` says).
+    """
+    if topology != "standalone":
+        if "standalone" in r.data:
+            raise r.error("standalone", f"only with topology standalone (this inventory's is {topology})")
+        return r.get("cluster_network_name", str, required=True), None
+    if "cluster_network_name" in r.data:
+        raise r.error("cluster_network_name", "not used with topology standalone: the master secret server is "
+                                              "standalone.server")
+    if "standalone" not in r.data:
+        raise r.error("standalone", "is required with topology standalone (server: the master secret server)")
+    standalone = r.sub("standalone", required=True)
+    names = []
+    for key, required in (("server", True), ("standby", False)):
+        name = standalone.get(key, str, required=required, default=None)
+        if name is not None and not valid_host_name(name):
+            raise standalone.error(key, f"{short(name)} is not a valid host name")
+        names.append(name)
+    standalone.finish()
+    server, standby = names
+    if standby is not None and standby.lower() == server.lower():
+        raise standalone.error("standby", "must be another server than standalone.server")
+    return server, standby
+
+
+def _check_topology_roles(source: str, nodes: tuple[Node, ...], expect: Expectations) -> None:
+    """The roles the topology needs: a clustered MSS has sso-cluster nodes (on a SQL cluster they are SQL nodes
+    too); a standalone one has none, and its server and standby are inventory nodes with the role sso-server."""
+    def bad(i: int, problem: str) -> InventoryError:
+        return InventoryError(problem, source=source, field=f"nodes[{i}].roles")
+
+    topology = expect.topology
+    for i, node in enumerate(nodes):
+        if topology == "standalone" and "sso-cluster" in node.roles:
+            raise bad(i, f"{node.name}: sso-cluster, but topology standalone has no master secret server cluster "
+                         "(the master secret server and its standby have the role sso-server)")
+        if topology != "standalone" and "sso-server" in node.roles:
+            raise bad(i, f"{node.name}: sso-server is the role of a standalone master secret server or its standby "
+                         f"(topology standalone; this inventory's is {topology})")
+        if topology == "sql-cluster" and "sso-cluster" in node.roles and "sql" not in node.roles:
+            raise bad(i, f"{node.name}: with topology sql-cluster the cluster nodes are the SQL Server cluster's "
+                         "nodes: give them both roles, sso-cluster and sql")
+    if topology != "standalone":
+        if not any("sso-cluster" in n.roles for n in nodes):
+            raise InventoryError("no node has the role sso-cluster", source=source, field="nodes")
+        return
+    for key, name in (("server", expect.cluster_network_name), ("standby", expect.standby_sso_server)):
+        if name is None:
+            continue
+        match = [n for n in nodes if n.name.lower() == name.lower()]
+        if not match or "sso-server" not in match[0].roles:
+            raise InventoryError(f"{short(name)} must be an inventory node with the role sso-server",
+                                 source=source, field=f"standalone.{key}")
+    others = [n.name for n in nodes if "sso-server" in n.roles
+              and n.name.lower() not in {(expect.cluster_network_name or "").lower(),
+                                         (expect.standby_sso_server or "").lower()}]
+    if others:
+        raise InventoryError(f"{others[0]} has the role sso-server but is neither standalone.server nor "
+                             "standalone.standby", source=source, field="nodes")
+
+
 def parse_inventory(data: Any, path: Path) -> Inventory:
     """Build an Inventory from already-loaded YAML data; ``path`` is used in errors and relative paths."""
     source = str(path)
@@ -324,9 +390,10 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     topology = r.get("topology", str, DEFAULT_TOPOLOGY)
     if topology not in TOPOLOGIES:
         raise r.error("topology", f"{short(topology)} is not a topology; use {', '.join(TOPOLOGIES)}")
+    mss_name, standby = _mss_names(r, topology)
     expect = Expectations(
         group=r.get("group", str, required=True),
-        cluster_network_name=r.get("cluster_network_name", str, required=True),
+        cluster_network_name=mss_name,
         master_secret_server=r.get("master_secret_server", str, required=True),
         sso_service_account=sso.get("service_account", str, required=True),
         biztalk_sso_service_account=sso.get("biztalk_service_account", str, None),
@@ -339,6 +406,7 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         biztalk_mgmt_db_name=mgmt.get("name", str, None),
         restore_operator=_restore_operator(sso),
         topology=topology,
+        standby_sso_server=standby,
     )
     mgmt.finish()
     biztalk.finish()
@@ -355,8 +423,7 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     domain_names = (expect.domain_netbios, expect.domain_dns)
     connection = _connection(r.sub("connection", required=True), path.parent, domain_names)
     nodes = _nodes(source, r.get("nodes", list, required=True), connection.transport)
-    if not any("sso-cluster" in n.roles for n in nodes):
-        raise InventoryError("no node has the role sso-cluster", source=source, field="nodes")
+    _check_topology_roles(source, nodes, expect)
     expect = dataclasses.replace(
         expect,
         biztalk_nodes=tuple(n.name for n in nodes if "biztalk" in n.roles),

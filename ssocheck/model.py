@@ -64,16 +64,18 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-ROLES = ("biztalk", "sso-cluster", "sql")
-
 # Where the master secret server runs (Microsoft's high-availability page for the MSS names these three; README
 # "Topologies"): on its own failover cluster (the default, what the migration guide builds), clustered next to SQL
 # Server on the existing SQL failover cluster, or on one SSO server with a prepared manual promotion of a standby.
 # The inventory's JSON Schema is the one list (its ``topology`` enum, first = default); read from it here.
-_TOPOLOGY_SCHEMA: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))["properties"]["topology"]
+_INVENTORY_SCHEMA: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))
+_TOPOLOGY_SCHEMA: dict[str, Any] = _INVENTORY_SCHEMA["properties"]["topology"]
 TOPOLOGIES: tuple[str, ...] = tuple(_TOPOLOGY_SCHEMA["enum"])
 DEFAULT_TOPOLOGY: str = _TOPOLOGY_SCHEMA["default"]
+# Inventory roles (the schema's ``role`` enum): BizTalk nodes, the MSS cluster's nodes, SQL nodes, and a standalone
+# SSO server (topology standalone: the master secret server and its standby).
+ROLES: tuple[str, ...] = tuple(_INVENTORY_SCHEMA["$defs"]["role"]["enum"])
 
 
 def topologies_text(topologies: tuple[str, ...]) -> str:
@@ -109,6 +111,9 @@ class Expectations:
     restore_operator: str | None = None
     # Where the MSS runs (TOPOLOGIES): decides which checks apply (runner) and is recorded in every report.
     topology: str = DEFAULT_TOPOLOGY
+    # Topology standalone: the SSO server prepared for manual promotion (inventory standalone.standby), or None.
+    # The standalone master secret server itself is ``cluster_network_name``: the MSS name after the move.
+    standby_sso_server: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -129,6 +134,7 @@ class Expectations:
             "sso_cluster_nodes": list(self.sso_cluster_nodes),
             "restore_operator": self.restore_operator,
             "topology": self.topology,
+            "standby_sso_server": self.standby_sso_server,
         }
 
     def probe_params(self) -> dict[str, Any]:

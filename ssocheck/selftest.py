@@ -183,7 +183,7 @@ def needs(prereq: dict[str, Any], elevated: bool | None, transport: str, roles: 
     ``holds`` None: not needed by a read-only run (BTS001's delegation without ``allow_changes``).
     """
     cluster = "sso-cluster" in roles
-    sso = bool({"biztalk", "sso-cluster"} & set(roles))
+    sso = bool({"biztalk", "sso-cluster", "sso-server"} & set(roles))
     out = [Need("(every fact)", "FullLanguage PowerShell", True, "")]
     admin_fix = "add the WinRM account to the local Administrators group"
     for fact in ("user_rights", "msdtc_security") + (("sso_secret_keys", "cluster") if cluster else ()):

@@ -25,13 +25,17 @@ def _rows() -> list[dict[str, str]]:
 ROWS = _rows()
 REGISTERED = {lc.meta.id: lc.meta for lc in load_checks()}
 SCOPES = {
-    "all": {"biztalk", "sso-cluster", "sql"},
+    "all": {"biztalk", "sso-cluster", "sql", "sso-server"},
+    "sso-server": {"sso-server"},
+    "sso-cluster + sso-server": {"sso-cluster", "sso-server"},
+    "biztalk + sso-cluster + sso-server": {"biztalk", "sso-cluster", "sso-server"},
     "biztalk": {"biztalk"},
     "sso-cluster": {"sso-cluster"},
     "biztalk + sso-cluster": {"biztalk", "sso-cluster"},
     "sso-cluster + biztalk": {"biztalk", "sso-cluster"},
 }
-TOPOLOGY_SETS = {"all": set(TOPOLOGIES), "clustered": {"dedicated-cluster", "sql-cluster"}}
+TOPOLOGY_SETS = {"all": set(TOPOLOGIES), "clustered": {"dedicated-cluster", "sql-cluster"},
+                 "standalone": {"standalone"}}
 
 
 def test_catalog_data_is_complete() -> None:

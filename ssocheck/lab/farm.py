@@ -402,6 +402,14 @@ class LabFarm:
             "master_secret_server": farm["master_secret_server"],
             "sso": sso,
         }
+        # farm.topology (issue 16): written only when a scenario sets it, so the existing scenarios' inventories stay
+        # as they were (the default, dedicated-cluster). A standalone farm's MSS is farm.standalone.server, which
+        # is also its cluster_network_name in the farm (the name the SSO database and the BizTalk nodes use).
+        if farm.get("topology"):
+            doc["topology"] = farm["topology"]
+        if farm.get("topology") == "standalone":
+            del doc["cluster_network_name"]
+            doc["standalone"] = dict(farm["standalone"])
         if farm.get("phase"):
             doc["phase"] = farm["phase"]
         domain = farm.get("domain") or {}

@@ -74,11 +74,13 @@ def statuses(results: dict[str, Result]) -> dict[str, Status]:
 @pytest.mark.parametrize(
     ("cls", "cid", "name", "shape", "roles", "severity", "step"),
     [
-        (msdtc.MsdtcCidUnique, "DTC001", "msdtc-cid-unique", "group", ("biztalk", "sso-cluster", "sql"),
+        (msdtc.MsdtcCidUnique, "DTC001", "msdtc-cid-unique", "group", ("biztalk", "sso-cluster", "sql", "sso-server"),
          Severity.CRITICAL, "1"),
-        (msdtc.MsdtcSecurityConsistent, "DTC002", "msdtc-security-consistent", "group", ("biztalk", "sso-cluster"),
+        (msdtc.MsdtcSecurityConsistent, "DTC002", "msdtc-security-consistent", "group",
+         ("biztalk", "sso-cluster", "sso-server"),
          Severity.HIGH, "2"),
-        (msdtc.MsdtcServiceRunning, "DTC003", "msdtc-service-running", "node", ("biztalk", "sso-cluster", "sql"),
+        (msdtc.MsdtcServiceRunning, "DTC003", "msdtc-service-running", "node",
+         ("biztalk", "sso-cluster", "sql", "sso-server"),
          Severity.HIGH, "22"),
         (msdtc.ClusteredMsdtcResource, "DTC004", "clustered-msdtc-resource", "group", ("sso-cluster",),
          Severity.HIGH, "13"),

@@ -34,8 +34,9 @@ def statuses(results: dict[str, Result]) -> dict[str, Status]:
 @pytest.mark.parametrize(
     ("cls", "cid", "name", "shape", "roles", "step"),
     [
-        (system.ClockSkew, "SYS001", "clock-skew", "group", ("biztalk", "sso-cluster", "sql"), "-"),
-        (system.NetbiosNameLength, "SYS002", "netbios-name-length", "group", ("biztalk", "sso-cluster", "sql"), "-"),
+        (system.ClockSkew, "SYS001", "clock-skew", "group", ("biztalk", "sso-cluster", "sql", "sso-server"), "-"),
+        (system.NetbiosNameLength, "SYS002", "netbios-name-length", "group",
+         ("biztalk", "sso-cluster", "sql", "sso-server"), "-"),
         (system.SsoEndpointReachable, "NET001", "sso-endpoint-reachable", "node", ("biztalk",), "15, 24"),
     ],
 )

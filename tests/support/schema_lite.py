@@ -15,7 +15,8 @@ from typing import Any
 ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "examples", "default", "format", "$defs"}
 ASSERTIONS = {
     "type", "enum", "const", "required", "properties", "additionalProperties", "items", "minItems",
-    "minimum", "minLength", "pattern", "propertyNames", "$ref", "maximum", "anyOf",
+    "minimum", "minLength", "pattern", "propertyNames", "$ref", "maximum", "anyOf", "allOf", "if", "then", "else",
+    "not",
 }
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
@@ -66,6 +67,15 @@ def errors(instance: Any, schema: dict[str, Any], root: dict[str, Any] | None = 
         branches = [list(errors(instance, branch, root, path)) for branch in schema["anyOf"]]
         if all(branches):
             yield f"{path}: matches none of anyOf ({'; '.join(b[0] for b in branches)})"
+    for i, branch in enumerate(schema.get("allOf", [])):
+        yield from errors(instance, branch, root, f"{path}<allOf[{i}]>")
+    if "if" in schema:
+        # if/then/else (the inventory's topology rules): "if" only selects the branch, its failures are not errors.
+        chosen = "then" if not list(errors(instance, schema["if"], root, path)) else "else"
+        if chosen in schema:
+            yield from errors(instance, schema[chosen], root, f"{path}<{chosen}>")
+    if "not" in schema and not list(errors(instance, schema["not"], root, path)):
+        yield f"{path}: matches the schema under 'not' {schema['not']!r}"
     if isinstance(instance, list):
         if len(instance) < schema.get("minItems", 0):
             yield f"{path}: fewer than {schema['minItems']} items"
