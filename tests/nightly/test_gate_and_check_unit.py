@@ -77,7 +77,7 @@ BASE = {"NODE1": {"services": [{"name": "ENTSSO", "account": "CORP\\svc_sso"}]},
 def test_drift_check_is_registered_as_specified() -> None:
     [lc] = DRIFT
     assert (lc.meta.name, lc.meta.shape, lc.meta.phases) == ("fact-drift", "group", (Phase.NIGHTLY,))
-    assert set(lc.meta.roles) == {"biztalk", "sso-cluster", "sql"}
+    assert set(lc.meta.roles) == {"biztalk", "sso-cluster", "sql", "sso-server"}
     assert lc.meta.severity is Severity.CRITICAL
 
 
