@@ -76,6 +76,8 @@ DEFAULT_TOPOLOGY: str = _TOPOLOGY_SCHEMA["default"]
 # Inventory roles (the schema's ``role`` enum): BizTalk nodes, the MSS cluster's nodes, SQL nodes, and a standalone
 # SSO server (topology standalone: the master secret server and its standby).
 ROLES: tuple[str, ...] = tuple(_INVENTORY_SCHEMA["$defs"]["role"]["enum"])
+# The roles of the nodes that are (or will be) the master secret server: cluster nodes, or a standalone SSO server.
+MSS_ROLES = ("sso-cluster", "sso-server")
 
 
 def topologies_text(topologies: tuple[str, ...]) -> str:

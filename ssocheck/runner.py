@@ -24,7 +24,7 @@ from typing import Any
 from ssocheck import __version__
 from ssocheck.check import Check, Context, GroupCheck, NodeCheck, NodeFacts, Outcome
 from ssocheck.errors import FactError
-from ssocheck.model import COLLECTION_CHECK, COLLECTION_META, CheckMeta, Report, Result, Status
+from ssocheck.model import COLLECTION_CHECK, COLLECTION_META, MSS_ROLES, CheckMeta, Report, Result, Status
 from ssocheck.registry import LoadedCheck
 from ssocheck.snapshot import Snapshot
 
@@ -193,11 +193,12 @@ def evaluate(
         skip_reason = None
         if ctx.expect.topology not in check.topologies:
             # The one place applicability per topology is decided. Said on the nodes in the check's scope; a
-            # topology without any (standalone has no sso-cluster node) says it on every node, so the report
-            # shows each cluster check as not applicable instead of leaving it out.
+            # topology without any (standalone has no sso-cluster node) says it on the nodes that hold the master
+            # secret server there (MSS_ROLES), so the report shows each cluster check as not applicable instead of
+            # leaving it out, without one row per BizTalk node of a large farm.
             skip_reason = (f"not applicable to topology {ctx.expect.topology} "
                            f"(applies to {', '.join(check.topologies)})")
-            in_scope = in_scope or list(node_facts)
+            in_scope = in_scope or [n for n in node_facts if n.has_role(*MSS_ROLES)] or list(node_facts)
         elif ctx.phase not in check.phases:
             skip_reason = f"not run in phase {ctx.phase.value} (runs in {', '.join(p.value for p in check.phases)})"
         elif check.writes and not ctx.allow_changes:

@@ -115,12 +115,15 @@ def test_outside_its_topologies_a_check_is_skipped_with_the_reason_never_run() -
     assert res["TST102", "BTS1"].status is res["TST102", "NODE1"].status is Status.PASS
 
 
-def test_without_a_node_in_scope_the_not_applicable_skip_is_said_on_every_node() -> None:
-    # A standalone farm has no sso-cluster node: the cluster checks still show, as not applicable, not vanish.
-    res = _results(_snapshot("standalone", ("BTS1", ("biztalk",)), ("SSO1", ("biztalk",))))
-    assert {(k, v.status) for k, v in res.items() if k[0] == "TST101"} == {
-        (("TST101", "BTS1"), Status.SKIP), (("TST101", "SSO1"), Status.SKIP)}
-    assert all("not applicable to topology standalone" in res["TST101", n].message for n in ("BTS1", "SSO1"))
+def test_without_a_node_in_scope_the_not_applicable_skip_is_said_on_the_mss_nodes() -> None:
+    # A standalone farm has no sso-cluster node: the cluster checks still show, as not applicable, not vanish; on the
+    # nodes that hold the MSS in that topology, not on every BizTalk node of a large farm.
+    res = _results(_snapshot("standalone", ("BTS1", ("biztalk",)), ("SSO1", ("sso-server",))))
+    assert {(k, v.status) for k, v in res.items() if k[0] == "TST101"} == {(("TST101", "SSO1"), Status.SKIP)}
+    assert "not applicable to topology standalone" in res["TST101", "SSO1"].message
+    # Without any MSS node at all (only BizTalk nodes), on every node rather than nowhere.
+    res = _results(_snapshot("standalone", ("BTS1", ("biztalk",)), ("BTS2", ("biztalk",))))
+    assert {k[1] for k in res if k[0] == "TST101"} == {"BTS1", "BTS2"}
 
 
 def test_topology_comes_before_the_phase() -> None:
