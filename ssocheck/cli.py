@@ -380,7 +380,10 @@ def collect(inventory: Path, output: Path, only: tuple[str, ...], skip: tuple[st
     else:
         out.snapshot.save(output)
     failed = out.failed_nodes
-    click.echo(f"snapshot: {output} ({len(out.snapshot.nodes)} nodes, {len(failed)} not collected)")
+    count = len(out.snapshot.nodes)
+    left_out = out.snapshot.node_filter.excluded_names if out.snapshot.node_filter else []
+    partial = f"; PARTIAL, left out by --node: {', '.join(left_out)}" if left_out else ""
+    click.echo(f"snapshot: {output} ({count} node{'' if count == 1 else 's'}, {len(failed)} not collected{partial})")
     for name, error in failed:
         click.echo(f"  {name}: {_safe(error)}", err=True)
     sys.exit(int(out.exit_code))
@@ -803,8 +806,9 @@ def lab_scenarios() -> None:
 
 
 @contextmanager
-def _stop_on_ctrl_c_or_sigterm() -> Iterator[None]:
-    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt, which LabFarm.wait ends on.
+def _stop_on_ctrl_c_or_sigterm() -> Iterator[list[str]]:
+    """Within the block, SIGINT and SIGTERM raise KeyboardInterrupt, which LabFarm.wait ends on; the list yielded
+    receives the name of the stop ("Ctrl-C" or "SIGTERM"), so the lab can say how it stopped.
 
     Set explicitly because a process started in the background by a non-interactive shell (or by a CI runner
     that was) inherits SIGINT as *ignored*, and Python then installs no KeyboardInterrupt handler: the lab
@@ -812,9 +816,15 @@ def _stop_on_ctrl_c_or_sigterm() -> Iterator[None]:
     """
     import signal
 
-    previous = {sig: signal.signal(sig, signal.default_int_handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stopped_by: list[str] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        stopped_by.append("Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield
+        yield stopped_by
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -843,7 +853,7 @@ def lab_serve(scenario: str, inventory_out: Path, https: bool, overlay: Path | N
         # A folder the lab makes ignores itself in git: its password file never shows in `git status`.
         folder.mkdir(parents=True)
         (folder / ".gitignore").write_text("# written by 'ssocheck lab serve'\n*\n", encoding="utf-8")
-    with farm, _stop_on_ctrl_c_or_sigterm():
+    with farm, _stop_on_ctrl_c_or_sigterm() as stopped_by:
         farm.write_inventory(inventory_out)
         click.echo(f"Serving scenario '{scenario}' on 127.0.0.1; inventory: {inventory_out}")
         click.echo(f"Try: ssocheck run -i {inventory_out}    (Ctrl-C to stop)")
@@ -852,4 +862,5 @@ def lab_serve(scenario: str, inventory_out: Path, https: bool, overlay: Path | N
     removed = [p for p in LabFarm.inventory_files(inventory_out) if p.exists()]
     for path in removed:
         path.unlink()
-    click.echo(f"\nlab stopped (Ctrl-C); removed {', '.join(p.name for p in removed) or 'nothing'}")
+    how = stopped_by[0] if stopped_by else "Ctrl-C"
+    click.echo(f"\nlab stopped ({how}); removed {', '.join(p.name for p in removed) or 'nothing'}")

@@ -118,7 +118,8 @@ def test_lab_serve_in_the_foreground_serves_a_real_run(tmp_path: Path, stop_sign
             out = ""
     assert server.returncode == 0
     # D15: it says how it stopped and leaves no inventory with dead ports and no password file behind.
-    assert "lab stopped (Ctrl-C); removed inventory.yml, inventory.password" in out
+    how = "Ctrl-C" if stop_signal == signal.SIGINT else "SIGTERM"
+    assert f"lab stopped ({how}); removed inventory.yml, inventory.password" in out
     assert not inventory.exists() and not inventory.with_name("inventory.password").exists()
     assert (inventory.parent / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"  # a new folder
 

@@ -232,7 +232,11 @@ def _node_errors(report: Report, paint: _Painter, width: int) -> list[str]:
         affected = sum(len(outage.own) for outage in group)
         note = f" ({_plural(affected, 'check')} could not run)" if affected else ""
         if len(group) == 1:
-            lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(node.error or '')}{note}")
+            # The error names its node already ("NODE2: cannot connect ..."): said once (newcomer D13).
+            error = node.error or ""
+            if error.startswith(f"{node.name}: "):
+                error = error[len(node.name) + 2:]
+            lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(error)}{note}")
         else:
             # One cause for many nodes: said once, the nodes listed exactly (ranges of clone names).
             lines.append(f"  {paint.status(Status.ERROR)} {len(group)} nodes: {_t(outage_cause(node))}{note}")

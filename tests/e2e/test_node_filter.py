@@ -98,6 +98,7 @@ def test_collect_and_doctor_with_node(lab: tuple[LabFarm, Path], tmp_path: Path)
     snap = tmp_path / "s.json"
     result = CliRunner().invoke(main, ["collect", "-i", str(inventory), "--node", "NODE2", "-o", str(snap)])
     assert result.exit_code == 0, result.output
+    assert "(1 node, 0 not collected; PARTIAL, left out by --node: BTSNODE1, BTSNODE2, NODE1)" in result.stdout
     doc = json.loads(snap.read_text(encoding="utf-8"))
     assert [n["name"] for n in doc["nodes"]] == ["NODE2"]
     assert [e["name"] for e in doc["node_filter"]["excluded"]] == ["BTSNODE1", "BTSNODE2", "NODE1"]

@@ -77,8 +77,8 @@ def test_details_for_fail_warn_error_only(report: Report) -> None:
     assert "SYS001" not in details and "DTC001 on NODE1" not in details
     # an unreachable node is explained once, not once per check
     assert "on NODE2" not in details
-    assert "NODE2: NODE2: connection refused (port 5986) (3 checks could not run)" in text
-    assert "SQL01: SQL01: timed out after 60 s" in text
+    assert "ERROR NODE2: connection refused (port 5986) (3 checks could not run)" in text
+    assert "ERROR SQL01: timed out after 60 s" in text  # the node named once (newcomer D13)
 
 
 def test_waiver_is_shown(report: Report) -> None:
@@ -174,6 +174,7 @@ def test_unreachable_node_explains_its_consequences_once(report: Report) -> None
     # the node block names the group checks on other nodes it stopped; details do not repeat them
     assert "and 2 group check results on other nodes, which need its facts to be proven:" in text
     assert "DTC001 on BTSNODE1" in text and "SYS001 on NODE1" in text
+    assert "NODE2: NODE2" not in text  # named once, although its collection error starts with its name
     assert "facts missing for NODE2" not in text.split("Details:", 1)[1]
     # --verbose still lists every result on its own row
     assert len(table_rows(console.render(rep, verbose=True))) == len(rep.results)
