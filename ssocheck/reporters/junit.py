@@ -335,26 +335,23 @@ def _attrs(pairs: list[tuple[str, str]]) -> str:
     return "".join(f' {key}="{_escape_attribute(value)}"' for key, value in pairs)
 
 
+# ElementTree's escaping (xml.etree.ElementTree._escape_cdata and _escape_attrib, Python 3.9+), "&" first.
+_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
+_ATTRIBUTE_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\r", "&#13;"), ("\n", "&#10;"), ("\t", "&#09;"))
+
+
 def _escape_text(text: str) -> str:
-    """ElementTree's escaping of element text (xml.etree.ElementTree._escape_cdata)."""
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    """Element text as ElementTree writes it."""
+    return _escape(text, _TEXT_ESCAPES)
 
 
 def _escape_attribute(text: str) -> str:
-    """ElementTree's escaping of an attribute value (xml.etree.ElementTree._escape_attrib, Python 3.9+)."""
-    text = _escape_text(text)
-    if '"' in text:
-        text = text.replace('"', "&quot;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    if "\n" in text:
-        text = text.replace("\n", "&#10;")
-    if "\t" in text:
-        text = text.replace("\t", "&#09;")
+    """An attribute value as ElementTree writes it (line breaks and tabs as character references)."""
+    return _escape(text, _ATTRIBUTE_ESCAPES)
+
+
+def _escape(text: str, table: tuple[tuple[str, str], ...]) -> str:
+    for char, entity in table:
+        if char in text:
+            text = text.replace(char, entity)
     return text
