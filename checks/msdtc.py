@@ -8,7 +8,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ssocheck.check import Context, GroupCheck, NodeCheck, NodeFacts, Outcome, errored, failed, passed, warned
+from ssocheck.check import (
+    Context,
+    GroupCheck,
+    NodeCheck,
+    NodeFacts,
+    Outcome,
+    errored,
+    failed,
+    passed,
+    unproven,
+    warned,
+)
 from ssocheck.facts.cluster import Cluster
 from ssocheck.facts.msdtc import MSDTC_DESCRIPTIONS, MsdtcCids
 from ssocheck.facts.msdtc_security import (
@@ -254,6 +265,15 @@ class MsdtcSecurityConsistent(GroupCheck):
                     notes=notes,
                     settings=found_all,
                     rpc_values=rpc_values,
+                )
+            elif undecided and not biztalk:
+                # Only the missing baseline: not proven (skip) when the BizTalk nodes were not collected.
+                yield unproven(
+                    "cannot compare " + "; ".join(undecided),
+                    node=node.name,
+                    roles=("biztalk",),
+                    expected="the values shared by the BizTalk nodes",
+                    found=found_all,
                 )
             elif undecided:
                 yield errored(

@@ -105,6 +105,10 @@ class Outcome:
     message: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     node: str | None = None  # group checks name the node each verdict is about
+    # Set by unproven() only: this error says no more than that the check was given no usable node of these
+    # roles. Whether such nodes were not collected (a skip: their collection errors keep the run red) or
+    # are really absent or broken (an error) only the runner knows; it decides (ssocheck/runner.py).
+    absent_roles: tuple[str, ...] = ()
 
 
 def passed(message: str, node: str | None = None, **evidence: Any) -> Outcome:
@@ -130,6 +134,18 @@ def skipped(reason: str, node: str | None = None, **evidence: Any) -> Outcome:
 def errored(reason: str, node: str | None = None, **evidence: Any) -> Outcome:
     """The check could not decide (for example inconsistent facts between nodes)."""
     return Outcome(Status.ERROR, reason, evidence, node)
+
+
+def unproven(reason: str, node: str | None = None, roles: Sequence[str] = ROLES, **evidence: Any) -> Outcome:
+    """A group check's ``error`` whose only cause is that no node of ``roles`` among those it was given could
+    settle it (DTC002 without a BizTalk node to take the baseline from, SSO013 without any backup event).
+
+    Use it for nothing else: an error from what the given nodes said themselves must be :func:`errored`.
+    The runner makes it a ``skip`` "not proven" when every node of ``roles`` in the check's scope whose facts
+    are missing was not collected at all; otherwise (no such node in the inventory, or a reachable node's fact
+    failed) it stays an ``error``.
+    """
+    return Outcome(Status.ERROR, reason, evidence, node, absent_roles=tuple(roles))
 
 
 class Check:

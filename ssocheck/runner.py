@@ -8,6 +8,9 @@ Rules enforced here rather than in each check:
 * a group check never passes on a partial set of nodes: if any node in scope lacks a fact, the
   verdicts it would give as ``pass`` become ``error`` (a ``fail`` found on the others still stands),
   unless the check declares ``partial_ok`` and judges partial data itself (see GroupCheck);
+* a group check's ``unproven`` error (it lacked nodes of some role to decide) is a ``skip`` "not proven" when
+  every node of that role in scope with missing facts was not collected, and stays an ``error`` otherwise:
+  only the check knows which nodes its verdict depends on, only the runner knows why they are missing;
 * a group check never passes when ``--node`` left out a node in its scope (ssocheck/nodefilter.py): its
   ``pass`` becomes ``skip`` naming the nodes left out (the run is PARTIAL, not broken; a ``fail`` stands);
 * every node in scope gets exactly one verdict per check.
@@ -110,6 +113,14 @@ def _missing_note(incomplete: dict[str, str]) -> str:
     return note
 
 
+def _not_collected_only(roles: Sequence[str], nodes: Sequence[NodeFacts], incomplete: dict[str, str],
+                        down: set[str]) -> dict[str, str]:
+    """The in-scope nodes of ``roles`` whose facts are missing, with why, when every one of them was not
+    collected; empty when there is none or one of them was reached (its failed fact is a cause of its own)."""
+    missing = {n.name: incomplete[n.name] for n in nodes if n.name in incomplete and n.has_role(*roles)}
+    return missing if missing and set(missing) <= down else {}
+
+
 def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context,
                      left_out: Sequence[str] = ()) -> list[Result]:
     incomplete = {n.name: reason for n in nodes if (reason := _missing(check, n))}
@@ -146,6 +157,13 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
             )
         elif verdict is None:
             results.append(Result(check.id, node.name, Status.ERROR, "the check gave no verdict for this node"))
+        elif verdict.status is Status.ERROR and verdict.absent_roles and (
+                absent := _not_collected_only(verdict.absent_roles, nodes, incomplete, down)):
+            # The check could not decide without nodes of these roles, and all of them that it lacked were not
+            # collected: not proven, like a pass on a partial group; their collection errors keep the run red.
+            results.append(Result(check.id, node.name, Status.SKIP, f"not proven: facts missing for "
+                                  f"{_missing_note(absent)}", {**verdict.evidence, "undecided": verdict.message,
+                                                               "missing_nodes": sorted(absent)}))
         elif incomplete and verdict.status is Status.PASS and not check.partial_ok:
             # Uniqueness or consistency proven on a subset of the group proves nothing.
             evidence: dict[str, Any] = dict(verdict.evidence)
