@@ -6,6 +6,7 @@ node-level ``error``; the other nodes are collected as usual. Nothing already co
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import logging
@@ -25,7 +26,7 @@ from ssocheck.inventory import Connection, Inventory, Node
 from ssocheck.model import Expectations
 from ssocheck.secrets import Secret, redact
 from ssocheck.snapshot import NodeSnapshot, Snapshot
-from ssocheck.transport.winrm import ScriptResult, run_script
+from ssocheck.transport.winrm import DELETE_TIMEOUT_S, ScriptResult, run_script
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ def _collect_all(
         if on_node_done:
             on_node_done(entry[0])
 
-    run_all(
+    outcomes = run_all(
         [(node.name, functools.partial(work, node, facts)) for node, facts in jobs],
         workers=workers,
         timeout=inv.connection.node_timeout,
@@ -252,7 +253,46 @@ def _collect_all(
         on_done=settle,
         hold=hold,
     )
+    _delete_abandoned_shells(outcomes, collected)
     return collected
+
+
+# The best-effort Delete of abandoned nodes' shells, all nodes in parallel, is cut off this many seconds after it
+# began: pywinrm's own timeouts (DELETE_TIMEOUT_S) do not bound a server that trickles, the hard deadline does.
+CLEANUP_BOUND_S = DELETE_TIMEOUT_S + 1.0
+
+
+def _delete_abandoned_shells(
+    outcomes: dict[str, Any], collected: dict[str, tuple[NodeSnapshot, AuditEntry | None]]
+) -> None:
+    """Delete the remote shell of every node abandoned after its shell was opened; note the result in its audit.
+
+    An abandoned node's shell would otherwise stay open until WinRM's idle timeout, and open shells count against
+    MaxShellsPerUser (30; 5 on Server 2008 R2): a few interrupted runs could lock the operator out. A node
+    abandoned before its shell was opened (connection refused, a server that never answers the Create) has
+    nothing to delete and gets no new connection. Never raises; delays the run by at most CLEANUP_BOUND_S.
+    """
+    cleanups = [(name, outcome.abort.cleanup) for name, outcome in outcomes.items()
+                if isinstance(outcome, GivenUp) and outcome.abort is not None and outcome.abort.cleanup is not None]
+    if not cleanups:
+        return
+    results = run_all(cleanups, workers=len(cleanups), timeout=CLEANUP_BOUND_S)
+    for name, _ in cleanups:
+        result = results.get(name)
+        if isinstance(result, Finished) and isinstance(result.value, str):
+            what = result.value
+        elif isinstance(result, GivenUp):
+            what = f"its remote shell could not be deleted within {CLEANUP_BOUND_S:.0f} s"
+        else:
+            what = f"its remote shell could not be deleted ({type(result.error if result else None).__name__})"
+        if what.startswith("its remote shell was"):
+            log.info("%s: %s", name, what)
+        else:
+            what += "; WinRM closes it after its idle timeout (it counts against MaxShellsPerUser until then)"
+            log.warning("%s: %s", name, what)
+        snap, audit = collected[name]
+        if audit is not None:
+            collected[name] = (snap, dataclasses.replace(audit, outcome=redact(f"{audit.outcome}; {what}")))
 
 
 def gather(

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -43,6 +43,9 @@ class Abort:
         self.reason: str | None = None
         # What the work was doing, for the message of a deadline ("waiting for the answer"...).
         self.stage = "connecting"
+        # What to undo on the server if the work is abandoned (the WinRM transport: delete its open shell).
+        # Run by whoever abandoned the work, on a new connection: this unit's own sockets are shut by then.
+        self.cleanup: Callable[[], str] | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -132,6 +135,9 @@ class GivenUp:
     why: str  # "timeout", "interrupted", "not started" or "held"
     stage: str
     elapsed_s: float
+    # The abandoned work's Abort: its ``cleanup`` is read after the run, as the worker may set it an instant
+    # after being abandoned (the shell's Create answer was already in hand). None when never started.
+    abort: Abort | None = field(default=None, compare=False, repr=False)
 
 
 def run_all(
@@ -180,8 +186,10 @@ def run_all(
             if stop is not None and stop.is_set():
                 now = time.monotonic()
                 for key, (abort, began) in list(running.items()):
+                    # The stage before the cancel: the woken worker moves on to its clean-up at once.
+                    stage = abort.stage
                     abort.cancel("interrupted")
-                    settle(key, GivenUp("interrupted", abort.stage, now - began))
+                    settle(key, GivenUp("interrupted", stage, now - began, abort))
                 running.clear()
                 while pending:
                     settle(pending.popleft()[0], GivenUp("not started", "", 0.0))
@@ -206,9 +214,10 @@ def run_all(
             now = time.monotonic()
             for key, (abort, began) in list(running.items()):
                 if now - began >= timeout:
+                    stage = abort.stage
                     abort.cancel("timeout")
                     del running[key]
-                    settle(key, GivenUp("timeout", abort.stage, now - began))
+                    settle(key, GivenUp("timeout", stage, now - began, abort))
     except BaseException:
         for abort, _ in running.values():
             abort.cancel("interrupted")
@@ -248,3 +257,10 @@ def set_stage(stage: str) -> None:
     if abort is not None:
         abort.stage = stage
 
+
+
+def on_abandon(cleanup: Callable[[], str] | None) -> None:
+    """Register (or, with None, clear) what to undo on the server if the current work is abandoned."""
+    abort = current()
+    if abort is not None:
+        abort.cleanup = cleanup

@@ -344,6 +344,10 @@ class LabEndpoints:
         with state.lock:
             return dataclasses.replace(state.counters)
 
+    def open_shells(self, node: str) -> int:
+        """Shells created on the node and not deleted yet (what counts against MaxShellsPerUser)."""
+        return self._nodes[node].shells.open_count()
+
     def reset_counters(self) -> None:
         """Zero the counters of every node."""
         with self._lock:

@@ -318,6 +318,10 @@ class LabFarm:
         """Remote commands the client started on ``node`` (WS-Management Command operations) since the reset."""
         return self._running().counters(self._name(node)).commands
 
+    def open_shells(self, node: str) -> int:
+        """Shells open on ``node`` now: created and not deleted (MaxShellsPerUser counts these)."""
+        return self._running().open_shells(self._name(node))
+
     def http_requests(self, node: str) -> int:
         """HTTP requests ``node`` received (handshakes included) since the last reset."""
         return self._running().counters(self._name(node)).http_requests

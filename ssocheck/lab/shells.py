@@ -211,6 +211,11 @@ class NodeShells:
                 log.info("node %s: fault %s: %s", self.node, fault.wsman_code, fault.reason)
             return 500, wsman.fault_envelope(fault, relates_to, self.node)
 
+    def open_count(self) -> int:
+        """Shells created and not deleted (Windows keeps an abandoned one until its idle timeout)."""
+        with self._lock:
+            return len(self._shells)
+
     def abort_all(self) -> None:
         """Drop every shell and abort its commands (the node stopped or the endpoint closed)."""
         with self._lock:

@@ -61,7 +61,7 @@ def endpoint_url(conn: Connection, node: Node) -> str:
     return f"{conn.scheme}://{host}:{node.port or conn.effective_port}/wsman"
 
 
-def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
+def _protocol(conn: Connection, node: Node, password: Secret, timeouts: tuple[int, int] | None = None) -> Any:
     try:
         from winrm.protocol import Protocol
     except ImportError as exc:  # pragma: no cover - pywinrm is a hard dependency
@@ -100,8 +100,8 @@ def _protocol(conn: Connection, node: Node, password: Secret) -> Any:
         server_cert_validation="validate" if conn.verify_tls else "ignore",
         # pywinrm documents None ("no additional CA trust path") though its annotation omits it.
         ca_trust_path=cast(str, _ca_trust_path(conn)),
-        operation_timeout_sec=conn.operation_timeout,
-        read_timeout_sec=conn.read_timeout,
+        operation_timeout_sec=timeouts[0] if timeouts else conn.operation_timeout,
+        read_timeout_sec=timeouts[1] if timeouts else conn.read_timeout,
         message_encryption=encryption,
         **extra,
     )
@@ -254,7 +254,11 @@ def run_script(
         stage("connecting and opening a shell")
         proto = _protocol(conn, node, password)
         shell_id = proto.open_shell(codepage=437, noprofile=True)
+        # If this node is abandoned from now on (node_timeout, Ctrl-C), the collector deletes the shell on a new
+        # connection: this one is shut, and an open shell counts against MaxShellsPerUser until WinRM's idle timeout.
+        deadline.on_abandon(lambda: delete_shell(conn, node, password, shell_id))
         try:
+            stage("starting the command")
             command_id = proto.run_command(
                 shell_id, POWERSHELL, [*POWERSHELL_ARGS, encoded_command(BOOTSTRAP)]
             )
@@ -298,6 +302,7 @@ def run_script(
         finally:
             try:
                 proto.close_shell(shell_id)
+                deadline.on_abandon(None)
             except Exception as exc:
                 log.debug("%s: close_shell failed: %s", node.name, exc)
     except (TransportError, deadline.Abandoned):
@@ -313,6 +318,36 @@ def run_script(
         duration_s=time.monotonic() - started,
         answered_utc=answered,
     )
+
+
+# Seconds one best-effort Delete of an abandoned node's shell may take (pywinrm's read timeout on its new
+# connection; the collector also cuts it off at a hard deadline, see ssocheck/deadline.py).
+DELETE_TIMEOUT_S = 2
+# Windows' fault for a ShellId it does not know (0x8033805B): the shell is already gone.
+SHELL_NOT_FOUND = 2150858843
+
+
+def delete_shell(conn: Connection, node: Node, password: Secret, shell_id: str) -> str:
+    """Best effort: Delete ``shell_id`` on ``node`` on a new connection; what happened, as a phrase for the audit.
+
+    Never raises. The abandoned command's own connection was shut, so this authenticates again (a new pywinrm
+    Protocol is a new requests session). A Delete may be sent while other messages to the shell are outstanding,
+    and the shell's commands in progress are then terminated (MS-WSMV 3.1.4.4.1 Remote Shells).
+    """
+    import winrm.exceptions as wex
+
+    url = endpoint_url(conn, node)
+    try:
+        # pywinrm requires read > operation timeout, both whole seconds of at least 1.
+        proto = _protocol(conn, node, password, timeouts=(1, DELETE_TIMEOUT_S))
+        proto.close_shell(shell_id)
+    except wex.WSManFaultError as exc:
+        if exc.wsman_fault_code == SHELL_NOT_FOUND:
+            return "its remote shell was already closed"
+        return f"its remote shell could not be deleted ({redact(describe_failure(exc, url, conn, node))})"
+    except Exception as exc:
+        return f"its remote shell could not be deleted ({redact(describe_failure(exc, url, conn, node))})"
+    return "its remote shell was deleted"
 
 
 # The probe's end marker: the Receive whose output holds it carries the node's clock reading.

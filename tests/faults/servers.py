@@ -52,7 +52,10 @@ class HostileServer:
     * ``http500``: ``500`` with random bytes as the body;
     * ``garbage200``: ``200`` with a body that is not SOAP;
     * ``proxy_reset``: relays to ``upstream`` and resets the client instead of forwarding request ``n``;
-    * ``proxy_slow``: relays to ``upstream`` but sends the answers back one byte every ``interval`` s.
+    * ``proxy_slow``: relays to ``upstream`` but sends the answers back one byte every ``interval`` s;
+    * ``proxy_hold``: relays to ``upstream``, but request ``n`` (counted per connection, from 1) is never
+      forwarded and never answered: the client waits on an open connection (a node whose command hangs).
+      Later connections are relayed the same way, so a Delete on a new connection gets through.
     """
 
     def __init__(self, mode: str, *, upstream: int | None = None, n: int = 0, interval: float = 0.2) -> None:
@@ -61,6 +64,7 @@ class HostileServer:
         self.n = n
         self.interval = interval
         self.requests = 0
+        self.held = 0  # proxy_hold: requests held so far
         self.connections = 0  # accepted so far: lets a test wait until the client is really talking to us
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -147,6 +151,9 @@ class HostileServer:
     def _mode_proxy_slow(self, conn: socket.socket) -> None:
         self._proxy(conn, slow=True)
 
+    def _mode_proxy_hold(self, conn: socket.socket) -> None:
+        self._proxy(conn, slow=False)
+
     def _proxy(self, client: socket.socket, slow: bool) -> None:
         assert self.upstream is not None
         up = self._track(socket.create_connection(("127.0.0.1", self.upstream)))
@@ -168,6 +175,7 @@ class HostileServer:
                 pass
 
         threading.Thread(target=back, daemon=True).start()
+        on_this_connection = 0
         while not self._stop.is_set():
             request = _read_request(client)
             if not request:
@@ -175,8 +183,14 @@ class HostileServer:
             with self._lock:
                 self.requests += 1
                 number = self.requests
+            on_this_connection += 1
             if self.mode == "proxy_reset" and number >= self.n:
                 _rst(client)
+                return
+            if self.mode == "proxy_hold" and on_this_connection == self.n:
+                with self._lock:
+                    self.held += 1
+                self._stop.wait(600)
                 return
             up.sendall(request)
 
