@@ -1,9 +1,10 @@
 """Ctrl-C and SIGTERM during a run: stop cleanly on the first, exit at once on the second.
 
 The first SIGINT/SIGTERM does not raise: it sets an event the collector watches (ssocheck/deadline.py),
-so no new node is contacted, nodes in flight are abandoned within a poll interval (their sockets shut),
-and the run goes on to write its reports with the verdict INTERRUPTED and the audit trail (the
-state-changing commands above all), then exits 130. A second signal means "now": the process exits 130
+so no new node is contacted, nodes in flight are abandoned within a poll interval (their sockets shut,
+their shells then deleted on a new connection within a few seconds: ssocheck/collect.py), and the run
+goes on to write its reports with the verdict INTERRUPTED and the audit trail (the state-changing
+commands above all), then exits 130. A second signal means "now": the process exits 130
 at once, without reports. Python raises KeyboardInterrupt only in the main thread; a handler is only
 installed there (elsewhere the event simply never fires).
 """
