@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from ssocheck.check import Check
-from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
+from ssocheck.deadline import Finished, GivenUp, clean_up_abandoned, describe_given_up, run_all
 from ssocheck.errors import AuthenticationError, TransportError
 from ssocheck.facts.base import Fact
 from ssocheck.facts.probe import ProbeOutputError, build_probe, parse_answer
@@ -26,7 +26,7 @@ from ssocheck.inventory import Connection, Inventory, Node
 from ssocheck.model import Expectations
 from ssocheck.secrets import Secret, redact
 from ssocheck.snapshot import NodeSnapshot, Snapshot
-from ssocheck.transport.winrm import DELETE_TIMEOUT_S, ScriptResult, run_script
+from ssocheck.transport.winrm import ScriptResult, run_script
 
 log = logging.getLogger(__name__)
 
@@ -253,43 +253,25 @@ def _collect_all(
         on_done=settle,
         hold=hold,
     )
-    _delete_abandoned_shells(outcomes, collected)
+    if changes_state:
+        # Deleting the shell would kill a state-changing command before its own clean-up (the ports it opened
+        # stay open); left alone, the command finishes and cleans up, and the audit already asks for a look.
+        for name, outcome in outcomes.items():
+            snap, audit = collected[name]
+            if isinstance(outcome, GivenUp) and outcome.abort is not None and outcome.abort.cleanup is not None \
+                    and audit is not None:
+                collected[name] = (snap, dataclasses.replace(audit, outcome=(
+                    f"{audit.outcome}; its remote shell was left open so the command can finish its own clean-up")))
+    else:
+        _delete_abandoned_shells(outcomes, collected)
     return collected
-
-
-# The best-effort Delete of abandoned nodes' shells, all nodes in parallel, is cut off this many seconds after it
-# began: pywinrm's own timeouts (DELETE_TIMEOUT_S) do not bound a server that trickles, the hard deadline does.
-CLEANUP_BOUND_S = DELETE_TIMEOUT_S + 1.0
 
 
 def _delete_abandoned_shells(
     outcomes: dict[str, Any], collected: dict[str, tuple[NodeSnapshot, AuditEntry | None]]
 ) -> None:
-    """Delete the remote shell of every node abandoned after its shell was opened; note the result in its audit.
-
-    An abandoned node's shell would otherwise stay open until WinRM's idle timeout, and open shells count against
-    MaxShellsPerUser (30; 5 on Server 2008 R2): a few interrupted runs could lock the operator out. A node
-    abandoned before its shell was opened (connection refused, a server that never answers the Create) has
-    nothing to delete and gets no new connection. Never raises; delays the run by at most CLEANUP_BOUND_S.
-    """
-    cleanups = [(name, outcome.abort.cleanup) for name, outcome in outcomes.items()
-                if isinstance(outcome, GivenUp) and outcome.abort is not None and outcome.abort.cleanup is not None]
-    if not cleanups:
-        return
-    results = run_all(cleanups, workers=len(cleanups), timeout=CLEANUP_BOUND_S)
-    for name, _ in cleanups:
-        result = results.get(name)
-        if isinstance(result, Finished) and isinstance(result.value, str):
-            what = result.value
-        elif isinstance(result, GivenUp):
-            what = f"its remote shell could not be deleted within {CLEANUP_BOUND_S:.0f} s"
-        else:
-            what = f"its remote shell could not be deleted ({type(result.error if result else None).__name__})"
-        if what.startswith("its remote shell was"):
-            log.info("%s: %s", name, what)
-        else:
-            what += "; WinRM closes it after its idle timeout (it counts against MaxShellsPerUser until then)"
-            log.warning("%s: %s", name, what)
+    """Delete the remote shell of every node abandoned after its shell was opened; note the result in its audit."""
+    for name, what in clean_up_abandoned(outcomes).items():
         snap, audit = collected[name]
         if audit is not None:
             collected[name] = (snap, dataclasses.replace(audit, outcome=redact(f"{audit.outcome}; {what}")))

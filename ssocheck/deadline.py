@@ -15,16 +15,18 @@ Threads without an Abort are untouched.
 
 from __future__ import annotations
 
+import logging
 import queue
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _current = threading.local()
 _installed = False
@@ -264,3 +266,40 @@ def on_abandon(cleanup: Callable[[], str] | None) -> None:
     abort = current()
     if abort is not None:
         abort.cleanup = cleanup
+
+
+# The clean-up of abandoned work (the Delete of WinRM shells), all units in parallel, is cut off this many seconds
+# after it began: pywinrm's own timeouts (2 s read) do not bound a server that trickles, this hard deadline does.
+CLEANUP_BOUND_S = 3.0
+
+
+def clean_up_abandoned(outcomes: Mapping[str, Finished[Any] | GivenUp]) -> dict[str, str]:
+    """Run the ``cleanup`` of every abandoned unit that registered one; what happened, per key, as a phrase.
+
+    For the WinRM transport that is the Delete of the node's open shell: left alone it would stay open until
+    WinRM's idle timeout, and open shells count against MaxShellsPerUser (30; 5 on Server 2008 R2), so a few
+    interrupted runs could lock the operator out. A unit abandoned before its shell was opened (connection
+    refused, a Create never answered) registered nothing: no new connection. Never raises; takes at most
+    CLEANUP_BOUND_S (plus a poll interval).
+    """
+    cleanups = [(key, outcome.abort.cleanup) for key, outcome in outcomes.items()
+                if isinstance(outcome, GivenUp) and outcome.abort is not None and outcome.abort.cleanup is not None]
+    if not cleanups:
+        return {}
+    results = run_all(cleanups, workers=len(cleanups), timeout=CLEANUP_BOUND_S)
+    said: dict[str, str] = {}
+    for key, _ in cleanups:
+        result = results.get(key)
+        if isinstance(result, Finished) and isinstance(result.value, str):
+            what = result.value
+        elif isinstance(result, GivenUp):
+            what = f"its remote shell could not be deleted within {CLEANUP_BOUND_S:.0f} s"
+        else:
+            what = "its remote shell could not be deleted (unexpected error)"
+        if what.startswith("its remote shell was"):
+            log.info("%s: %s", key, what)
+        else:
+            what += "; WinRM closes it after its idle timeout (it counts against MaxShellsPerUser until then)"
+            log.warning("%s: %s", key, what)
+        said[key] = what
+    return said

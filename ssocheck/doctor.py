@@ -6,7 +6,7 @@ import functools
 import json
 from dataclasses import dataclass
 
-from ssocheck.deadline import Finished, GivenUp, describe_given_up, run_all
+from ssocheck.deadline import Finished, GivenUp, clean_up_abandoned, describe_given_up, run_all
 from ssocheck.errors import TransportError
 from ssocheck.facts.probe import BEGIN, CAUSE_LANGUAGE_MODE, DOCTOR_SCRIPT, END
 from ssocheck.inventory import Inventory, Node
@@ -126,6 +126,7 @@ def probe_all(inv: Inventory, password: Secret, workers: int) -> list[DoctorRow]
         workers=workers,
         timeout=inv.connection.node_timeout,
     )
+    shells = clean_up_abandoned(outcomes)  # an abandoned node's open shell is deleted, as in a run
     rows = []
     for node in inv.nodes:
         outcome = outcomes[node.name]
@@ -134,6 +135,8 @@ def probe_all(inv: Inventory, password: Secret, workers: int) -> list[DoctorRow]
             continue
         if isinstance(outcome, GivenUp):
             detail = describe_given_up(node.name, outcome, inv.connection.node_timeout)
+            if node.name in shells:
+                detail += f"; {shells[node.name]}"
             reachable = outcome.stage != "connecting and opening a shell"
         else:
             detail = f"{node.name}: unexpected {type(outcome.error).__name__}: {outcome.error}"

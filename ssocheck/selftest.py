@@ -251,10 +251,11 @@ def self_test_all(inv: Any, password: Any, workers: int) -> list[SelfTest]:
     """Self-test every node in parallel, each bounded by the inventory's ``node_timeout`` like a run."""
     import functools
 
-    from ssocheck.deadline import Finished, run_all
+    from ssocheck.deadline import Finished, clean_up_abandoned, run_all
 
     outcomes = run_all([(n.name, functools.partial(self_test_node, inv, n, password)) for n in inv.nodes],
                        workers=workers, timeout=inv.connection.node_timeout)
+    clean_up_abandoned(outcomes)  # an abandoned node's open shell is deleted (logged), as in a run
     tests = []
     for node in inv.nodes:
         outcome = outcomes[node.name]

@@ -321,7 +321,7 @@ def run_script(
 
 
 # Seconds one best-effort Delete of an abandoned node's shell may take (pywinrm's read timeout on its new
-# connection; the collector also cuts it off at a hard deadline, see ssocheck/deadline.py).
+# connection; the caller also cuts it off at a hard deadline: deadline.CLEANUP_BOUND_S).
 DELETE_TIMEOUT_S = 2
 # Windows' fault for a ShellId it does not know (0x8033805B): the shell is already gone.
 SHELL_NOT_FOUND = 2150858843

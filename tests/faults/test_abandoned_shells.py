@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import yaml
 
-from ssocheck.collect import CLEANUP_BOUND_S
+from ssocheck.deadline import CLEANUP_BOUND_S
 from ssocheck.lab.farm import LabFarm
 from tests.faults.servers import HostileServer
 from tests.support.lab import run_cli
@@ -163,3 +163,17 @@ def test_an_interrupted_run_leaves_no_shell_open(farm: tuple[LabFarm, Path], tmp
     assert "interrupted while waiting for the answer" in audit[BAD]
     assert audit[BAD].endswith("its remote shell was deleted"), audit[BAD]
     assert list(audit) == [BAD]  # nobody else was contacted
+
+
+def test_doctor_deletes_the_shell_of_a_node_it_abandons(farm: tuple[LabFarm, Path], tmp_path: Path) -> None:
+    lab, base = farm
+    _none_open(lab, base)
+    with HostileServer("proxy_hold", upstream=lab.port(BAD), n=RECEIVE) as proxy:
+        started = time.monotonic()
+        code, out, err = run_cli(["doctor", "-i", _inventory(base, tmp_path, proxy.port)])
+        elapsed = time.monotonic() - started
+        assert proxy.held == 1
+    assert code != 0 and "Traceback" not in out + err, (out, err)
+    assert elapsed < RUN_BOUND, elapsed
+    assert "its remote shell was deleted" in out + err, (out, err)
+    _none_open(lab, base)
