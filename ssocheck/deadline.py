@@ -260,7 +260,6 @@ def set_stage(stage: str) -> None:
         abort.stage = stage
 
 
-
 def on_abandon(cleanup: Callable[[], str] | None) -> None:
     """Register (or, with None, clear) what to undo on the server if the current work is abandoned."""
     abort = current()
