@@ -9,7 +9,7 @@ from typing import Any
 # One module per area; each defines CHECKS, the list of its check classes.
 MODULES = (
     "msdtc", "system", "sso", "secret", "cluster", "biztalk", "porttest", "drift", "rpc", "clusterrole", "events",
-    "standalone",
+    "standalone", "sqlcluster",
 )
 
 

@@ -387,6 +387,7 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
     domain = r.sub("domain")
     biztalk = r.sub("biztalk")
     mgmt = biztalk.sub("management_database")
+    msgbox = biztalk.sub("messagebox_database")
     topology = r.get("topology", str, DEFAULT_TOPOLOGY)
     if topology not in TOPOLOGIES:
         raise r.error("topology", f"{short(topology)} is not a topology; use {', '.join(TOPOLOGIES)}")
@@ -407,7 +408,10 @@ def parse_inventory(data: Any, path: Path) -> Inventory:
         restore_operator=_restore_operator(sso),
         topology=topology,
         standby_sso_server=standby,
+        messagebox_db_server=msgbox.get("server", str, required=bool(msgbox.data)) if msgbox.data else None,
+        messagebox_db_name=msgbox.get("name", str, None),
     )
+    msgbox.finish()
     mgmt.finish()
     biztalk.finish()
     db.finish()

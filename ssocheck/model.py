@@ -116,6 +116,10 @@ class Expectations:
     # Topology standalone: the SSO server prepared for manual promotion (inventory standalone.standby), or None.
     # The standalone master secret server itself is ``cluster_network_name``: the MSS name after the move.
     standby_sso_server: str | None = None
+    # The MessageBox's SQL Server (inventory biztalk.messagebox_database): on a sql-cluster, SSO025 keeps the MSS
+    # off the node that is active for its SQL role. None: not given.
+    messagebox_db_server: str | None = None
+    messagebox_db_name: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -137,6 +141,8 @@ class Expectations:
             "restore_operator": self.restore_operator,
             "topology": self.topology,
             "standby_sso_server": self.standby_sso_server,
+            "messagebox_db_server": self.messagebox_db_server,
+            "messagebox_db_name": self.messagebox_db_name,
         }
 
     def probe_params(self) -> dict[str, Any]:

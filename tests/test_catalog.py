@@ -35,7 +35,7 @@ SCOPES = {
     "sso-cluster + biztalk": {"biztalk", "sso-cluster"},
 }
 TOPOLOGY_SETS = {"all": set(TOPOLOGIES), "clustered": {"dedicated-cluster", "sql-cluster"},
-                 "standalone": {"standalone"}}
+                 "standalone": {"standalone"}, "sql-cluster": {"sql-cluster"}}
 
 
 def test_catalog_data_is_complete() -> None:

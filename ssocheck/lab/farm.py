@@ -411,6 +411,8 @@ class LabFarm:
         # is also its cluster_network_name in the farm (the name the SSO database and the BizTalk nodes use).
         if farm.get("topology"):
             doc["topology"] = farm["topology"]
+        if farm.get("messagebox_db"):
+            doc["biztalk"] = {"messagebox_database": dict(farm["messagebox_db"])}
         if farm.get("topology") == "standalone":
             del doc["cluster_network_name"]
             doc["standalone"] = dict(farm["standalone"])

@@ -142,11 +142,13 @@ def test_a_pack_declaring_an_unknown_topology_is_refused() -> None:
 
 def test_the_builtin_cluster_checks_are_not_applicable_to_standalone() -> None:
     metas = {lc.meta.id: lc.meta for lc in load_checks()}
-    clustered = {cid for cid, m in metas.items() if "standalone" not in m.topologies}
+    clustered = {cid for cid, m in metas.items() if "standalone" not in m.topologies} - {"SSO025"}
+    assert metas["SSO025"].topologies == ("sql-cluster",)
     standalone_only = {cid for cid, m in metas.items() if m.topologies == ("standalone",)}
     assert {"CLU001", "CLU002", "CLU003", "DTC004", "DTC005", "SSO011"} <= clustered
     assert standalone_only == {"SSO022", "SSO023", "SSO024"}
-    assert all(m.topologies == TOPOLOGIES for cid, m in metas.items() if cid not in clustered | standalone_only)
+    assert all(m.topologies == TOPOLOGIES for cid, m in metas.items()
+               if cid not in clustered | standalone_only | {"SSO025"})
     assert all(set(metas[cid].topologies) == {"dedicated-cluster", "sql-cluster"} for cid in clustered)
 
 
@@ -369,3 +371,15 @@ def test_a_standalone_server_with_the_biztalk_role_warns() -> None:
     checks = [lc for lc in load_checks() if lc.meta.id == "SSO024"]
     report = evaluate(checks, Snapshot(expect, [node], "2026-01-01T00:00:00Z"), Context(Phase.PRE, expect))
     assert [(r.status, "has the inventory role biztalk" in r.message) for r in report.results] == [(Status.WARN, True)]
+
+
+def test_the_messagebox_database_reaches_the_expectations(tmp_path: Path) -> None:
+    doc = base()
+    doc["topology"] = "sql-cluster"
+    doc["nodes"][1]["roles"] = ["sso-cluster", "sql"]
+    doc["biztalk"] = {"messagebox_database": {"server": "SQLVNN\\BTS", "name": "BizTalkMsgBoxDb"}}
+    expect = load_inventory(write(tmp_path, doc)).expect
+    assert (expect.messagebox_db_server, expect.messagebox_db_name) == ("SQLVNN\\BTS", "BizTalkMsgBoxDb")
+    doc["biztalk"] = {"messagebox_database": {"name": "BizTalkMsgBoxDb"}}
+    with pytest.raises(InventoryError, match=r"biztalk\.messagebox_database\.server: is required"):
+        load_inventory(write(tmp_path, doc))

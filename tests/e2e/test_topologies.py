@@ -1,0 +1,42 @@
+"""The topologies end to end, beyond the scenarios' exact expected sets: what a farm without an optional inventory
+part (a standby, the MessageBox) reports, through the real lab farm (pywinrm, NTLM, loopback WinRM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ssocheck.lab.farm import LabFarm
+from ssocheck.model import Status
+from tests.support.lab import evaluate_inventory
+
+pytestmark = pytest.mark.e2e
+
+
+def _results(scenario: str, overlay: dict[str, object], tmp_path: Path) -> dict[tuple[str, str], tuple[Status, str]]:
+    with LabFarm(scenario, username="LAB\\ssocheck") as farm:
+        farm.apply_overlay(overlay)
+        report = evaluate_inventory(farm.write_inventory(tmp_path / "inventory.yml"))
+    assert report.verdict() == "PASSED", [(r.check_id, r.node, r.message) for r in report.results
+                                          if r.status not in (Status.PASS, Status.SKIP)]
+    return {(r.check_id, r.node): (r.status, r.message) for r in report.results}
+
+
+def test_standalone_without_a_standby_skips_the_standby_checks_saying_why(tmp_path: Path) -> None:
+    res = _results("standalone-healthy-post", {"farm": {"standalone": {"standby": None}},
+                                                "nodes": {"NODE2": None}}, tmp_path)
+    for check in ("SSO022", "SSO023"):
+        status, message = res[check, "NODE1"]
+        assert status is Status.SKIP and "no standby SSO server in the inventory" in message
+    assert res["SSO024", "NODE1"][0] is Status.PASS
+    # The cluster checks are there, as not applicable, on the standalone server only.
+    assert res["CLU002", "NODE1"] == (Status.SKIP, "not applicable to topology standalone (applies to "
+                                                   "dedicated-cluster, sql-cluster)")
+    assert ("CLU002", "BTSNODE1") not in res
+
+
+def test_sql_cluster_without_the_messagebox_in_the_inventory_skips_sso025(tmp_path: Path) -> None:
+    res = _results("sqlcluster-healthy-post", {"farm": {"messagebox_db": None}}, tmp_path)
+    assert {res["SSO025", n][0] for n in ("NODE1", "NODE2")} == {Status.SKIP}
+    assert "names no MessageBox database" in res["SSO025", "NODE1"][1]
