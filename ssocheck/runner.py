@@ -179,6 +179,11 @@ def _run_group_check(check: GroupCheck, nodes: Sequence[NodeFacts], ctx: Context
             results.append(Result(check.id, node.name, Status.SKIP,
                                   f"not proven: nodes left out by --node: {', '.join(left_out)}",
                                   {**verdict.evidence, "not_selected": list(left_out)}))
+        elif left_out and verdict.status is Status.ERROR:
+            # Stays an error (the cause may be real), but says that what it missed may be on the nodes left out.
+            results.append(Result(check.id, node.name, Status.ERROR,
+                                  f"{verdict.message} (nodes left out by --node: {', '.join(left_out)}; what is "
+                                  "missing may be there)", {**verdict.evidence, "left_out": list(left_out)}))
         else:
             results.append(_stamp(check.id, node.name, verdict))
     return results

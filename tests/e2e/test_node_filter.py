@@ -118,3 +118,17 @@ def test_nightly_with_node_does_not_report_the_nodes_left_out_as_removed(
     report = json.loads((tmp_path / "n" / "ssocheck-report.json").read_text(encoding="utf-8"))
     assert "missing from this run" not in result.stdout
     assert report["sections"]["drift"] == [] or all(c.get("node") == "BTSNODE1" for c in report["sections"]["drift"])
+
+
+def test_a_group_check_that_cannot_decide_without_the_nodes_left_out_says_so(
+        lab: tuple[LabFarm, Path], tmp_path: Path) -> None:
+    _, inventory = lab
+    # Only the cluster nodes: DTC002 compares them with the BizTalk nodes, which were left out.
+    CliRunner().invoke(main, ["run", "-i", str(inventory), "--node", "NODE1", "--node", "NODE2",
+                              "--output-dir", str(tmp_path / "c"), "--format", "json"])
+    report = json.loads((tmp_path / "c" / "ssocheck-report.json").read_text(encoding="utf-8"))
+    dtc = [r for r in report["results"] if r["check_id"] == "DTC002"]
+    assert dtc and all(r["status"] == "error" for r in dtc)  # never a pass, and not hidden as a skip
+    assert all("nodes left out by --node: BTSNODE1, BTSNODE2" in r["message"] for r in dtc)
+    assert report["verdict"] == "INCOMPLETE"
+
