@@ -6,9 +6,12 @@ Only what two or more modules use lives here; a reference used by one module sta
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from ssocheck.check import NodeFacts, Outcome, errored, unproven
 from ssocheck.facts.cluster import ClusterGroup, ClusterResource, ClusterState
+from ssocheck.facts.sso import SsoDatabase
 
 T = TypeVar("T")
 
@@ -97,3 +100,14 @@ def find_entsso_resource(state: ClusterState, network_name: str) -> tuple[Cluste
 def resource_role(state: ClusterState, resource: ClusterResource) -> ClusterGroup | None:
     """The cluster role (group) that holds ``resource``, if the cluster view lists it."""
     return next((g for g in state.groups if g.name.lower() == resource.group.lower()), None)
+
+
+def db_unread(nodes: Sequence[NodeFacts]) -> Callable[..., Outcome]:
+    """How a group check says that no node read the SSO database (``ssomanage -displaydb``).
+
+    :func:`unproven` when none of ``nodes`` even tried (each skipped ssomanage because its own ENTSSO does not
+    answer, as on a passive cluster node: a second hop otherwise): the nodes that could read are not among them,
+    and when they were not collected the runner says "not proven". :func:`errored` when a node tried and failed
+    (not an SSO administrator, SSO server unreachable...): that is a cause of its own, never hidden.
+    """
+    return unproven if all(not n.get(SsoDatabase).local for n in nodes) else errored

@@ -64,6 +64,7 @@ from .common import (
     DOCS_RESTORE,
     ENTSSO_E_NO_SSO_SERVER,
     ENTSSO_FOLDER,
+    db_unread,
     find_entsso_resource,
     host,
     resource_role,
@@ -191,8 +192,9 @@ class MasterSecretServerName(GroupCheck):
                 yield Outcome(verdict.status, verdict.message + note, {**verdict.evidence, "local_error": reason},
                               node.name)
             else:
-                yield errored(f"could not read the SSO database here: {reason}", node=node.name,
-                              expected=expected, found=None, error=reason)
+                yield (errored if verdict is not None else db_unread(nodes))(
+                    f"could not read the SSO database here: {reason}", node=node.name,
+                    expected=expected, found=None, error=reason)
 
     @staticmethod
     def _judge(found: str, expected: str, ctx: Context, physical: set[str], cno: str,
@@ -688,8 +690,8 @@ class SecretServerNotAnAlias(GroupCheck):
             why = ("no node could read the master secret server name from the SSO database" if not values else
                    "nodes disagree about the master secret server name (SSO007): " + ", ".join(values))
             for node in nodes:
-                yield errored(why, node=node.name, expected="one secret server name read from the SSO database",
-                              **base)
+                yield (db_unread(nodes) if not values else errored)(
+                    why, node=node.name, expected="one secret server name read from the SSO database", **base)
             return
         secret = next(iter(readings.values()))
         base["expected"] = f"{secret} resolves to itself (canonical name {host(secret)}), not to another host"

@@ -61,6 +61,7 @@ from .common import (
     DOCS_SSO_SECURITY,
     ENTSSO_FOLDER,
     KB_SSO_VERSION,
+    db_unread,
     host,
     same_host,
     strict_majority,
@@ -301,7 +302,7 @@ class ServiceAccountInSsoAdmins(GroupCheck):
             errors = {name: info.error or "no 'Single Sign-On Administrators account' line" for name, info in
                       readings.items()}
             for node in nodes:
-                yield errored("no node could read the SSO Administrators account from the SSO database",
+                yield db_unread(nodes)("no node could read the SSO Administrators account from the SSO database",
                               node=node.name, expected="ssomanage -displaydb output on at least one node",
                               found=errors)
             return
@@ -789,12 +790,13 @@ class SsoGroupsAreDomainGroups(GroupCheck):
     def evaluate(self, nodes: Sequence[NodeFacts], ctx: Context) -> Iterable[Outcome]:
         accounts, source, problems = _db_accounts(nodes)
         if source is None:
+            say = db_unread(nodes)
             for node in nodes:
-                yield errored("no cluster node could read the SSO Administrators accounts from the SSO database"
-                              if not any(n.name not in problems for n in nodes) else
-                              "the cluster nodes read different SSO Administrators accounts (see SSO005)",
-                              node=node.name, expected="ssomanage -displaydb output on at least one cluster node",
-                              found=problems)
+                yield say("no cluster node could read the SSO Administrators accounts from the SSO database"
+                          if not any(n.name not in problems for n in nodes) else
+                          "the cluster nodes read different SSO Administrators accounts (see SSO005)",
+                          node=node.name, expected="ssomanage -displaydb output on at least one cluster node",
+                          found=problems)
             return
         machines = {host(n.name) for n in nodes} | {host(ctx.expect.master_secret_server)}
         domain = domain_of(ctx)
@@ -989,7 +991,7 @@ class OperatorCanRestore(GroupCheck):
                 yield failed(f"{ident.account} cannot restore the master secret here: {'; '.join(problems)}",
                              node=node.name, **evidence)
             elif not admins:
-                yield errored(f"{ident.account} is a local administrator, but SSO administrator membership is "
+                yield db_unread(nodes)(f"{ident.account} is a local administrator, but SSO administrator membership is "
                               f"unproven: {unknown}", node=node.name, **evidence)
             elif not via:
                 yield errored(f"{ident.account} is a local administrator and in none of {' or '.join(admins)}, "

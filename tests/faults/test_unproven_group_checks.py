@@ -1,7 +1,9 @@
 """A group check that cannot decide only because nodes it needs were not collected is a skip "not proven", not
 one more error per node (issue 14 item 2, issue 9 item 7): with both BizTalk nodes down, DTC002 has no BizTalk
 baseline and SSO013 no backup event, and each gave an error on both cluster nodes (6 errors for 2 down nodes).
-The same words from a farm that really lacks those nodes, or whose reached nodes say so, stay errors.
+Likewise the SSO database checks (SSO002, SSO007, SSO012, SSO014, SSO020) when the only nodes reached are passive
+cluster nodes, which do not read the SSO database by design (no second hop). The same words from a farm that
+really lacks those nodes, or whose reached nodes tried and failed, stay errors.
 
 End to end through the simulated farm (real WinRM on loopback, nothing mocked).
 """
@@ -22,9 +24,10 @@ from tests.support.lab import evaluate_inventory, run_cli
 NO_BIZTALK_NODES = {"nodes": {"BTSNODE1": None, "BTSNODE2": None}}
 
 
-def _evaluate(down: tuple[str, ...], overlay: Mapping[str, Any] | None = None) -> Report:
-    """healthy-post with ``overlay`` applied and the ``down`` nodes powered off, collected and evaluated."""
-    with tempfile.TemporaryDirectory() as tmp, LabFarm("healthy-post", workdir=Path(tmp) / "farm") as farm:
+def _evaluate(down: tuple[str, ...], overlay: Mapping[str, Any] | None = None,
+              scenario: str = "healthy-post") -> Report:
+    """``scenario`` with ``overlay`` applied and the ``down`` nodes powered off, collected and evaluated."""
+    with tempfile.TemporaryDirectory() as tmp, LabFarm(scenario, workdir=Path(tmp) / "farm") as farm:
         if overlay:
             farm.apply_overlay(dict(overlay))
         farm.apply_overlay({"nodes": {name: {"up": False} for name in down}})
@@ -101,3 +104,40 @@ def test_a_down_node_of_another_role_does_not_excuse_a_missing_biztalk_baseline(
     report = _evaluate(("NODE2",), NO_BIZTALK_NODES)
     assert _errors(report.results) == [("COLLECTION", "NODE2"), ("DTC002", "NODE1")]
     _assert_not_proven(_of(report, "SSO013")["NODE1"], ["NODE2"], "no backup event 10559 on any node")
+
+
+def test_the_active_cluster_node_down_leaves_the_sso_database_unread_not_errored() -> None:
+    # NODE1 owns the SSO role; NODE2 is passive (its ENTSSO is stopped) and does not run ssomanage.
+    report = _evaluate(("NODE1",), scenario="healthy-pre")
+    assert _errors(report.results) == [("COLLECTION", "NODE1")]
+    assert report.exit_code() == 1  # NET001: the SSO role's network name does not answer (it was on NODE1)
+    _assert_not_proven(_of(report, "SSO012")["NODE2"], ["NODE1"], "no cluster node could read")
+    _assert_not_proven(_of(report, "SSO014")["NODE2"], ["NODE1"], "SSO administrator membership is unproven")
+
+
+def test_only_the_passive_node_reached_costs_the_collection_errors_only() -> None:
+    report = _evaluate(("BTSNODE1", "BTSNODE2", "NODE1"))
+    assert _errors(report.results) == [("COLLECTION", "BTSNODE1"), ("COLLECTION", "BTSNODE2"), ("COLLECTION", "NODE1")]
+    everyone = ["BTSNODE1", "BTSNODE2", "NODE1"]
+    for check_id, missing, undecided in (
+            ("DTC002", ["BTSNODE1", "BTSNODE2"], "no BizTalk node in scope"),
+            ("SSO002", everyone, "no node could read the SSO Administrators account"),
+            ("SSO007", everyone, "could not read the SSO database here: not read on this node"),
+            ("SSO012", ["NODE1"], "no cluster node could read"),
+            ("SSO013", everyone, "no backup event"),
+            ("SSO020", everyone, "no node could read the master secret server name")):
+        _assert_not_proven(_of(report, check_id)["NODE2"], missing, undecided)
+
+
+def test_a_reached_node_that_failed_to_read_keeps_the_errors() -> None:
+    # inventory-local-account: BTSNODE2 refuses the local account, BTSNODE1 reads the SSO database and fails
+    # (0xC0002A13, no SSO administrator). With NODE1 down too, NODE2 (passive) reads nothing by design, but
+    # BTSNODE1's failure is a real cause: SSO002/SSO007/SSO020 stay errors. Only SSO012 (cluster nodes only,
+    # where nobody tried) is not proven.
+    report = _evaluate(("NODE1",), scenario="inventory-local-account")
+    assert sorted(_errors(report.results)) == [
+        ("COLLECTION", "BTSNODE2"), ("COLLECTION", "NODE1"), ("SSO002", "BTSNODE1"), ("SSO002", "NODE2"),
+        ("SSO007", "BTSNODE1"), ("SSO007", "NODE2"), ("SSO008", "NODE2"), ("SSO020", "BTSNODE1"),
+        ("SSO020", "NODE2")]
+    assert "no node could read" in _of(report, "SSO002")["NODE2"].message
+    _assert_not_proven(_of(report, "SSO012")["NODE2"], ["NODE1"], "no cluster node could read")
