@@ -15,7 +15,8 @@ then one line per finding (the "long output"). Exit codes are the plugin API's, 
 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. A failure of a critical or high check is CRITICAL, of a lower one
 WARNING, a warning WARNING; a node or fact that could not be read (nothing proven) is UNKNOWN unless a failure
 already proves CRITICAL; a configuration error or a crash is UNKNOWN with its one line. Never OK unless every
-selected check passed (or was skipped by phase).
+selected check passed or was skipped (by phase or topology, counted apart in the status line), and at least one
+passed.
 """
 
 from __future__ import annotations
@@ -85,21 +86,39 @@ def evaluate_report(report: Report) -> PluginOutput:
         else:
             candidate = PluginState.WARNING
         state = max(state, candidate, key=_urgency)
-    if not report.results:
-        state = PluginState.UNKNOWN  # nothing was judged: nothing is proven
+    passed = sum(1 for r in report.results if r.status is Status.PASS)
+    if not passed and state is PluginState.OK:
+        # Nothing was judged, or every result was skipped (e.g. all checks outside the inventory's topology, or
+        # outside the phase): nothing is proven, so never OK.
+        state = PluginState.UNKNOWN
     if findings:
         first = findings[0]
         summary = f"{first.check_id} {first.status.value} on {first.node}: {first.message}"
         if len(findings) > 1:
             summary += f" (+{len(findings) - 1} more)"
+    elif passed:
+        summary = f"the master secret is available: {_counted(passed, 'result')} passed" + _not_judged(report)
     elif report.results:
-        summary = f"the master secret is available: {len(report.results)} results, all passed"
+        summary = f"nothing proven: all {_counted(len(report.results), 'result')} skipped or waived"
     else:
         summary = "no check ran"
     status_line = _clean(f"SSOCHECK {state.name} - {summary}")[:_MAX_FIRST_LINE]
     lines = [f"{status_line} | {_perfdata(report, report.duration_s)}"]
     lines += [_clean(f"{r.check_id} {r.status.value} on {r.node}: {r.message}") for r in findings]
     return PluginOutput(state, "\n".join(lines))
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _not_judged(report: Report) -> str:
+    """', 2 skipped (not applicable to topology standalone...)': the OK line never calls a skip a pass."""
+    skipped = [r for r in report.results if r.status in (Status.SKIP, Status.WAIVED)]
+    if not skipped:
+        return ""
+    reasons = sorted({r.check_id for r in skipped})
+    return f", {len(skipped)} skipped or waived ({', '.join(reasons)})"
 
 
 def _urgency(state: PluginState) -> int:

@@ -47,6 +47,7 @@ def r(check: str, status: Status, message: str = "m", node: str = "BTSNODE1") ->
     ((r("SSO009", Status.ERROR), r("XYZ001", Status.FAIL)), PluginState.UNKNOWN),  # unknown outranks warning
     ((r("SSO009", Status.FAIL), r("XYZ001", Status.ERROR)), PluginState.CRITICAL),  # a proven failure wins
     ((), PluginState.UNKNOWN),
+    ((r("SSO009", Status.SKIP), r("XYZ001", Status.SKIP)), PluginState.UNKNOWN),  # all skipped: nothing proven
 ])
 def test_states(results: tuple[Result, ...], state: PluginState) -> None:
     out = evaluate_report(report(*results))
@@ -54,6 +55,11 @@ def test_states(results: tuple[Result, ...], state: PluginState) -> None:
     first = out.text.splitlines()[0]
     assert STATUS_LINE.match(first), first
     assert first.startswith(f"SSOCHECK {state.name} - ")
+
+
+def test_ok_line_counts_skips_apart_from_passes() -> None:
+    first = evaluate_report(report(r("SSO009", Status.PASS), r("XYZ001", Status.SKIP))).text.splitlines()[0]
+    assert "the master secret is available: 1 result passed, 1 skipped or waived (XYZ001)" in first, first
 
 
 def test_status_line_has_counts_and_no_injected_pipe_or_control() -> None:
@@ -82,6 +88,8 @@ def plugin(inventory: Path, *args: str) -> tuple[int, str]:
     ("biztalk-node-lost-secret", 2, "SSO009 fail on BTSNODE2"),  # its latest secret retrieval failed (10532)
     ("endpoint-unreachable", 2, "NET001 fail on BTSNODE1"),  # TCP 135 to the network name dropped
     ("node-unreachable", 3, "on BTSNODE2"),  # powered off: nothing proven there, never OK
+    # A standalone master secret server: the cluster checks of the subset do not apply and are named as skipped.
+    ("standalone-healthy-post", 0, None),
 ])
 def test_against_the_simulated_farm(scenario: str, code: int, finding: str | None, tmp_path: Path) -> None:
     with LabFarm(scenario, workdir=tmp_path / "farm") as farm:
@@ -92,6 +100,8 @@ def test_against_the_simulated_farm(scenario: str, code: int, finding: str | Non
     assert (exit_code, first.split(" - ")[0]) == (code, f"SSOCHECK {PluginState(code).name}"), out
     if finding is None:
         assert long_output == [] and "fail=0;;;0" in first and "error=0;;;0" in first
+        skipped = "skipped or waived (CLU002, CLU007)" in first
+        assert skipped == scenario.startswith("standalone"), first
     else:
         assert any(finding in line for line in long_output), out
 
