@@ -40,3 +40,24 @@ def test_sql_cluster_without_the_messagebox_in_the_inventory_skips_sso025(tmp_pa
     res = _results("sqlcluster-healthy-post", {"farm": {"messagebox_db": None}}, tmp_path)
     assert {res["SSO025", n][0] for n in ("NODE1", "NODE2")} == {Status.SKIP}
     assert "names no MessageBox database" in res["SSO025", "NODE1"][1]
+
+
+def test_sql_cluster_entsso_sharing_the_sql_role_uses_that_roles_dtc(tmp_path: Path) -> None:
+    # ENTSSO is a Generic Service in the SQL Server role, under its network name: the DTC it uses is that SQL role's
+    # (a DTC in the service's own role comes first), and the MessageBox's role is compared with that shared role.
+    res = _results("sqlcluster-shared-role-healthy-post", {}, tmp_path)
+    for node in ("NODE1", "NODE2"):
+        status, message = res["DTC005", node]
+        assert status is Status.PASS
+        assert message.startswith("ENTSSO uses MSDTC-SSOCLU (the DTC resource in role SQL Server (BTSSSO))"), message
+        assert res["SSO025", node] == (Status.PASS, "the master secret server runs on NODE1, the MessageBox's SQL "
+                                                    "role on NODE2")
+
+
+def test_sql_cluster_shared_role_dtc_offline_fails_dtc005_naming_it(tmp_path: Path) -> None:
+    with LabFarm("sqlcluster-shared-role-dtc-offline", username="LAB\\ssocheck") as farm:
+        report = evaluate_inventory(farm.write_inventory(tmp_path / "inventory.yml"))
+    res = {(r.check_id, r.node): (r.status, r.message) for r in report.results}
+    for node in ("NODE1", "NODE2"):
+        status, message = res["DTC005", node]
+        assert status is Status.FAIL and "MSDTC-SSOCLU" in message and "offline" in message.lower(), message
