@@ -136,12 +136,24 @@ def _table(report: Report, paint: _Painter, verbose: bool, width: int) -> list[s
     # between columns); colour codes do not count, tabulate measures visible width.
     # tabulate pads a header by two (MIN_PADDING), so a column is at least its header + 2 wide.
     fixed = [max([len(click.unstyle(str(row[i]))) for row in rows] + [len(headers[i]) + 2]) for i in range(4)]
-    message_width = max(_MIN_MESSAGE, width - sum(fixed) - 2 * 4)
+    room = width - sum(fixed) - 2 * 4
+    node_width: int | None = None
+    if room < _MIN_MESSAGE:
+        # A narrow terminal (80 columns with "BTSNODE1,BTSNODE2" in the node column): the node column gives way
+        # first, wrapping its list after a comma, down to its longest single name; only then does the table
+        # grow past the width.
+        longest_name = max([len(n.name) + 1 for n in report.nodes] + [len(headers[2]) + 2])
+        give = min(_MIN_MESSAGE - room, fixed[2] - longest_name)
+        if give > 0:
+            node_width, room = fixed[2] - give, room + give
+            for row in rows:
+                row[2] = row[2].replace(",", ", ")  # node names hold no comma: a place to break the list
+    message_width = max(_MIN_MESSAGE, room)
     table = tabulate(
         rows,
         headers=headers,
         tablefmt="simple",
-        maxcolwidths=[None, None, None, None, message_width],
+        maxcolwidths=[None, None, node_width, None, message_width],
         disable_numparse=True,
     )
     out = table.splitlines()
@@ -236,10 +248,11 @@ def _node_errors(report: Report, paint: _Painter, width: int) -> list[str]:
             error = node.error or ""
             if error.startswith(f"{node.name}: "):
                 error = error[len(node.name) + 2:]
-            lines.append(f"  {paint.status(Status.ERROR)} {_t(node.name)}: {_t(error)}{note}")
+            lines.append(_wrap(f"{paint.status(Status.ERROR)} {_t(node.name)}: {_t(error)}{note}", width, "  ", "    "))
         else:
             # One cause for many nodes: said once, the nodes listed exactly (ranges of clone names).
-            lines.append(f"  {paint.status(Status.ERROR)} {len(group)} nodes: {_t(outage_cause(node))}{note}")
+            cause = f"{paint.status(Status.ERROR)} {len(group)} nodes: {_t(outage_cause(node))}{note}"
+            lines.append(_wrap(cause, width, "  ", "    "))
             lines.append(_wrap(_t(compact_names([o.node.name for o in group])), width, "    ", "    "))
         dependents = [r for outage in group for r in outage.dependents]
         if dependents:
@@ -250,10 +263,11 @@ def _node_errors(report: Report, paint: _Painter, width: int) -> list[str]:
             by_nodes: dict[str, list[str]] = {}
             for cid, names in by_check.items():
                 by_nodes.setdefault(", ".join(names), []).append(cid)
-            lines.append(f"    and {_plural(len(dependents), 'group check result')} on other nodes, "
-                         f"which need {'its' if len(group) == 1 else 'their'} facts to be proven:")
-            lines += [f"      {_t(', '.join(cids))} on {_t(fold_names(names.split(', ')))}"
-                      for names, cids in by_nodes.items()]
+            lines.append(_wrap(f"and {_plural(len(dependents), 'group check result')} on other nodes, "
+                               f"which need {'its' if len(group) == 1 else 'their'} facts to be proven:", width,
+                               "    ", "      "))
+            lines += [_wrap(f"{_t(', '.join(cids))} on {_t(fold_names(names.split(', ')))}", width, "      ",
+                            "        ") for names, cids in by_nodes.items()]
     return lines
 
 

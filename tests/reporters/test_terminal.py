@@ -6,12 +6,15 @@ import io
 import os
 import pty
 import re
+from pathlib import Path
 
 import pytest
 
 from ssocheck import terminal
+from ssocheck.lab.farm import LabFarm
 from ssocheck.model import Report
 from ssocheck.reporters import console
+from tests.support.lab import run_cli
 
 
 class Tty(io.StringIO):
@@ -64,3 +67,19 @@ def test_console_fits_the_width(report: Report, width: int) -> None:
         assert re.search(r"^SYS001 .*waived until 2030-01-31: NTP change CHG4711 pending", text, re.M)
 
 
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("width", [80, 100])
+def test_a_run_with_a_down_node_fits_the_width(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> None:
+    # A down node's lines and a two-node column ("BTSNODE1,BTSNODE2") made an 80-column console 83 wide
+    # (issue 14 item 6): the node column gives way first, and the outage lines wrap.
+    monkeypatch.setenv("COLUMNS", str(width))
+    with LabFarm("node-unreachable", workdir=tmp_path / "farm") as farm:
+        inventory = farm.write_inventory(tmp_path / "inventory.yml")
+        code, out, err = run_cli(["run", "-i", inventory, "--output-dir", tmp_path / "out", "--no-color"])
+    assert code == 3, out + err
+    # A file path longer than a line (the report paths under pytest's tmp folder) is the one thing left whole.
+    assert [line for line in out.splitlines() if len(line) > width and not re.search(r"\S{40,}", line)] == []
+    assert re.search(r"^BTS001 +critical +BTSNODE1,(BTSNODE2)? ", out, re.M), out  # the list breaks after a comma
+    assert "Nodes whose facts could not be collected:" in out and "ERROR BTSNODE2: cannot connect" in out
