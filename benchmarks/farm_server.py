@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 SCENARIO = "healthy-post"
 TEMPLATE_NODE = "BTSNODE1"
 # uuid5 namespace for the clones' CIDs: deterministic (same farm every run) yet unique per clone.
-_CID_NAMESPACE = uuid.UUID("6d5b0c3e-2f4a-4e51-9a57-0b3c1d2e4f60")
+CID_NAMESPACE = uuid.UUID("6d5b0c3e-2f4a-4e51-9a57-0b3c1d2e4f60")
 _CID_KEY = re.compile(r"\\CID\\\{?([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\}?",
                       re.IGNORECASE)
 
@@ -61,21 +61,21 @@ def clone_address(index: int) -> str:
     return f"10.{100 + index // 62500}.{(index // 250) % 250}.{index % 250 + 1}"
 
 
-def _name_pattern(name: str) -> re.Pattern[str]:
+def name_pattern(name: str) -> re.Pattern[str]:
     # A whole-word match: BTSNODE1 must not match inside BTSNODE10 or XBTSNODE1.
     return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
-def _rewrite_strings(value: Any, subs: Sequence[tuple[re.Pattern[str], str]]) -> Any:
+def rewrite_strings(value: Any, subs: Sequence[tuple[re.Pattern[str], str]]) -> Any:
     """``value`` with every regex substitution applied to every string in it (mapping keys included)."""
     if isinstance(value, str):
         for pattern, repl in subs:
             value = pattern.sub(repl, value)
         return value
     if isinstance(value, dict):
-        return {_rewrite_strings(k, subs): _rewrite_strings(v, subs) for k, v in value.items()}
+        return {rewrite_strings(k, subs): rewrite_strings(v, subs) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rewrite_strings(v, subs) for v in value]
+        return [rewrite_strings(v, subs) for v in value]
     return copy.deepcopy(value)
 
 
@@ -90,11 +90,11 @@ def _cids(node: dict[str, Any]) -> list[str]:
 
 def clone_node(template: dict[str, Any], template_name: str, name: str) -> dict[str, Any]:
     """A copy of ``template`` renamed to ``name`` (every whole-word occurrence) with fresh MSDTC CIDs."""
-    subs: list[tuple[re.Pattern[str], str]] = [(_name_pattern(template_name), name)]
+    subs: list[tuple[re.Pattern[str], str]] = [(name_pattern(template_name), name)]
     for cid in _cids(template):
-        fresh = str(uuid.uuid5(_CID_NAMESPACE, f"{name}|{cid}"))
+        fresh = str(uuid.uuid5(CID_NAMESPACE, f"{name}|{cid}"))
         subs.append((re.compile(re.escape(cid), re.IGNORECASE), fresh))
-    cloned: dict[str, Any] = _rewrite_strings(template, subs)
+    cloned: dict[str, Any] = rewrite_strings(template, subs)
     return cloned
 
 
@@ -112,7 +112,7 @@ def _rewrite_world(value: Any, template: str, dropped: Sequence[str], clones: Se
         for key, item in value.items():
             if isinstance(key, str) and key.upper() == template.upper():
                 for name in clones:
-                    out[name] = _rewrite_strings(item, [(_name_pattern(template), name)])
+                    out[name] = rewrite_strings(item, [(name_pattern(template), name)])
             elif isinstance(key, str) and key.upper() in upper_dropped:
                 continue
             else:
@@ -129,14 +129,14 @@ def _rewrite_world(value: Any, template: str, dropped: Sequence[str], clones: Se
                 items.append(_rewrite_world(item, template, dropped, clones))
         return items
     if isinstance(value, str):
-        return _rewrite_strings(value, _renames(template, dropped, clones))
+        return rewrite_strings(value, _renames(template, dropped, clones))
     return copy.deepcopy(value)
 
 
 def _renames(template: str, dropped: Sequence[str], clones: Sequence[str]) -> list[tuple[re.Pattern[str], str]]:
     """Substitutions naming a clone wherever the template (the first clone) or a dropped node (the next) was named."""
-    subs = [(_name_pattern(template), clones[0])]
-    subs += [(_name_pattern(d), clones[min(i + 1, len(clones) - 1)]) for i, d in enumerate(dropped)]
+    subs = [(name_pattern(template), clones[0])]
+    subs += [(name_pattern(d), clones[min(i + 1, len(clones) - 1)]) for i, d in enumerate(dropped)]
     return subs
 
 
@@ -162,7 +162,7 @@ def scaled_document(nodes: int, scenario: str = SCENARIO, template: str = TEMPLA
     out_nodes = {name: clone_node(raw_nodes[template], template, name) for name in clones}
     # The kept (cluster) nodes may name the old BizTalk nodes in their data (e.g. events recording where the
     # master secret was backed up): those names follow the same renaming, string by string.
-    out_nodes.update(_rewrite_strings(kept, _renames(template, dropped, clones)))
+    out_nodes.update(rewrite_strings(kept, _renames(template, dropped, clones)))
     world["nodes"] = out_nodes
     world["description"] = f"{scenario} scaled to {nodes} nodes ({count} BizTalk clones of {template})"
     world["expect_not_passing"] = []

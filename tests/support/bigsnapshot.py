@@ -16,29 +16,13 @@ import re
 import uuid
 from typing import Any
 
-_NAMESPACE = uuid.UUID("6d5b0c3e-2f4a-4e51-9a57-0b3c1d2e4f60")  # the benchmark farm's, so CIDs look alike
-
-
-def _word(name: str) -> re.Pattern[str]:
-    # Whole words only: BTSNODE1 must not match inside BTSNODE10.
-    return re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", re.IGNORECASE)
-
-
-def _rewrite(value: Any, subs: list[tuple[re.Pattern[str], str]]) -> Any:
-    if isinstance(value, str):
-        for pattern, repl in subs:
-            value = pattern.sub(repl, value)
-        return value
-    if isinstance(value, dict):
-        return {_rewrite(k, subs): _rewrite(v, subs) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rewrite(v, subs) for v in value]
-    return value
+# The benchmark farm's cloning, so a scaled snapshot names and renumbers nodes exactly as the scaled farm does.
+from benchmarks.farm_server import CID_NAMESPACE, clone_name, name_pattern, rewrite_strings
 
 
 def clone_names(n: int, others: int = 2) -> list[str]:
     """The BizTalk clones of an ``n``-node farm with ``others`` cluster nodes."""
-    return [f"BTSNODE{i:04d}" for i in range(1, n - others + 1)]
+    return [clone_name(i) for i in range(1, n - others + 1)]
 
 
 def scaled_snapshot(snapshot: dict[str, Any], n: int, down: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -49,20 +33,20 @@ def scaled_snapshot(snapshot: dict[str, Any], n: int, down: tuple[str, ...] = ()
     cids = {c["cid"].lower() for c in template["facts"].get("msdtc_cids") or []}
     assert cids, "the template node has no MSDTC CIDs to make unique"
     # Farm-wide text naming the two BizTalk nodes names the first two clones instead.
-    farm_wide = [(_word("BTSNODE1"), clones[0]), (_word("BTSNODE2"), clones[1])]
+    farm_wide = [(name_pattern("BTSNODE1"), clones[0]), (name_pattern("BTSNODE2"), clones[1])]
     out = copy.deepcopy(snapshot)
-    out["expectations"] = _rewrite(out["expectations"], farm_wide)
+    out["expectations"] = rewrite_strings(out["expectations"], farm_wide)
     out["expectations"]["biztalk_nodes"] = clones
     nodes = []
     for name in clones:
-        subs = [(_word("BTSNODE1"), name)]
-        subs += [(re.compile(re.escape(cid), re.IGNORECASE), str(uuid.uuid5(_NAMESPACE, f"{name}|{cid}")))
+        subs = [(name_pattern("BTSNODE1"), name)]
+        subs += [(re.compile(re.escape(cid), re.IGNORECASE), str(uuid.uuid5(CID_NAMESPACE, f"{name}|{cid}")))
                  for cid in sorted(cids)]
-        node = _rewrite(template, subs)
+        node = rewrite_strings(template, subs)
         if name in down:
             node.update(facts={}, fact_errors={}, computer=None, ps_version=None, clock_utc=None,
                         received_utc=None,
                         error=f"{name}: cannot connect to http://{name.lower()}:5985/wsman: connection refused")
         nodes.append(node)
-    out["nodes"] = nodes + [_rewrite(x, farm_wide) for x in others]
+    out["nodes"] = nodes + [rewrite_strings(x, farm_wide) for x in others]
     return out
